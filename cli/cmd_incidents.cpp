@@ -1,0 +1,35 @@
+// authwatch incidents: the incident list.
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+
+namespace authwatch::cli {
+namespace {
+
+void run_incidents(Context& ctx, const std::string& status) {
+  auto db = ctx.open_database(storage::Database::Mode::ReadOnly);
+  if (!db) return;
+  storage::Store store(*db);
+  auto filter = status == "open" ? storage::IncidentFilter::Open
+                : status == "resolved" ? storage::IncidentFilter::Resolved
+                                       : storage::IncidentFilter::All;
+  Rows rows{{"id", "status", "direction", "peer", "peer name", "signals", "first seen (UTC)", "last seen (UTC)"}, {}};
+  nlohmann::json json = nlohmann::json::array();
+  for (const auto& i : store.incidents(filter)) {
+    rows.rows.push_back({std::to_string(i.id), std::string(to_string(i.status)), std::string(to_string(i.direction)), i.peer,
+                         i.peer_name, std::to_string(i.signal_count), format_iso8601(i.first_seen), format_iso8601(i.last_seen)});
+    json.push_back(incident_json(i));
+  }
+  write(ctx.out, ctx.format(), rows, json);
+}
+
+}  // namespace
+
+Command add_incidents_command(CLI::App& app, Context& ctx) {
+  auto status = std::make_shared<std::string>("all");
+  auto* sub = app.add_subcommand("incidents", "List incidents: one per direction and peer and fault episode");
+  sub->add_option("--status", *status, "open, resolved or all (default)")->check(CLI::IsMember({"open", "resolved", "all"}));
+  add_format_option(*sub, ctx);
+  return {sub, [&ctx, status] { run_incidents(ctx, *status); }};
+}
+
+}  // namespace authwatch::cli

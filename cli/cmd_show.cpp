@@ -1,0 +1,62 @@
+// authwatch show ID: one incident with its signals and their evidence.
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/signal_rows.hpp"
+
+namespace authwatch::cli {
+namespace {
+
+void run_show(Context& ctx, int64_t id) {
+  auto db = ctx.open_database(storage::Database::Mode::ReadOnly);
+  if (!db) return;
+  storage::Store store(*db);
+  auto incident = store.incident(id);
+  if (!incident) {
+    ctx.err << "authwatch: no incident " << id << " in " << db->path() << '\n';
+    ctx.exit_code = kNotFound;
+    return;
+  }
+  storage::SignalQuery query;
+  query.incident_id = id;
+  auto signals = store.signals(query);
+  if (ctx.format() == OutputFormat::Json) {
+    nlohmann::json j = incident_json(*incident);
+    j["signals"] = nlohmann::json::array();
+    for (const auto& s : signals) j["signals"].push_back(signal_json(s, true));
+    ctx.out << j.dump(2) << '\n';
+    return;
+  }
+  const auto& i = *incident;
+  ctx.out << "Incident " << i.id << " (" << to_string(i.status) << ")\n"
+          << "  direction   " << to_string(i.direction)
+          << (i.direction == Direction::Inbound ? "  (this server rejected the peer's Exchange authentication)\n"
+                                                : "  (this server failed to authenticate to the peer)\n")
+          << "  peer        " << i.peer << (i.peer_name.empty() || i.peer_name == i.peer ? "" : "  (" + i.peer_name + ")") << '\n'
+          << "  signals     " << i.signal_count << '\n'
+          << "  first seen  " << format_iso8601(i.first_seen) << '\n'
+          << "  last seen   " << format_iso8601(i.last_seen) << '\n';
+  if (i.resolved_at) ctx.out << "  resolved    " << format_iso8601(*i.resolved_at) << "  (quiet period passed)\n";
+  ctx.out << "\nSignals\n";
+  write_table(ctx.out, signal_rows(signals));
+  ctx.out << "\nEvidence\n";
+  for (const auto& s : signals) {
+    ctx.out << "- " << format_iso8601(s.signal.time) << " " << s.signal.rule << " (" << s.source_location << " " << s.source_locator << ")\n";
+    if (s.signal.evidence.contains("lines")) {
+      for (const auto& line : s.signal.evidence["lines"]) ctx.out << "    " << line.get<std::string>() << '\n';
+    } else {
+      ctx.out << "    " << s.signal.evidence.dump() << '\n';
+    }
+  }
+}
+
+}  // namespace
+
+Command add_show_command(CLI::App& app, Context& ctx) {
+  auto id = std::make_shared<int64_t>(0);
+  auto* sub = app.add_subcommand("show", "Show one incident with its signals and evidence");
+  sub->add_option("id", *id, "Incident id (from `authwatch incidents`)")->required();
+  add_format_option(*sub, ctx, /*csv=*/false);
+  return {sub, [&ctx, id] { run_show(ctx, *id); }};
+}
+
+}  // namespace authwatch::cli

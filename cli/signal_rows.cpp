@@ -1,0 +1,38 @@
+#include "cli/signal_rows.hpp"
+
+namespace authwatch::cli {
+
+Rows signal_rows(const std::vector<storage::StoredSignal>& signals) {
+  Rows rows{{"time (UTC)", "class", "direction", "peer", "peer name", "connector", "mechanism", "status", "incident", "source"}, {}};
+  for (const auto& st : signals) {
+    const auto& s = st.signal;
+    rows.rows.push_back({format_iso8601(s.time), std::string(to_string(s.signal_class)), std::string(to_string(s.direction)),
+                         s.peer_ip, s.peer_name, s.connector, s.mechanism, s.status,
+                         st.incident_id ? std::to_string(*st.incident_id) : "-", st.source_location + " " + st.source_locator});
+  }
+  return rows;
+}
+
+nlohmann::json signal_json(const storage::StoredSignal& st, bool with_evidence) {
+  const auto& s = st.signal;
+  auto opt = [](const std::string& v) { return v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v); };
+  nlohmann::json j = {{"id", st.id},
+                      {"time", format_iso8601(s.time)},
+                      {"class", to_string(s.signal_class)},
+                      {"direction", to_string(s.direction)},
+                      {"rule", s.rule},
+                      {"peer_ip", opt(s.peer_ip)},
+                      {"peer_name", opt(s.peer_name)},
+                      {"connector", opt(s.connector)},
+                      {"mechanism", opt(s.mechanism)},
+                      {"status", opt(s.status)},
+                      {"reply", opt(s.reply)},
+                      {"target_spn", opt(s.target_spn)},
+                      {"incident_id", st.incident_id ? nlohmann::json(*st.incident_id) : nlohmann::json(nullptr)},
+                      {"source", st.source_location},
+                      {"locator", st.source_locator}};
+  if (with_evidence) j["evidence"] = s.evidence;
+  return j;
+}
+
+}  // namespace authwatch::cli

@@ -1,0 +1,99 @@
+#pragma once
+// Detection: TransportEvents in, typed Signals out. The rules are data (detection_rules.cpp);
+// the Detector only interprets them. It keeps per-session state for protocol logs, whose
+// evidence spans many lines of one SMTP session.
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/signal.hpp"
+#include "core/transport_event.hpp"
+
+namespace authwatch {
+
+enum class SignalField { PeerIp, PeerName, Connector, Mechanism, Status, Reply, TargetSpn };
+
+// A Windows event (live, .evtx or XML) with a given provider and id.
+struct EventLogRule {
+  std::string_view name;
+  std::vector<std::string_view> providers;  // any of, case-insensitive
+  uint32_t event_id = 0;
+  Direction direction = Direction::Inbound;
+  std::vector<std::pair<SignalField, std::string_view>> fields;  // signal field <- event field ("1" = first <Data>)
+  // Classification: Fault when the event field `class_field` equals one of `fault_values`
+  // (case-insensitive), else `otherwise`. An empty class_field means always Fault.
+  std::string_view class_field;
+  std::vector<std::string_view> fault_values;
+  SignalClass otherwise = SignalClass::Noise;
+};
+
+// A queue in a Get-Queue snapshot whose LastError contains a text.
+struct QueueRule {
+  std::string_view name;
+  std::string_view last_error_contains;
+  std::string_view status;  // the signal's status, e.g. TemporaryAuthenticationFailure
+};
+
+enum class ProtocolLogSide { Receive, Send };
+
+// One line of an SMTP protocol-log session.
+struct ProtocolLogRule {
+  enum class Match { DataStartsWith, TextContains };  // TextContains searches data and context
+  std::string_view name;
+  ProtocolLogSide side = ProtocolLogSide::Receive;
+  char event = '*';  // '>' sent by this server, '<' received, '*' information
+  Match match = Match::TextContains;
+  std::vector<std::string_view> patterns;  // all must match (case-insensitive)
+  SignalClass signal_class = SignalClass::Fault;
+  std::string_view status_after;  // status = the word following this phrase ("because of ")
+  std::string_view status;        // else this fixed status
+  std::string_view mechanism_after;
+  std::string_view mechanism;
+};
+
+struct DetectionRules {
+  std::vector<EventLogRule> event_log;
+  std::vector<QueueRule> queue;
+  std::vector<ProtocolLogRule> protocol_log;
+};
+
+// DOMAIN.md §1–§4.
+const DetectionRules& default_rules();
+
+class Detector {
+ public:
+  explicit Detector(const DetectionRules& rules = default_rules());
+
+  // The signal this event carries, if any. Protocol-log lines must be fed in file order;
+  // a session yields at most one signal per class (its first matching line).
+  std::optional<Signal> detect(const TransportEvent& event);
+
+  size_t tracked_sessions() const { return sessions_.size(); }
+
+ private:
+  struct Session {
+    std::string peer_ip;
+    std::string peer_name;  // EHLO domain (receive) or banner host (send)
+    std::string connector;
+    bool signalled[2] = {false, false};
+    std::deque<std::string> lines;  // the session's recent lines, as evidence
+  };
+
+  std::optional<Signal> detect_event_log(const TransportEvent& e);
+  std::optional<Signal> detect_queue(const TransportEvent& e);
+  std::optional<Signal> detect_protocol_log(const TransportEvent& e);
+  Session& session(const std::string& key);
+  void forget_session(const std::string& key);
+
+  const DetectionRules& rules_;
+  std::unordered_map<std::string, std::pair<Session, std::list<std::string>::iterator>> sessions_;
+  std::list<std::string> session_order_;  // least recently used first; bounds memory
+};
+
+}  // namespace authwatch

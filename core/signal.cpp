@@ -1,0 +1,19 @@
+#include "core/signal.hpp"
+
+#include "core/text.hpp"
+
+namespace authwatch {
+
+std::string_view to_string(Direction d) { return d == Direction::Inbound ? "inbound" : "outbound"; }
+
+std::string_view to_string(SignalClass c) { return c == SignalClass::Fault ? "fault" : "noise"; }
+
+bool parse_direction(std::string_view text, Direction& out) {
+  if (text == "inbound") { out = Direction::Inbound; return true; }
+  if (text == "outbound") { out = Direction::Outbound; return true; }
+  return false;
+}
+
+std::string Signal::peer() const { return peer_ip.empty() ? to_lower(peer_name) : peer_ip; }
+
+}  // namespace authwatch

@@ -1,0 +1,45 @@
+#pragma once
+// The typed outcome of detection: one authentication failure seen from one side of a connection.
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/time.hpp"
+
+namespace authwatch {
+
+// Inbound: this server received a failed authentication (it is the receiver, e.g. event 1035).
+// Outbound: this server failed to authenticate to a peer (sender side: 2003/2017, queue 454 4.7.0).
+enum class Direction { Inbound, Outbound };
+
+// Fault: server-to-server (Exchange) authentication failure; opens or extends an incident.
+// Noise: a client/user logon failure on a client connector; stored and queryable, opens nothing.
+enum class SignalClass { Fault, Noise };
+
+std::string_view to_string(Direction d);
+std::string_view to_string(SignalClass c);
+bool parse_direction(std::string_view text, Direction& out);
+
+struct Signal {
+  std::string key;        // natural key: the event's key, or the protocol-log session's
+  std::string event_key;  // the TransportEvent it was detected in
+  std::string rule;       // name of the detection rule that matched
+  SignalClass signal_class = SignalClass::Fault;
+  Direction direction = Direction::Inbound;
+  TimePoint time{};
+
+  std::string peer_ip;     // the other server's IP address, when known
+  std::string peer_name;   // host name, FQDN or next hop, when known
+  std::string connector;   // receive or send connector
+  std::string mechanism;   // ExchangeAuth, Gssapi, Login, ...
+  std::string status;      // SSPI status / error such as IllegalMessage, LogonDenied
+  std::string reply;       // the SMTP reply or LastError text
+  std::string target_spn;  // SMTPSVC/<fqdn> (event 2017)
+  nlohmann::json evidence = nlohmann::json::object();
+
+  // The incident key's peer: the IP address when known, else the name (lower-cased).
+  std::string peer() const;
+};
+
+}  // namespace authwatch

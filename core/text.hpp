@@ -1,0 +1,27 @@
+#pragma once
+// Small ASCII text helpers shared by the detector and the parsers (Exchange writes ASCII keywords).
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace authwatch {
+
+std::string to_lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool icontains(std::string_view haystack, std::string_view needle);
+size_t ifind(std::string_view haystack, std::string_view needle);  // npos when absent
+bool istarts_with(std::string_view s, std::string_view prefix);
+std::string_view trim(std::string_view s);
+
+// "10.0.0.1:25" -> "10.0.0.1"; "[fe80::1]:25" -> "fe80::1"; "[10.0.0.1]" -> "10.0.0.1".
+std::string_view host_of_endpoint(std::string_view endpoint);
+// Dotted IPv4 or an IPv6 literal (syntax check only; no resolution).
+bool looks_like_ip(std::string_view s);
+
+}  // namespace authwatch
+
+namespace authwatch {
+// FNV-1a 64-bit: a stable, dependency-free hash for natural keys and file fingerprints.
+uint64_t fnv1a64(std::string_view data, uint64_t seed = 0xcbf29ce484222325ULL);
+std::string hex64(uint64_t v);  // 16 lower-case hex digits
+}  // namespace authwatch

@@ -1,0 +1,121 @@
+#include "core/time.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+
+namespace authwatch {
+namespace {
+
+bool read_digits(std::string_view s, size_t& pos, size_t count, int& out) {
+  if (pos + count > s.size()) return false;
+  int v = 0;
+  for (size_t i = 0; i < count; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  pos += count;
+  return true;
+}
+
+bool expect(std::string_view s, size_t& pos, char c) {
+  if (pos >= s.size() || s[pos] != c) return false;
+  ++pos;
+  return true;
+}
+
+}  // namespace
+
+std::string format_iso8601(TimePoint t) {
+  using namespace std::chrono;
+  auto ms = floor<milliseconds>(t);
+  auto day = floor<days>(ms);
+  year_month_day ymd{day};
+  hh_mm_ss hms{ms - day};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
+  return buf;
+}
+
+std::optional<TimePoint> parse_iso8601(std::string_view s) {
+  using namespace std::chrono;
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  size_t pos = 0;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  if (!read_digits(s, pos, 4, y) || !expect(s, pos, '-') || !read_digits(s, pos, 2, mo) ||
+      !expect(s, pos, '-') || !read_digits(s, pos, 2, d))
+    return std::nullopt;
+  if (pos >= s.size() || (s[pos] != 'T' && s[pos] != ' ')) return std::nullopt;
+  ++pos;
+  if (!read_digits(s, pos, 2, h) || !expect(s, pos, ':') || !read_digits(s, pos, 2, mi) ||
+      !expect(s, pos, ':') || !read_digits(s, pos, 2, sec))
+    return std::nullopt;
+  long long micros = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    int digits = 0;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      if (digits < 6) micros = micros * 10 + (s[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) return std::nullopt;
+    for (int i = digits; i < 6; ++i) micros *= 10;
+  }
+  minutes zone_offset{0};
+  if (pos < s.size()) {
+    if (s[pos] == 'Z' || s[pos] == 'z') {
+      ++pos;
+    } else if (s[pos] == '+' || s[pos] == '-') {
+      int sign = s[pos] == '-' ? -1 : 1;
+      ++pos;
+      int zh = 0, zm = 0;
+      if (!read_digits(s, pos, 2, zh)) return std::nullopt;
+      if (pos < s.size() && s[pos] == ':') ++pos;
+      if (pos < s.size() && !read_digits(s, pos, 2, zm)) return std::nullopt;
+      zone_offset = minutes{sign * (zh * 60 + zm)};
+    }
+  }
+  if (pos != s.size()) return std::nullopt;
+  year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  auto t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + microseconds{micros} - zone_offset;
+  return time_point_cast<microseconds>(t);
+}
+
+std::optional<TimePoint> parse_ms_json_date(std::string_view s) {
+  // Both "/Date(ms)/" and the raw JSON escape "\/Date(ms)\/" (if a caller passes undecoded text).
+  auto open = s.find("Date(");
+  if (open == std::string_view::npos) return std::nullopt;
+  size_t pos = open + 5;
+  size_t end = pos;
+  if (end < s.size() && s[end] == '-') ++end;
+  while (end < s.size() && s[end] >= '0' && s[end] <= '9') ++end;
+  long long ms = 0;
+  auto [p, ec] = std::from_chars(s.data() + pos, s.data() + end, ms);
+  if (ec != std::errc{} || p == s.data() + pos) return std::nullopt;
+  if (s.find(')', end) == std::string_view::npos) return std::nullopt;
+  return TimePoint{std::chrono::milliseconds{ms}};
+}
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view s) {
+  if (s.size() < 2) return std::nullopt;
+  long long n = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size() - 1, n);
+  if (ec != std::errc{} || p != s.data() + s.size() - 1 || n < 0) return std::nullopt;
+  switch (s.back()) {
+    case 's': return std::chrono::seconds{n};
+    case 'm': return std::chrono::seconds{n * 60};
+    case 'h': return std::chrono::seconds{n * 3600};
+    case 'd': return std::chrono::seconds{n * 86400};
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace authwatch

@@ -1,0 +1,66 @@
+#pragma once
+// Where exported files become stored events, signals and incidents. Used by `authwatch scan`
+// and by the monitor's drop folder. One file = one transaction: its relevant events, their
+// signals and the source's new position commit together, so an interrupted scan neither loses
+// nor repeats anything.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/config.hpp"
+#include "core/detector.hpp"
+#include "core/incident.hpp"
+#include "sources/file_source.hpp"
+#include "storage/store.hpp"
+
+namespace authwatch::service {
+
+struct FileIngest {
+  std::string path;
+  sources::FileFormat format = sources::FileFormat::Unknown;
+  uint64_t records_read = 0;
+  uint64_t bad_records = 0;
+  uint64_t new_events = 0;     // relevant events stored by this read (not seen before)
+  uint64_t fault_signals = 0;  // new signals by class
+  uint64_t noise_signals = 0;
+  bool unchanged = false;      // resumed at the end: nothing new to read
+  std::vector<sources::ReadError> errors;  // bad records (the rest was read)
+  std::string failure;         // the file could not be read at all
+};
+
+struct IncidentPass {
+  std::vector<IncidentChange> changes;  // in order
+  uint64_t signals_assigned = 0;
+  int opened() const;
+  int resolved() const;
+  int diagnose_requests() const;
+};
+
+// Called per record read, for progress display.
+using ProgressFn = std::function<void(const std::string& path, uint64_t records_read)>;
+
+// Files under the given paths (folders recursively), in name order so rolled-over protocol logs
+// are read oldest first. Paths that do not exist are returned in `missing`.
+std::vector<std::string> expand_paths(const std::vector<std::string>& inputs, std::vector<std::string>& missing);
+
+class Ingest {
+ public:
+  Ingest(storage::Database& db, const Config& config, const Clock& clock);
+
+  FileIngest ingest_file(const std::string& path, const ProgressFn& progress = {});
+
+  // Attaches unassigned fault signals to incidents (oldest first) and resolves quiet ones, in
+  // one transaction. Diagnose requests are returned for the caller (the service runs probes).
+  IncidentPass update_incidents();
+
+ private:
+  storage::Database& db_;
+  storage::Store store_;
+  const Config& config_;
+  const Clock& clock_;
+  Detector detector_;  // one per scan: protocol-log sessions may span a file rollover
+};
+
+}  // namespace authwatch::service

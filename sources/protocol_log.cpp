@@ -1,0 +1,325 @@
+#include "sources/protocol_log.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
+#include "core/text.hpp"
+#include "core/time.hpp"
+#include "sources/fingerprint.hpp"
+#include "sources/readers.hpp"
+#include "sources/text_encoding.hpp"
+
+namespace authwatch::sources {
+
+bool split_csv_line(std::string_view line, std::vector<std::string>& columns) {
+  size_t count = 0;
+  auto next_column = [&]() -> std::string& {
+    if (count == columns.size()) columns.emplace_back();
+    std::string& column = columns[count++];
+    column.clear();
+    return column;
+  };
+  size_t pos = 0;
+  while (true) {
+    std::string& column = next_column();
+    if (pos < line.size() && line[pos] == '"') {
+      ++pos;
+      bool closed = false;
+      while (!closed) {
+        size_t quote = line.find('"', pos);
+        if (quote == std::string_view::npos) return false;
+        column.append(line.substr(pos, quote - pos));
+        if (quote + 1 < line.size() && line[quote + 1] == '"') {
+          column.push_back('"');
+          pos = quote + 2;
+        } else {
+          pos = quote + 1;
+          closed = true;
+        }
+      }
+      // Text between a closing quote and the next comma is not RFC 4180, but kept, not lost.
+    }
+    size_t comma = line.find(',', pos);
+    if (comma == std::string_view::npos) {
+      column.append(line.substr(pos));
+      columns.resize(count);
+      return true;
+    }
+    column.append(line.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+}
+
+namespace {
+
+constexpr size_t kBlockSize = 1 << 20;  // files roll over at 10 MB: read them in a few blocks
+constexpr std::string_view kFieldsDirective = "#Fields:";
+constexpr std::string_view kLogTypeDirective = "#Log-type:";
+constexpr std::string_view kTimeColumn = "date-time";
+
+// Hands out the complete ('\n'-terminated) lines of a stream read in large blocks. What follows
+// the last '\n' is a line still being written: it is left for a later read.
+class LineReader {
+ public:
+  LineReader(std::istream& in, uint64_t start_offset) : in_(in), buffer_(kBlockSize, '\0'), base_(start_offset) {}
+
+  // The next line without its CR/LF (valid until the next call) and the file offset of its start.
+  bool next(std::string_view& line, uint64_t& line_offset) {
+    while (true) {
+      const char* start = buffer_.data() + begin_;
+      if (const void* found = std::memchr(start, '\n', end_ - begin_)) {
+        size_t length = static_cast<size_t>(static_cast<const char*>(found) - start);
+        line = {start, length};
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        line_offset = base_ + begin_;
+        begin_ += length + 1;
+        return true;
+      }
+      if (!fill()) return false;
+    }
+  }
+
+  // Offset just after the last complete line handed out.
+  uint64_t consumed() const { return base_ + begin_; }
+
+ private:
+  bool fill() {
+    if (begin_ > 0) {  // keep the unfinished line at the front, read the next block after it
+      std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+      base_ += begin_;
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a line longer than a block
+    in_.read(buffer_.data() + end_, static_cast<std::streamsize>(buffer_.size() - end_));
+    auto got = in_.gcount();
+    if (got <= 0) return false;
+    end_ += static_cast<size_t>(got);
+    return true;
+  }
+
+  std::istream& in_;
+  std::string buffer_;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+  uint64_t base_;
+};
+
+// What the '#' lines in force say about the records that follow.
+struct LogHeader {
+  std::vector<std::string> fields;
+  std::string log_type;
+  size_t time_column = std::string::npos;
+
+  bool operator==(const LogHeader&) const = default;
+
+  // Applies one '#' line; other directives (#Software, #Version, #Date) do not matter here.
+  void apply(std::string_view line) {
+    if (istarts_with(line, kFieldsDirective)) {
+      std::string_view names = trim(line.substr(kFieldsDirective.size()));
+      fields.clear();
+      time_column = std::string::npos;
+      if (names.empty() || !split_csv_line(names, fields)) {
+        fields.clear();
+        return;
+      }
+      for (size_t i = 0; i < fields.size(); ++i) {
+        fields[i] = std::string(trim(fields[i]));
+        if (iequals(fields[i], kTimeColumn) && time_column == std::string::npos) time_column = i;
+      }
+    } else if (istarts_with(line, kLogTypeDirective)) {
+      log_type = std::string(trim(line.substr(kLogTypeDirective.size())));
+    }
+  }
+
+  static LogHeader from_lines(std::string_view lines) {
+    LogHeader header;
+    while (!lines.empty()) {
+      size_t end = lines.find('\n');
+      header.apply(lines.substr(0, end));
+      lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
+    }
+    return header;
+  }
+
+  // The header as '#' lines, for SourcePosition::bookmark.
+  std::string to_lines() const {
+    std::string names;
+    for (const auto& f : fields) names += (names.empty() ? "" : ",") + f;
+    return std::string(kLogTypeDirective) + " " + log_type + "\n" + std::string(kFieldsDirective) + " " + names;
+  }
+};
+
+// A short printable excerpt of untrusted bytes for an error message.
+std::string excerpt(std::string_view bytes) {
+  constexpr size_t kMax = 40;
+  std::string out;
+  for (char c : bytes.substr(0, kMax)) {
+    auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u >= 0x7F ? '?' : c);
+  }
+  if (bytes.size() > kMax) out += "...";
+  return out;
+}
+
+std::string_view strip_bom_at_start(std::string_view line, uint64_t offset) {
+  if (offset == 0 && has_utf8_bom(line)) line.remove_prefix(kUtf8Bom.size());
+  return line;
+}
+
+// The header lines at the top of the file: what is in force for the first records.
+// `created` receives the top "#Date:" value: when Exchange created the file.
+LogHeader read_top_header(const std::string& path, std::string& created) {
+  LogHeader header;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return header;
+  LineReader lines(in, 0);
+  std::string_view line;
+  uint64_t offset = 0;
+  while (lines.next(line, offset)) {
+    line = strip_bom_at_start(line, offset);
+    if (!line.starts_with('#')) break;
+    if (istarts_with(line, "#Date:")) created = std::string(trim(line.substr(6)));
+    header.apply(line);
+  }
+  return header;
+}
+
+// Natural key prefix of a file's lines. File names repeat across servers (every server has a
+// RECV2024031510-1.LOG), so the name is qualified by the header's creation time, which a copy of
+// the same file keeps.
+std::string key_prefix(const std::string& path, const std::string& created) {
+  return "plog:" + to_lower(std::filesystem::path(path).filename().string()) + ":" +
+         hex64(fnv1a64(created)).substr(0, 8) + ":";
+}
+
+// One read() call: turns lines into events and errors, keeps the header and line count.
+class LogLineHandler {
+ public:
+  LogLineHandler(const std::string& path, std::string key_prefix, LogHeader header, uint64_t lines_before,
+                 const EventHandler& on_event, const ErrorHandler& on_error, ReadSummary& summary)
+      : path_(path),
+        key_prefix_(std::move(key_prefix)),
+        header_(std::move(header)),
+        line_number_(lines_before),
+        on_event_(on_event),
+        on_error_(on_error),
+        summary_(summary) {}
+
+  void handle(std::string_view line, uint64_t offset) {
+    ++line_number_;
+    line = strip_bom_at_start(line, offset);
+    if (line.starts_with('#')) {
+      header_.apply(line);  // a service restart writes a new header mid-file
+      return;
+    }
+    if (line.empty()) return;
+    ++summary_.records_read;
+    if (auto problem = handle_record(line, offset)) {
+      ++summary_.bad_records;
+      on_error_(ReadError{path_, locator(), *std::move(problem)});
+    }
+  }
+
+  const LogHeader& header() const { return header_; }
+  uint64_t line_number() const { return line_number_; }
+
+ private:
+  std::string locator() const { return "line " + std::to_string(line_number_); }
+
+  // nullopt when the record became an event, else why it could not.
+  std::optional<std::string> handle_record(std::string_view line, uint64_t offset) {
+    if (header_.fields.empty()) return "data line before any #Fields header";
+    if (!split_csv_line(line, columns_)) return "unterminated quoted field";
+    // Fewer columns is tolerated (a missing trailing "context"); more cannot be named.
+    if (columns_.size() > header_.fields.size())
+      return std::to_string(columns_.size()) + " columns, but #Fields names " + std::to_string(header_.fields.size());
+    if (header_.time_column == std::string::npos) return "#Fields has no date-time column";
+    std::string_view time_text =
+        header_.time_column < columns_.size() ? std::string_view{columns_[header_.time_column]} : std::string_view{};
+    auto time = parse_iso8601(time_text);
+    if (!time) return "date-time \"" + excerpt(time_text) + "\" is not an ISO 8601 time";
+
+    TransportEvent event;
+    event.source_kind = SourceKind::ProtocolLog;
+    event.location = path_;
+    event.locator = locator();
+    event.key = key_prefix_ + std::to_string(offset);
+    event.time = *time;
+    event.text = std::string(line);
+    for (size_t i = 0; i < header_.fields.size(); ++i) {
+      event.fields.emplace(header_.fields[i], i < columns_.size() ? columns_[i] : std::string{});
+    }
+    event.fields.emplace("log-type", header_.log_type);
+    on_event_(std::move(event));
+    return std::nullopt;
+  }
+
+  const std::string& path_;
+  const std::string key_prefix_;
+  LogHeader header_;
+  uint64_t line_number_;
+  const EventHandler& on_event_;
+  const ErrorHandler& on_error_;
+  ReadSummary& summary_;
+  std::vector<std::string> columns_;  // reused across lines
+};
+
+class ProtocolLogFile final : public FileSource {
+ public:
+  explicit ProtocolLogFile(std::string path) : path_(std::move(path)) {}
+
+  FileFormat format() const override { return FileFormat::ProtocolLog; }
+  const std::string& path() const override { return path_; }
+
+  // Position: identity = file fingerprint; offset = after the last complete line; record = the
+  // number of lines up to there (so locators keep counting on resume); bookmark = the header in
+  // force at offset when a mid-file header changed it, else "" (the top header is re-read).
+  Result<ReadSummary> read(const SourcePosition& from, const EventHandler& on_event,
+                           const ErrorHandler& on_error) override {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) return Error{"cannot open protocol log " + path_};
+    ReadSummary summary;
+    summary.position.identity = file_fingerprint(path_);
+
+    std::error_code ec;
+    uint64_t size = std::filesystem::file_size(path_, ec);
+    summary.resumed = !from.identity.empty() && !ec && from.offset <= size && fingerprint_matches(path_, from.identity);
+
+    std::string created;
+    const LogHeader top = read_top_header(path_, created);
+    LogHeader header = top;
+    uint64_t start = 0;
+    uint64_t lines_before = 0;
+    if (summary.resumed) {
+      start = from.offset;
+      lines_before = from.record;
+      if (!from.bookmark.empty()) header = LogHeader::from_lines(from.bookmark);
+      in.seekg(static_cast<std::streamoff>(start));
+    }
+
+    LogLineHandler handler(path_, key_prefix(path_, created), std::move(header), lines_before, on_event, on_error, summary);
+    LineReader lines(in, start);
+    std::string_view line;
+    uint64_t offset = 0;
+    while (lines.next(line, offset)) handler.handle(line, offset);
+
+    summary.position.offset = lines.consumed();
+    summary.position.record = handler.line_number();
+    if (!(handler.header() == top)) summary.position.bookmark = handler.header().to_lines();
+    return summary;
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<FileSource> make_protocol_log_file(const std::string& path) {
+  return std::make_unique<ProtocolLogFile>(path);
+}
+
+}  // namespace authwatch::sources

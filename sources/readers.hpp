@@ -1,0 +1,15 @@
+#pragma once
+// Internal to sources/: one constructor per reader, used by make_file_source.
+#include <memory>
+#include <string>
+
+#include "sources/file_source.hpp"
+
+namespace authwatch::sources {
+
+std::unique_ptr<FileSource> make_event_xml_file(const std::string& path);
+std::unique_ptr<FileSource> make_evtx_file(const std::string& path);
+std::unique_ptr<FileSource> make_protocol_log_file(const std::string& path);
+std::unique_ptr<FileSource> make_queue_json_file(const std::string& path);
+
+}  // namespace authwatch::sources

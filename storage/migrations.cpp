@@ -1,0 +1,186 @@
+// AuthWatch's schema, as an ordered list of migrations.
+//
+// The rule: migrations are append-only. Never edit, renumber or remove a migration that has been
+// released — databases in the field already ran it and record it in schema_migrations, so an
+// edit would give them a schema different from a fresh install's. To change the schema, append
+// a new migration with the next version number (ALTER TABLE, CREATE INDEX, a table rebuild, ...);
+// latest_schema_version() follows the table, and older binaries then refuse the upgraded file
+// instead of misreading it.
+//
+// Conventions for the SQL: times are ISO 8601 UTC text from format_iso8601 (they sort
+// lexicographically); JSON columns hold nlohmann_json dumps; enum columns hold the core
+// to_string() spellings.
+#include "storage/migrations.hpp"
+
+#include <array>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "storage/database.hpp"
+
+namespace authwatch::storage {
+namespace {
+
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE sources (
+  id            INTEGER PRIMARY KEY,
+  kind          TEXT NOT NULL,
+  location      TEXT NOT NULL,
+  position_json TEXT NOT NULL DEFAULT '{}',
+  records_read  INTEGER NOT NULL DEFAULT 0,
+  bad_records   INTEGER NOT NULL DEFAULT 0,
+  last_error    TEXT NOT NULL DEFAULT '',
+  updated_at    TEXT NOT NULL,
+  UNIQUE (kind, location)
+);
+
+CREATE TABLE events (
+  id          INTEGER PRIMARY KEY,
+  dedup_key   TEXT NOT NULL UNIQUE,
+  source_id   INTEGER REFERENCES sources(id),
+  source_kind TEXT NOT NULL,
+  location    TEXT NOT NULL,
+  locator     TEXT NOT NULL DEFAULT '',
+  time_utc    TEXT NOT NULL,
+  provider    TEXT NOT NULL DEFAULT '',
+  event_id    INTEGER NOT NULL DEFAULT 0,
+  level       INTEGER NOT NULL DEFAULT 0,
+  channel     TEXT NOT NULL DEFAULT '',
+  computer    TEXT NOT NULL DEFAULT '',
+  record_id   INTEGER NOT NULL DEFAULT 0,
+  text        TEXT NOT NULL DEFAULT '',
+  fields_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_by_time ON events(time_utc);
+
+CREATE TABLE incidents (
+  id                INTEGER PRIMARY KEY,
+  direction         TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+  peer              TEXT NOT NULL,
+  peer_name         TEXT NOT NULL DEFAULT '',
+  status            TEXT NOT NULL CHECK (status IN ('open', 'resolved')),
+  first_seen        TEXT NOT NULL,
+  last_seen         TEXT NOT NULL,
+  signal_count      INTEGER NOT NULL DEFAULT 0,
+  resolved_at       TEXT,
+  last_diagnosis_at TEXT,
+  created_at        TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX incidents_by_status_direction_peer ON incidents(status, direction, peer);
+
+-- peer_ip and peer_name compare case-insensitively (host names do), and their indexes follow.
+CREATE TABLE signals (
+  id            INTEGER PRIMARY KEY,
+  dedup_key     TEXT NOT NULL UNIQUE,
+  event_id      INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  incident_id   INTEGER REFERENCES incidents(id) ON DELETE SET NULL,
+  time_utc      TEXT NOT NULL,
+  rule          TEXT NOT NULL,
+  class         TEXT NOT NULL CHECK (class IN ('fault', 'noise')),
+  direction     TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+  peer_ip       TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+  peer_name     TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+  connector     TEXT NOT NULL DEFAULT '',
+  mechanism     TEXT NOT NULL DEFAULT '',
+  status        TEXT NOT NULL DEFAULT '',
+  reply         TEXT NOT NULL DEFAULT '',
+  target_spn    TEXT NOT NULL DEFAULT '',
+  evidence_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX signals_by_time ON signals(time_utc);
+CREATE INDEX signals_by_incident ON signals(incident_id);
+CREATE INDEX signals_by_peer_ip ON signals(peer_ip);
+CREATE INDEX signals_by_peer_name ON signals(peer_name);
+-- Deleting an event checks and cascades through signals.event_id.
+CREATE INDEX signals_by_event ON signals(event_id);
+-- The incident pass reads only these; the index stays as small as the backlog.
+CREATE INDEX signals_unassigned_faults ON signals(id) WHERE incident_id IS NULL AND class = 'fault';
+
+-- incident_id is NULL for a probe run started by hand (authwatch probe).
+CREATE TABLE probe_runs (
+  id           INTEGER PRIMARY KEY,
+  incident_id  INTEGER REFERENCES incidents(id) ON DELETE CASCADE,
+  started_at   TEXT NOT NULL,
+  finished_at  TEXT,
+  "trigger"    TEXT NOT NULL DEFAULT '',  -- quoted: TRIGGER is an SQL keyword
+  targets_json TEXT NOT NULL DEFAULT '[]',
+  status       TEXT NOT NULL DEFAULT '',
+  error        TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX probe_runs_by_incident ON probe_runs(incident_id);
+
+CREATE TABLE findings (
+  id            INTEGER PRIMARY KEY,
+  run_id        INTEGER NOT NULL REFERENCES probe_runs(id) ON DELETE CASCADE,
+  probe         TEXT NOT NULL,
+  target        TEXT NOT NULL DEFAULT '',
+  status        TEXT NOT NULL CHECK (status IN ('ok', 'warn', 'fail', 'error', 'skipped')),
+  summary       TEXT NOT NULL DEFAULT '',
+  evidence_json TEXT NOT NULL DEFAULT '{}',
+  remediation   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX findings_by_run ON findings(run_id);
+
+CREATE TABLE alerts (
+  id               INTEGER PRIMARY KEY,
+  incident_id      INTEGER REFERENCES incidents(id) ON DELETE CASCADE,
+  kind             TEXT NOT NULL,
+  windows_event_id INTEGER,
+  created_at       TEXT NOT NULL,
+  sink             TEXT NOT NULL DEFAULT '',
+  payload_json     TEXT NOT NULL DEFAULT '{}',
+  delivered_at     TEXT
+);
+CREATE INDEX alerts_by_incident ON alerts(incident_id);
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, "initial schema", kInitialSchema},
+};
+
+constexpr std::string_view kMigrationLog = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+)
+)sql";
+
+void apply(SQLite::Database& db, const Migration& migration) {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    if (read_schema_version(db) < migration.version) {
+      db.exec(std::string(kMigrationLog));
+      db.exec(std::string(migration.sql));
+      SQLite::Statement record(db, "INSERT INTO schema_migrations(version, name) VALUES (?, ?)");
+      record.bind(1, migration.version);
+      record.bind(2, std::string(migration.name));
+      record.exec();
+      // PRAGMA takes no bound parameters; the version is our own integer.
+      db.exec("PRAGMA user_version = " + std::to_string(migration.version));
+    }
+    db.exec("COMMIT");
+  } catch (...) {
+    db.tryExec("ROLLBACK");
+    throw;
+  }
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations.back().version; }
+
+int read_schema_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+void apply_pending_migrations(SQLite::Database& db) {
+  const int current = read_schema_version(db);
+  for (const auto& migration : kMigrations) {
+    if (migration.version > current) apply(db, migration);
+  }
+}
+
+}  // namespace authwatch::storage

@@ -1,0 +1,89 @@
+#pragma once
+// Typed reads and writes of AuthWatch's tables. All methods throw std::runtime_error (from
+// SQLiteCpp) on database failure; callers wrap batches in Database::transaction.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/incident.hpp"
+#include "core/signal.hpp"
+#include "core/source_position.hpp"
+#include "core/transport_event.hpp"
+#include "storage/database.hpp"
+
+namespace authwatch::storage {
+
+struct SourceRecord {
+  int64_t id = 0;
+  std::string kind;       // to_string(SourceKind)
+  std::string location;   // path or channel
+  SourcePosition position;
+  uint64_t records_read = 0;  // cumulative
+  uint64_t bad_records = 0;   // cumulative
+  std::string last_error;
+  TimePoint updated_at{};
+};
+
+struct StoredSignal {
+  int64_t id = 0;
+  int64_t event_id = 0;
+  std::optional<int64_t> incident_id;
+  std::string source_location;  // the file or channel the event came from
+  std::string source_locator;   // record / line within it
+  Signal signal;
+};
+
+struct SignalQuery {
+  std::optional<TimePoint> since;
+  std::string peer;                    // matches peer_ip or peer_name (case-insensitive)
+  std::optional<int64_t> incident_id;
+  bool include_noise = true;
+  int limit = 0;                       // 0 = no limit
+};
+
+enum class IncidentFilter { Open, Resolved, All };
+
+struct PruneCounts {
+  int64_t events = 0, signals = 0, incidents = 0, probe_runs = 0, alerts = 0;
+};
+
+class Store {
+ public:
+  explicit Store(Database& db);
+
+  // Sources and their positions.
+  std::optional<SourceRecord> find_source(const std::string& kind, const std::string& location);
+  // Inserts or updates; adds records_read/bad_records to the stored totals; returns the row id.
+  int64_t save_source(const std::string& kind, const std::string& location, const SourcePosition& position,
+                      uint64_t records_read_delta, uint64_t bad_records_delta, const std::string& last_error,
+                      TimePoint now);
+  std::vector<SourceRecord> sources();
+
+  // Events: the row id, or nullopt when an event with the same natural key is already stored.
+  std::optional<int64_t> insert_event(const TransportEvent& event, int64_t source_id);
+  int64_t count_events();
+
+  // Signals: the row id, or nullopt when a signal with the same natural key is already stored.
+  std::optional<int64_t> insert_signal(const Signal& signal, int64_t event_row_id);
+  // Fault signals not yet attached to an incident, oldest first.
+  std::vector<StoredSignal> unassigned_fault_signals();
+  void assign_signal(int64_t signal_id, int64_t incident_id);
+  std::vector<StoredSignal> signals(const SignalQuery& query);
+  int64_t count_signals();
+
+  // Incidents.
+  int64_t insert_incident(const Incident& incident);  // returns the new id
+  void update_incident(const Incident& incident);     // by incident.id
+  std::vector<Incident> incidents(IncidentFilter filter);
+  std::optional<Incident> incident(int64_t id);
+
+  // Retention: deletes everything whose time is before cutoff (incidents: resolved before cutoff,
+  // with their signals; events no longer referenced).
+  PruneCounts prune(TimePoint cutoff);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace authwatch::storage

@@ -1,0 +1,118 @@
+// `authwatch scan` on a folder it has never seen: the incidents a human would open, and a second
+// scan that changes nothing (tests/data/scenario/README.md tells the story).
+#include <algorithm>
+
+#include "cli_harness.hpp"
+
+using namespace authwatch::test;
+using nlohmann::json;
+
+namespace {
+
+const json* find_incident(const json& incidents, const std::string& direction, const std::string& peer) {
+  for (const auto& i : incidents)
+    if (i["direction"] == direction && i["peer"] == peer) return &i;
+  return nullptr;
+}
+
+}  // namespace
+
+class ScanEndToEnd : public CliTest {};
+
+TEST_F(ScanEndToEnd, OpensExactlyTheIncidentsAHumanWould) {
+  auto folder = copy_data("scenario", "inbox");
+  std::filesystem::copy_file(std::filesystem::path(AUTHWATCH_TEST_DATA) / "evtx" / "python-evtx-system.evtx", folder / "System.evtx");
+
+  auto scan = cli({"scan", "--format", "json", folder.string()});
+  ASSERT_EQ(scan.code, 0) << scan.err;
+  auto summary = scan.json();
+  ASSERT_EQ(summary["files"].size(), 7u) << "five logs, the .evtx, and README.md (skipped: not a log)";
+  EXPECT_EQ(summary["incidents_opened"], 3);
+
+  auto list = cli({"incidents", "--format", "json"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  auto incidents = list.json();
+  ASSERT_EQ(incidents.size(), 3u) << incidents.dump(2);
+
+  const json* in1 = find_incident(incidents, "inbound", "10.0.0.1");
+  const json* in7 = find_incident(incidents, "inbound", "10.0.0.7");
+  const json* out2 = find_incident(incidents, "outbound", "10.0.0.2");
+  ASSERT_TRUE(in1 && in7 && out2) << incidents.dump(2);
+  EXPECT_EQ((*in1)["signal_count"], 4) << "three 1035 events and one failing receive session";
+  EXPECT_EQ((*in1)["peer_name"], "ex1.contoso.com");
+  EXPECT_EQ((*in1)["first_seen"], "2024-03-15T10:02:11.483Z");
+  EXPECT_EQ((*in1)["last_seen"], "2024-03-15T10:17:13.555Z");
+  EXPECT_EQ((*in7)["signal_count"], 1);
+  EXPECT_EQ((*out2)["signal_count"], 4) << "2017 and 2003 name ex2.contoso.com; the send session and queue tie it to 10.0.0.2";
+  EXPECT_EQ((*out2)["peer_name"], "ex2.contoso.com");
+  for (const auto& i : incidents) EXPECT_EQ(i["status"], "resolved") << "2024's episode is long quiet";
+
+  // Client-login noise is stored and queryable, but opened nothing.
+  auto noise = cli({"history", "--format", "json", "--peer", "192.0.2.44"});
+  ASSERT_EQ(noise.code, 0) << noise.err;
+  ASSERT_EQ(noise.json().size(), 2u) << "the Client Frontend 1035 and the AUTH LOGIN session";
+  for (const auto& s : noise.json()) {
+    EXPECT_EQ(s["class"], "noise");
+    EXPECT_TRUE(s["incident_id"].is_null());
+  }
+  auto faults = cli({"history", "--format", "json", "--faults-only"});
+  EXPECT_EQ(faults.json().size(), 9u);
+}
+
+TEST_F(ScanEndToEnd, ASecondScanOfTheSameFolderChangesNothing) {
+  auto folder = copy_data("scenario", "inbox");
+  ASSERT_EQ(cli({"scan", folder.string()}).code, 0);
+  auto before_incidents = cli({"incidents", "--format", "json"}).json();
+  auto before_history = cli({"history", "--format", "json"}).json();
+
+  auto again = cli({"scan", "--format", "json", folder.string()});
+  ASSERT_EQ(again.code, 0) << again.err;
+  for (const auto& f : again.json()["files"]) {
+    EXPECT_EQ(f["new_events"], 0) << f["path"];
+    EXPECT_EQ(f["fault_signals"], 0) << f["path"];
+  }
+  EXPECT_EQ(again.json()["incidents_opened"], 0);
+  EXPECT_EQ(cli({"incidents", "--format", "json"}).json(), before_incidents);
+  EXPECT_EQ(cli({"history", "--format", "json"}).json(), before_history);
+}
+
+TEST_F(ScanEndToEnd, TheSameRecordInAnotherFileIsNotCountedTwice) {
+  auto folder = copy_data("scenario", "inbox");
+  ASSERT_EQ(cli({"scan", folder.string()}).code, 0);
+  // An administrator exports the same events again under another name.
+  auto copy = copy_data("scenario/ex2-application-wevtutil.xml", "later/ex2-again.xml");
+  auto rescan = cli({"scan", "--format", "json", copy.string()});
+  ASSERT_EQ(rescan.code, 0) << rescan.err;
+  EXPECT_EQ(rescan.json()["files"][0]["records_read"], 6);
+  EXPECT_EQ(rescan.json()["files"][0]["new_events"], 0);
+  const auto incidents = cli({"incidents", "--format", "json"}).json();
+  auto in1 = find_incident(incidents, "inbound", "10.0.0.1");
+  ASSERT_TRUE(in1);
+  EXPECT_EQ((*in1)["signal_count"], 4);
+}
+
+TEST_F(ScanEndToEnd, ShowGivesTheIncidentWithItsEvidence) {
+  auto folder = copy_data("scenario", "inbox");
+  ASSERT_EQ(cli({"scan", folder.string()}).code, 0);
+  auto incidents = cli({"incidents", "--format", "json"}).json();
+  auto in1 = find_incident(incidents, "inbound", "10.0.0.1");
+  ASSERT_TRUE(in1);
+  auto show = cli({"show", "--format", "json", std::to_string((*in1)["id"].get<int>())});
+  ASSERT_EQ(show.code, 0) << show.err;
+  auto j = show.json();
+  ASSERT_EQ(j["signals"].size(), 4u);
+  bool saw_session = false;
+  for (const auto& s : j["signals"]) {
+    EXPECT_EQ(s["peer_ip"], "10.0.0.1");
+    if (s["rule"] == "plog-recv-exchangeauth-negotiation") {
+      saw_session = true;
+      EXPECT_EQ(s["status"], "IllegalMessage");
+      EXPECT_GE(s["evidence"]["lines"].size(), 10u) << "the session's lines up to the failure";
+    }
+  }
+  EXPECT_TRUE(saw_session);
+
+  auto table = cli({"show", std::to_string((*in1)["id"].get<int>())});
+  EXPECT_NE(table.out.find("Inbound ExchangeAuth negotiation failed because of IllegalMessage"), std::string::npos);
+  EXPECT_NE(table.out.find("inbound"), std::string::npos);
+}

@@ -1,0 +1,59 @@
+#include "core/config.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace authwatch;
+using namespace std::chrono;
+
+TEST(Config, EmptyObjectGivesTheDefaults) {
+  auto p = parse_config("{}");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p.config.incidents.quiet_period, minutes{30});
+  EXPECT_EQ(p.config.incidents.diagnose_cooldown, minutes{10});
+  EXPECT_EQ(p.config.database.retention_days, 90);
+}
+
+TEST(Config, ValuesAreApplied) {
+  auto p = parse_config(R"({"incidents": {"quiet_period_minutes": 45, "diagnose_cooldown_minutes": 5},
+                            "database": {"path": "/var/lib/authwatch/a.db", "retention_days": 30},
+                            "logging": {"level": "debug"}})");
+  ASSERT_TRUE(p.ok()) << p.problems[0].message();
+  EXPECT_EQ(p.config.incidents.quiet_period, minutes{45});
+  EXPECT_EQ(p.config.incidents.diagnose_cooldown, minutes{5});
+  EXPECT_EQ(p.config.database.path, "/var/lib/authwatch/a.db");
+  EXPECT_EQ(p.config.database.retention_days, 30);
+  EXPECT_EQ(p.config.logging.level, "debug");
+}
+
+TEST(Config, ErrorsNameTheKeyAndTheProblem) {
+  auto p = parse_config(R"({"incidents": {"quiet_period_minutes": "thirty", "quiet_minutes": 5},
+                            "databse": {}, "logging": {"level": "loud"}})");
+  ASSERT_EQ(p.problems.size(), 4u);
+  std::vector<std::string> messages;
+  for (const auto& pr : p.problems) messages.push_back(pr.message());
+  auto has = [&](const std::string& needle) {
+    return std::any_of(messages.begin(), messages.end(), [&](const std::string& m) { return m.find(needle) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("incidents.quiet_period_minutes: must be an integer number of minutes"));
+  EXPECT_TRUE(has("\"thirty\""));
+  EXPECT_TRUE(has("incidents.quiet_minutes: unknown key"));
+  EXPECT_TRUE(has("databse: unknown key"));
+  EXPECT_TRUE(has("logging.level: must be one of"));
+  EXPECT_EQ(p.config.incidents.quiet_period, minutes{30}) << "a bad value keeps the default";
+}
+
+TEST(Config, InvalidJsonAndWrongShapesAreReported) {
+  auto bad = parse_config("{\"incidents\": ", "/etc/authwatch.json");
+  ASSERT_EQ(bad.problems.size(), 1u);
+  EXPECT_EQ(bad.problems[0].key, "/etc/authwatch.json");
+  EXPECT_NE(bad.problems[0].problem.find("not valid JSON"), std::string::npos);
+  EXPECT_FALSE(parse_config("[1,2]").ok());
+  EXPECT_FALSE(parse_config(R"({"incidents": 5})").ok());
+  EXPECT_FALSE(parse_config(R"({"incidents": {"quiet_period_minutes": 0}})").ok());
+}
+
+TEST(Config, DefaultsDocumentRoundTrips) {
+  auto p = parse_config(default_config_json());
+  EXPECT_TRUE(p.ok());
+  EXPECT_EQ(p.config.incidents.quiet_period, minutes{30});
+}

@@ -1,0 +1,113 @@
+// Event-log rules (DOMAIN.md §1): 1035 on the receiver, 2003/2017 on the sender.
+#include <gtest/gtest.h>
+
+#include "core/detector.hpp"
+
+using namespace authwatch;
+
+namespace {
+
+TransportEvent exchange_event(std::string provider, uint32_t id, std::vector<std::string> data, uint64_t record = 10489441) {
+  TransportEvent e;
+  e.source_kind = SourceKind::EventXml;
+  e.location = "export.xml";
+  e.provider = std::move(provider);
+  e.event_id = id;
+  e.channel = "Application";
+  e.computer = "ex2.contoso.com";
+  e.record_id = record;
+  e.key = "evt:ex2.contoso.com|Application|" + std::to_string(record);
+  e.time = *parse_iso8601("2016-08-24T17:21:43Z");
+  for (size_t i = 0; i < data.size(); ++i) e.fields[std::to_string(i + 1)] = data[i];
+  return e;
+}
+
+}  // namespace
+
+TEST(DetectorEventLog, Inbound1035ExchangeAuthIsAFaultWithEveryField) {
+  Detector d;
+  auto s = d.detect(exchange_event("MSExchangeTransport", 1035, {"IllegalMessage", "Default EX2", "ExchangeAuth", "10.0.0.1"}));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->signal_class, SignalClass::Fault);
+  EXPECT_EQ(s->direction, Direction::Inbound);
+  EXPECT_EQ(s->status, "IllegalMessage");
+  EXPECT_EQ(s->connector, "Default EX2");
+  EXPECT_EQ(s->mechanism, "ExchangeAuth");
+  EXPECT_EQ(s->peer_ip, "10.0.0.1");
+  EXPECT_EQ(s->peer(), "10.0.0.1");
+  EXPECT_EQ(s->rule, "exchange-1035-inbound-auth");
+  EXPECT_EQ(s->key, "evt:ex2.contoso.com|Application|10489441");
+  EXPECT_EQ(s->evidence["data"]["1"], "IllegalMessage");
+  EXPECT_EQ(s->evidence["record_id"], 10489441);
+}
+
+TEST(DetectorEventLog, All1035ProvidersCountAndGssapiIsServerToServer) {
+  Detector d;
+  for (const char* provider : {"MSExchangeTransport", "MSExchangeFrontEndTransport", "MSExchangeTransportDelivery", "msexchangetransport"}) {
+    auto s = d.detect(exchange_event(provider, 1035, {"UnexpectedExchangeAuthBlob", "Default EX2", "Gssapi", "[10.0.0.9]"}));
+    ASSERT_TRUE(s) << provider;
+    EXPECT_EQ(s->signal_class, SignalClass::Fault) << provider;
+    EXPECT_EQ(s->peer_ip, "10.0.0.9") << "bracketed %4 is unwrapped";
+  }
+}
+
+TEST(DetectorEventLog, ClientLoginFailuresAreNoiseButStillSignals) {
+  Detector d;
+  for (const char* mech : {"Login", "Ntlm", "BasicAuth"}) {
+    auto s = d.detect(exchange_event("MSExchangeFrontEndTransport", 1035, {"LogonDenied", "Client Frontend EX2", mech, "192.0.2.44"}));
+    ASSERT_TRUE(s) << mech;
+    EXPECT_EQ(s->signal_class, SignalClass::Noise) << mech;
+    EXPECT_EQ(s->peer_ip, "192.0.2.44");
+  }
+}
+
+TEST(DetectorEventLog, OtherProvidersAndIdsAreIgnored) {
+  Detector d;
+  EXPECT_FALSE(d.detect(exchange_event("MSExchangeTransportSubmission", 1035, {"IllegalMessage", "x", "ExchangeAuth", "10.0.0.1"})));
+  EXPECT_FALSE(d.detect(exchange_event("MSExchangeTransport", 1036, {"IllegalMessage", "x", "ExchangeAuth", "10.0.0.1"})));
+  EXPECT_FALSE(d.detect(exchange_event("Microsoft-Windows-Security-Kerberos", 3, {})));
+}
+
+TEST(DetectorEventLog, Sender2017TakesThePeerFromTheTargetSpn) {
+  Detector d;
+  auto s = d.detect(exchange_event("MSExchangeTransport", 2017,
+                                   {"LogonDenied", "Intra-Organization SMTP Send Connector", "ExchangeAuth", "SMTPSVC/ex1.contoso.com"}));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->direction, Direction::Outbound);
+  EXPECT_EQ(s->signal_class, SignalClass::Fault);
+  EXPECT_EQ(s->target_spn, "SMTPSVC/ex1.contoso.com");
+  EXPECT_EQ(s->peer_name, "ex1.contoso.com");
+  EXPECT_TRUE(s->peer_ip.empty());
+  EXPECT_EQ(s->peer(), "ex1.contoso.com");
+}
+
+TEST(DetectorEventLog, Sender2003CarriesTheRemoteReply) {
+  Detector d;
+  auto s = d.detect(exchange_event("MSExchangeTransport", 2003,
+                                   {"Intra-Organization SMTP Send Connector", "EX1.contoso.com", "454 4.7.0 Temporary authentication failure"}));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->direction, Direction::Outbound);
+  EXPECT_EQ(s->reply, "454 4.7.0 Temporary authentication failure");
+  EXPECT_EQ(s->peer_name, "EX1.contoso.com");
+  EXPECT_EQ(s->peer(), "ex1.contoso.com") << "incident peers are case-insensitive";
+
+  auto by_ip = d.detect(exchange_event("MSExchangeTransport", 2003, {"Send", "10.0.0.1", "454 4.7.0"}));
+  ASSERT_TRUE(by_ip);
+  EXPECT_EQ(by_ip->peer_ip, "10.0.0.1") << "an IP literal in %2 is the peer's address";
+  EXPECT_TRUE(by_ip->peer_name.empty());
+}
+
+TEST(DetectorEventLog, NamedDataFieldsWorkThroughACustomTable) {
+  // Rules are data: a table using named <Data Name=...> fields needs no code.
+  DetectionRules rules;
+  rules.event_log.push_back({"kerberos-3", {"Microsoft-Windows-Security-Kerberos"}, 3, Direction::Outbound,
+                             {{SignalField::Status, "ErrorMessage"}, {SignalField::TargetSpn, "TargetName"}}, "", {}, SignalClass::Fault});
+  Detector d(rules);
+  auto e = exchange_event("Microsoft-Windows-Security-Kerberos", 3, {});
+  e.fields["ErrorMessage"] = "KRB_AP_ERR_SKEW";
+  e.fields["TargetName"] = "SMTPSVC/ex2.contoso.com@CONTOSO.COM";
+  auto s = d.detect(e);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->status, "KRB_AP_ERR_SKEW");
+  EXPECT_EQ(s->peer_name, "ex2.contoso.com");
+}

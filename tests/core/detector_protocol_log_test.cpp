@@ -1,0 +1,168 @@
+// Protocol-log sessions (DOMAIN.md §2): grouped by session id, one signal per failing session.
+#include <gtest/gtest.h>
+
+#include "core/detector.hpp"
+
+using namespace authwatch;
+
+namespace {
+
+struct Line {
+  const char* session;
+  const char* event;
+  const char* data;
+  const char* context = "";
+};
+
+class SessionFeed {
+ public:
+  SessionFeed(std::string log_type, std::string local, std::string remote, std::string connector)
+      : log_type_(std::move(log_type)), local_(std::move(local)), remote_(std::move(remote)), connector_(std::move(connector)) {}
+
+  std::vector<Signal> feed(Detector& d, const std::vector<Line>& lines) {
+    std::vector<Signal> out;
+    for (const auto& l : lines) {
+      TransportEvent e;
+      e.source_kind = SourceKind::ProtocolLog;
+      e.location = "/logs/RECV2024031510-1.LOG";
+      e.key = "plog:recv2024031510-1.log:" + std::to_string(offset_);
+      offset_ += 100;
+      e.time = *parse_iso8601("2024-03-15T10:00:00Z") + std::chrono::seconds{offset_ / 100};
+      e.fields = {{"log-type", log_type_},      {"connector-id", connector_}, {"session-id", l.session},
+                  {"local-endpoint", local_},   {"remote-endpoint", remote_}, {"event", l.event},
+                  {"data", l.data},             {"context", l.context}};
+      e.text = std::string(l.event) + "," + l.data + "," + l.context;
+      if (auto s = d.detect(e)) out.push_back(*s);
+    }
+    return out;
+  }
+
+ private:
+  std::string log_type_, local_, remote_, connector_;
+  long long offset_ = 0;
+};
+
+const char* kRecv = "SMTP Receive Protocol Log";
+const char* kSend = "SMTP Send Protocol Log";
+
+}  // namespace
+
+TEST(DetectorProtocolLog, ReceiveSessionFailingExchangeAuthGivesOneInboundSignal) {
+  Detector d;
+  SessionFeed f(kRecv, "10.0.0.2:2525", "10.0.0.1:41234", "EX2\\Default EX2");
+  auto signals = f.feed(d, {{"08D760DF231F00BC", "+", ""},
+                            {"08D760DF231F00BC", ">", "220 ex2.contoso.com Microsoft ESMTP MAIL Service ready"},
+                            {"08D760DF231F00BC", "<", "EHLO ex1.contoso.com"},
+                            {"08D760DF231F00BC", "<", "X-EXPS EXCHANGEAUTH SHA256 AAAA"},
+                            {"08D760DF231F00BC", "*", "", "Inbound ExchangeAuth negotiation failed because of IllegalMessage"},
+                            {"08D760DF231F00BC", ">", "454 4.7.0 Temporary authentication failure"},
+                            {"08D760DF231F00BC", "-", "", "Local"}});
+  ASSERT_EQ(signals.size(), 1u) << "the info line and the 454 are one failure";
+  const auto& s = signals[0];
+  EXPECT_EQ(s.direction, Direction::Inbound);
+  EXPECT_EQ(s.signal_class, SignalClass::Fault);
+  EXPECT_EQ(s.status, "IllegalMessage");
+  EXPECT_EQ(s.mechanism, "ExchangeAuth");
+  EXPECT_EQ(s.peer_ip, "10.0.0.1");
+  EXPECT_EQ(s.peer_name, "ex1.contoso.com");
+  EXPECT_EQ(s.connector, "EX2\\Default EX2");
+  EXPECT_EQ(s.key, "plog-session:10.0.0.2:08d760df231f00bc:fault");
+  EXPECT_EQ(s.evidence["lines"].size(), 5u) << "the session's lines up to the failure";
+  EXPECT_EQ(d.tracked_sessions(), 0u) << "a disconnected session is forgotten";
+}
+
+TEST(DetectorProtocolLog, The454AloneIsEnoughAndInfoInTheDataColumnToo) {
+  Detector d;
+  SessionFeed f(kRecv, "10.0.0.2:2525", "10.0.0.1:41234", "EX2\\Default EX2");
+  auto only454 = f.feed(d, {{"A1", "<", "EHLO ex1.contoso.com"}, {"A1", ">", "454 4.7.0 Temporary authentication failure"}});
+  ASSERT_EQ(only454.size(), 1u);
+  EXPECT_EQ(only454[0].status, "TemporaryAuthenticationFailure");
+  EXPECT_EQ(only454[0].reply, "454 4.7.0 Temporary authentication failure");
+  auto data_col = f.feed(d, {{"A2", "*", "Inbound ExchangeAuth negotiation failed because of LogonDenied", ""}});
+  ASSERT_EQ(data_col.size(), 1u);
+  EXPECT_EQ(data_col[0].status, "LogonDenied");
+}
+
+TEST(DetectorProtocolLog, HealthySessionEndingIn235IsSilent) {
+  Detector d;
+  SessionFeed f(kRecv, "10.0.0.2:2525", "10.0.0.5:50000", "EX2\\Default EX2");
+  auto signals = f.feed(d, {{"B1", "+", ""},
+                            {"B1", "<", "EHLO ex5.contoso.com"},
+                            {"B1", "<", "X-EXPS EXCHANGEAUTH SHA256 AAAA"},
+                            {"B1", ">", "235 2.7.0 Authentication successful"},
+                            {"B1", "<", "MAIL FROM:<a@contoso.com>"},
+                            {"B1", "-", "", "Remote(Close)"}});
+  EXPECT_TRUE(signals.empty());
+}
+
+TEST(DetectorProtocolLog, ClientAuthLoginFailureIsNoise) {
+  Detector d;
+  SessionFeed f(kRecv, "10.10.10.10:25", "95.10.20.33:56026", "SERVER\\Default Frontend SERVER");
+  auto signals = f.feed(d, {{"C1", "<", "AUTH LOGIN"},
+                            {"C1", "*", "", "Inbound AUTH LOGIN failed because of LogonDenied"},
+                            {"C1", "*", "", "Inbound AUTH LOGIN failed because of LogonDenied"}});
+  ASSERT_EQ(signals.size(), 1u);
+  EXPECT_EQ(signals[0].signal_class, SignalClass::Noise);
+  EXPECT_EQ(signals[0].status, "LogonDenied");
+  EXPECT_EQ(signals[0].mechanism, "LOGIN");
+}
+
+TEST(DetectorProtocolLog, SendSide454IsOutboundToTheBannerHost) {
+  Detector d;
+  SessionFeed f(kSend, "10.0.0.1:50123", "10.0.0.2:2525", "Intra-Organization SMTP Send Connector");
+  auto signals = f.feed(d, {{"D1", "*", "", "attempting to connect"},
+                            {"D1", "+", ""},
+                            {"D1", "<", "220 ex2.contoso.com Microsoft ESMTP MAIL Service ready at Fri, 15 Mar 2024"},
+                            {"D1", ">", "EHLO ex1.contoso.com"},
+                            {"D1", ">", "X-ANONYMOUSTLS"},
+                            {"D1", "<", "220 2.0.0 SMTP server ready"},
+                            {"D1", ">", "X-EXPS EXCHANGEAUTH SHA256 "},
+                            {"D1", "<", "454 4.7.0 Temporary authentication failure"},
+                            {"D1", "*", "", "Flushed Kerberos ticket cache"},
+                            {"D1", "-", "", "Local"}});
+  ASSERT_EQ(signals.size(), 1u);
+  EXPECT_EQ(signals[0].direction, Direction::Outbound);
+  EXPECT_EQ(signals[0].peer_ip, "10.0.0.2");
+  EXPECT_EQ(signals[0].peer_name, "ex2.contoso.com");
+}
+
+TEST(DetectorProtocolLog, SendSideLocalFailureNamesTheStatus) {
+  Detector d;
+  SessionFeed f(kSend, "10.0.0.1:50124", "10.0.0.3:2525", "Intra-Organization SMTP Send Connector");
+  auto signals = f.feed(d, {{"E1", "*", "", "Outbound Exchange Authentication failed with TargetUnknown"}});
+  ASSERT_EQ(signals.size(), 1u);
+  EXPECT_EQ(signals[0].status, "TargetUnknown");
+  EXPECT_EQ(signals[0].peer_ip, "10.0.0.3");
+}
+
+TEST(DetectorProtocolLog, A454InAReceiveLogIsNotASendSideSignal) {
+  // '<' 454 in a receive log would be the client sending "454": not a reply of ours.
+  Detector d;
+  SessionFeed f(kRecv, "10.0.0.2:2525", "10.0.0.1:41234", "EX2\\Default EX2");
+  EXPECT_TRUE(f.feed(d, {{"F1", "<", "454 4.7.0 Temporary authentication failure"}}).empty());
+}
+
+TEST(DetectorProtocolLog, InterleavedSessionsKeepTheirOwnPeers) {
+  Detector d;
+  SessionFeed a(kRecv, "10.0.0.2:2525", "10.0.0.1:1000", "EX2\\Default EX2");
+  SessionFeed b(kRecv, "10.0.0.2:2525", "10.0.0.7:1000", "EX2\\Default EX2");
+  a.feed(d, {{"S1", "<", "EHLO ex1.contoso.com"}});
+  b.feed(d, {{"S2", "<", "EHLO ex7.contoso.com"}});
+  auto s1 = a.feed(d, {{"S1", ">", "454 4.7.0 Temporary authentication failure"}});
+  auto s2 = b.feed(d, {{"S2", ">", "454 4.7.0 Temporary authentication failure"}});
+  ASSERT_EQ(s1.size(), 1u);
+  ASSERT_EQ(s2.size(), 1u);
+  EXPECT_EQ(s1[0].peer_name, "ex1.contoso.com");
+  EXPECT_EQ(s2[0].peer_name, "ex7.contoso.com");
+  EXPECT_NE(s1[0].key, s2[0].key);
+}
+
+TEST(DetectorProtocolLog, SessionMemoryIsBounded) {
+  Detector d;
+  SessionFeed f(kRecv, "10.0.0.2:2525", "10.0.0.1:1000", "EX2\\Default EX2");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5000; ++i) ids.push_back("S" + std::to_string(i));
+  for (const auto& id : ids) f.feed(d, {{id.c_str(), "<", "EHLO x"}});  // never disconnected (truncated log)
+  EXPECT_LE(d.tracked_sessions(), 4096u);
+  EXPECT_GT(d.tracked_sessions(), 4000u);
+}

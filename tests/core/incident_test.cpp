@@ -1,0 +1,162 @@
+// The incident state machine, driven by a ManualClock: no sleeping.
+#include <gtest/gtest.h>
+
+#include "core/incident.hpp"
+
+using namespace authwatch;
+using namespace std::chrono;
+using Kind = IncidentChange::Kind;
+
+namespace {
+
+const TimePoint T0 = *parse_iso8601("2024-03-15T10:00:00Z");
+
+Signal fault(Direction dir, std::string ip, TimePoint t, std::string name = "") {
+  Signal s;
+  s.signal_class = SignalClass::Fault;
+  s.direction = dir;
+  s.peer_ip = std::move(ip);
+  s.peer_name = std::move(name);
+  s.time = t;
+  return s;
+}
+
+std::vector<Kind> kinds(const std::vector<IncidentChange>& changes) {
+  std::vector<Kind> out;
+  for (const auto& c : changes) out.push_back(c.kind);
+  return out;
+}
+
+}  // namespace
+
+TEST(Incidents, FirstSignalOpensAndRequestsDiagnosis) {
+  ManualClock clock(T0);
+  IncidentTracker t({}, clock);
+  auto c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
+  EXPECT_EQ(kinds(c), (std::vector<Kind>{Kind::Opened, Kind::DiagnoseRequested}));
+  EXPECT_EQ(c[0].incident.peer, "10.0.0.1");
+  EXPECT_EQ(c[0].incident.signal_count, 1);
+  EXPECT_EQ(c[0].incident.status, IncidentStatus::Open);
+}
+
+TEST(Incidents, LaterSignalsExtendAndDiagnosisRespectsTheCooldown) {
+  ManualClock clock(T0);
+  IncidentTracker t({minutes{30}, minutes{10}}, clock);
+  t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
+  clock.advance(minutes{5});
+  auto c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", clock.now()));
+  EXPECT_EQ(kinds(c), (std::vector<Kind>{Kind::Extended})) << "within the cooldown";
+  EXPECT_EQ(c[0].incident.signal_count, 2);
+  clock.advance(minutes{6});
+  c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", clock.now()));
+  EXPECT_EQ(kinds(c), (std::vector<Kind>{Kind::Extended, Kind::DiagnoseRequested})) << "cooldown passed";
+  EXPECT_EQ(c[1].incident.last_diagnosis_at, clock.now());
+}
+
+TEST(Incidents, KeyedByDirectionAndPeer) {
+  ManualClock clock(T0);
+  IncidentTracker t({}, clock);
+  t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
+  t.on_signal(fault(Direction::Inbound, "10.0.0.7", T0));
+  t.on_signal(fault(Direction::Outbound, "10.0.0.1", T0));
+  t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0 + seconds{1}));
+  EXPECT_EQ(t.open_incidents().size(), 3u);
+  ASSERT_NE(t.find(Direction::Inbound, "10.0.0.1"), nullptr);
+  EXPECT_EQ(t.find(Direction::Inbound, "10.0.0.1")->signal_count, 2);
+}
+
+TEST(Incidents, NoiseOpensNothing) {
+  ManualClock clock(T0);
+  IncidentTracker t({}, clock);
+  auto s = fault(Direction::Inbound, "192.0.2.44", T0);
+  s.signal_class = SignalClass::Noise;
+  EXPECT_TRUE(t.on_signal(s).empty());
+  EXPECT_TRUE(t.open_incidents().empty());
+}
+
+TEST(Incidents, QuietPeriodResolvesOnTick) {
+  ManualClock clock(T0);
+  IncidentTracker t({minutes{30}, minutes{10}}, clock);
+  t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
+  clock.advance(minutes{29});
+  EXPECT_TRUE(t.tick().empty());
+  clock.advance(minutes{1});
+  auto c = t.tick();
+  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Resolved}));
+  EXPECT_EQ(c[0].incident.status, IncidentStatus::Resolved);
+  EXPECT_EQ(c[0].incident.resolved_at, T0 + minutes{30});
+  EXPECT_TRUE(t.open_incidents().empty());
+}
+
+TEST(Incidents, ASignalAfterTheQuietPeriodStartsANewEpisode) {
+  ManualClock clock(T0 + hours{2});
+  IncidentTracker t({minutes{30}, minutes{10}}, clock);
+  t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
+  auto c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0 + hours{1}));
+  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Resolved, Kind::Opened}));
+  EXPECT_EQ(c[0].incident.resolved_at, T0 + minutes{30});
+  EXPECT_EQ(c[1].incident.first_seen, T0 + hours{1});
+}
+
+TEST(Incidents, OldSignalsFromOfflineTriageNeverRequestProbes) {
+  ManualClock clock(T0 + days{30});
+  IncidentTracker t({}, clock);
+  auto c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
+  EXPECT_EQ(kinds(c), (std::vector<Kind>{Kind::Opened}));
+  c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0 + minutes{20}));
+  EXPECT_EQ(kinds(c), (std::vector<Kind>{Kind::Extended}));
+  EXPECT_EQ(kinds(t.tick()), (std::vector<Kind>{Kind::Resolved}));
+}
+
+TEST(Incidents, OutOfOrderSignalsWidenTheEpisodeOrFormTheirOwn) {
+  ManualClock clock(T0 + days{1});
+  IncidentTracker t({minutes{30}, minutes{10}}, clock);
+  t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0 + hours{5}));
+  auto c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0 + hours{5} - minutes{10}));
+  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Extended}));
+  EXPECT_EQ(c[0].incident.first_seen, T0 + hours{5} - minutes{10});
+  c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
+  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Opened}));
+  EXPECT_EQ(c[0].incident.status, IncidentStatus::Resolved) << "a past episode, already over";
+  EXPECT_EQ(t.open_incidents().size(), 1u);
+}
+
+TEST(Incidents, NameOnlySignalsJoinTheAddressOnceKnown) {
+  ManualClock clock(T0);
+  IncidentTracker t({}, clock);
+  t.on_signal(fault(Direction::Outbound, "", T0, "EX2.contoso.com"));  // event 2017: name only
+  ASSERT_NE(t.find(Direction::Outbound, "ex2.contoso.com"), nullptr);
+  auto c = t.on_signal(fault(Direction::Outbound, "10.0.0.2", T0 + minutes{1}, "ex2.contoso.com"));  // queue: both
+  EXPECT_EQ(kinds(c), (std::vector<Kind>{Kind::Extended}));
+  EXPECT_EQ(c[0].incident.peer, "10.0.0.2");
+  EXPECT_EQ(c[0].incident.signal_count, 2);
+  c = t.on_signal(fault(Direction::Outbound, "", T0 + minutes{2}, "ex2.contoso.com"));  // name only again
+  EXPECT_EQ(c[0].incident.peer, "10.0.0.2");
+  EXPECT_EQ(t.open_incidents().size(), 1u);
+}
+
+TEST(Incidents, RestoreResumesStoredIncidents) {
+  ManualClock clock(T0 + minutes{5});
+  IncidentTracker t({}, clock);
+  Incident stored;
+  stored.id = 42;
+  stored.direction = Direction::Inbound;
+  stored.peer = "10.0.0.1";
+  stored.first_seen = stored.last_seen = T0;
+  stored.signal_count = 3;
+  stored.last_diagnosis_at = T0;
+  t.restore({stored});
+  auto c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", clock.now()));
+  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Extended}));
+  EXPECT_EQ(c[0].incident.id, 42);
+  EXPECT_EQ(c[0].incident.signal_count, 4);
+}
+
+TEST(Incidents, SetIdAppliesToTheOpenIncident) {
+  ManualClock clock(T0);
+  IncidentTracker t({}, clock);
+  t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
+  t.set_id(Direction::Inbound, "10.0.0.1", 7);
+  auto c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0 + seconds{1}));
+  EXPECT_EQ(c[0].incident.id, 7);
+}

@@ -1,0 +1,60 @@
+#include "core/time.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace authwatch;
+using namespace std::chrono;
+
+TEST(Time, ParsesSevenAndNineFractionalDigitsAsTheSameInstantAtMicroseconds) {
+  auto seven = parse_iso8601("2016-08-24T17:21:43.1234567Z");
+  auto nine = parse_iso8601("2016-08-24T17:21:43.123456789Z");
+  ASSERT_TRUE(seven && nine);
+  EXPECT_EQ(*seven, *nine);
+  EXPECT_EQ(format_iso8601(*seven), "2016-08-24T17:21:43.123Z");
+  EXPECT_EQ(seven->time_since_epoch().count() % 1000000, 123456);
+}
+
+TEST(Time, ZoneOffsetsMoveTheInstant) {
+  auto utc = parse_iso8601("2024-03-15T10:00:00Z");
+  auto plus = parse_iso8601("2024-03-15T11:00:00+01:00");
+  auto minus = parse_iso8601("2024-03-15T05:30:00-0430");
+  auto bare = parse_iso8601("2024-03-15 10:00:00");
+  ASSERT_TRUE(utc && plus && minus && bare);
+  EXPECT_EQ(*utc, *plus);
+  EXPECT_EQ(*utc, *minus);
+  EXPECT_EQ(*utc, *bare);
+}
+
+TEST(Time, RejectsMalformedText) {
+  for (const char* bad : {"", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-03-15", "2024-03-15T10:00",
+                          "2024-03-15T10:00:00.Z", "2024-03-15T10:00:00Zjunk", "yesterday", "2024-03-15T25:00:00Z"})
+    EXPECT_FALSE(parse_iso8601(bad)) << bad;
+}
+
+TEST(Time, FormatRoundTripsAndSortsLexicographically) {
+  auto a = parse_iso8601("1999-12-31T23:59:59.999Z");
+  auto b = parse_iso8601("2000-01-01T00:00:00.000Z");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(parse_iso8601(format_iso8601(*a)), a);
+  EXPECT_LT(format_iso8601(*a), format_iso8601(*b));
+}
+
+TEST(Time, PowerShellJsonDates) {
+  auto t = parse_ms_json_date("/Date(1710497643000)/");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_iso8601(*t), "2024-03-15T10:14:03.000Z");
+  EXPECT_EQ(parse_ms_json_date("\\/Date(1710497643000+0100)\\/"), t);  // the suffix does not shift the instant
+  EXPECT_FALSE(parse_ms_json_date("/Date()/"));
+  EXPECT_FALSE(parse_ms_json_date("2024-03-15"));
+}
+
+TEST(Time, Durations) {
+  EXPECT_EQ(parse_duration("24h"), hours{24});
+  EXPECT_EQ(parse_duration("7d"), hours{168});
+  EXPECT_EQ(parse_duration("30m"), minutes{30});
+  EXPECT_EQ(parse_duration("90s"), seconds{90});
+  EXPECT_FALSE(parse_duration("7"));
+  EXPECT_FALSE(parse_duration("h"));
+  EXPECT_FALSE(parse_duration("-5m"));
+  EXPECT_FALSE(parse_duration("5w"));
+}

@@ -1,0 +1,439 @@
+#include "sources/protocol_log.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/text.hpp"
+#include "sources/readers.hpp"
+#include "tests/sources/temp_dir.hpp"
+
+namespace authwatch::sources {
+namespace {
+
+// "plog:<file name>:<hash of the header's #Date>:" — the #Date of RECV2023011116-1.LOG.
+const std::string kRealLogKeyPrefix =
+    "plog:recv2023011116-1.log:" + hex64(fnv1a64("2023-01-11T16:00:04.113Z")).substr(0, 8) + ":";
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::append_bytes;
+using testing::read_bytes;
+using testing::TempDir;
+
+const std::string kData = AUTHWATCH_TEST_DATA;
+const std::string kRealReceiveLog = kData + "/exchange/RECV2023011116-1.LOG";
+const std::string kSendLog = kData + "/exchange/SEND2024031510-1.LOG";
+const std::string kReceiveLog = kData + "/exchange/RECV2024031510-1.LOG";
+
+constexpr std::string_view kHeader =
+    "#Software: Microsoft Exchange Server\r\n"
+    "#Version: 15.0.0.0\r\n"
+    "#Log-type: SMTP Receive Protocol Log\r\n"
+    "#Date: 2024-03-15T10:00:01.873Z\r\n"
+    "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n";
+
+struct ReadOutcome {
+  std::vector<TransportEvent> events;
+  std::vector<ReadError> errors;
+  ReadSummary summary;
+};
+
+ReadOutcome read_log(const std::string& path, const SourcePosition& from = {}) {
+  ReadOutcome outcome;
+  auto source = make_protocol_log_file(path);
+  auto result = source->read(
+      from, [&](TransportEvent&& e) { outcome.events.push_back(std::move(e)); },
+      [&](ReadError&& e) { outcome.errors.push_back(std::move(e)); });
+  EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error());
+  if (result.ok()) outcome.summary = result.value();
+  return outcome;
+}
+
+std::vector<std::string> split(std::string_view line) {
+  std::vector<std::string> columns;
+  EXPECT_TRUE(split_csv_line(line, columns)) << line;
+  return columns;
+}
+
+// Byte offset where physical line `number` (1-based) starts.
+uint64_t line_start(const std::string& bytes, int number) {
+  size_t offset = 0;
+  for (int line = 1; line < number; ++line) offset = bytes.find('\n', offset) + 1;
+  return offset;
+}
+
+const TransportEvent* find_event(const std::vector<TransportEvent>& events, std::string_view field,
+                                 std::string_view value) {
+  auto it = std::find_if(events.begin(), events.end(), [&](const auto& e) { return e.field(field) == value; });
+  return it == events.end() ? nullptr : &*it;
+}
+
+// --- the CSV splitter -----------------------------------------------------------------------
+
+TEST(CsvLine, SplitsPlainFields) { EXPECT_THAT(split("a,b,c"), ElementsAre("a", "b", "c")); }
+
+TEST(CsvLine, KeepsCommasInsideQuotes) {
+  EXPECT_THAT(split(R"(>,"220 ex2 ready at Fri, 15 Mar 2024",x)"), ElementsAre(">", "220 ex2 ready at Fri, 15 Mar 2024", "x"));
+}
+
+TEST(CsvLine, DoubledQuotesStandForOneQuote) {
+  EXPECT_THAT(split(R"(*,"said ""hello"", twice",)"), ElementsAre("*", R"(said "hello", twice)", ""));
+  EXPECT_THAT(split(R"("""")"), ElementsAre("\""));
+}
+
+TEST(CsvLine, EmptyFieldsAndTrailingComma) {
+  EXPECT_THAT(split("+,,"), ElementsAre("+", "", ""));
+  EXPECT_THAT(split(",a,,b,"), ElementsAre("", "a", "", "b", ""));
+  EXPECT_THAT(split(R"("",x)"), ElementsAre("", "x"));
+  EXPECT_THAT(split(""), ElementsAre(""));
+}
+
+TEST(CsvLine, KeepsLeadingSpacesAndLiteralEscapes) {
+  EXPECT_THAT(split(R"(*, CN=EX2 CN=EX2,line1\r\nline2)"), ElementsAre("*", " CN=EX2 CN=EX2", R"(line1\r\nline2)"));
+}
+
+TEST(CsvLine, UnterminatedQuoteIsRejected) {
+  std::vector<std::string> columns;
+  EXPECT_FALSE(split_csv_line(R"(a,"never closed, at all)", columns));
+  EXPECT_FALSE(split_csv_line(R"(a,"ends with a doubled quote"")", columns));
+}
+
+TEST(CsvLine, ReusedVectorHoldsOnlyTheNewLine) {
+  std::vector<std::string> columns;
+  ASSERT_TRUE(split_csv_line("1,2,3,4,5", columns));
+  ASSERT_TRUE(split_csv_line("x,y", columns));
+  EXPECT_THAT(columns, ElementsAre("x", "y"));
+}
+
+// --- the real receive log -------------------------------------------------------------------
+
+TEST(ProtocolLog, ReadsEveryRecordOfTheRealReceiveLog) {
+  auto outcome = read_log(kRealReceiveLog);
+  EXPECT_TRUE(outcome.errors.empty());
+  ASSERT_EQ(outcome.events.size(), 16u);
+  EXPECT_EQ(outcome.summary.records_read, 16u);
+  EXPECT_EQ(outcome.summary.bad_records, 0u);
+  EXPECT_FALSE(outcome.summary.resumed);
+  EXPECT_EQ(outcome.summary.position.offset, read_bytes(kRealReceiveLog).size());
+  EXPECT_EQ(outcome.summary.position.record, 21u);
+  EXPECT_EQ(outcome.events.back().locator, "line 21");
+  EXPECT_EQ(outcome.events.back().field("data"), "");
+  EXPECT_EQ(outcome.events.back().field("context"), "User Name: username@domain.com");
+}
+
+TEST(ProtocolLog, NamesTheColumnsOfLineSixByTheFieldsHeader) {
+  const std::string bytes = read_bytes(kRealReceiveLog);
+  auto outcome = read_log(kRealReceiveLog);
+  ASSERT_FALSE(outcome.events.empty());
+  const TransportEvent& first = outcome.events.front();
+  EXPECT_EQ(first.source_kind, SourceKind::ProtocolLog);
+  EXPECT_EQ(first.location, kRealReceiveLog);
+  EXPECT_EQ(first.locator, "line 6");
+  EXPECT_EQ(first.key, kRealLogKeyPrefix + std::to_string(line_start(bytes, 6)));
+  EXPECT_EQ(format_iso8601(first.time), "2023-01-11T15:59:51.433Z");
+  EXPECT_EQ(first.field("connector-id"), R"(SERVER-HOSTNAME\Default Frontend SERVER-HOSTNAME)");
+  EXPECT_EQ(first.field("session-id"), "123453EC62278461");
+  EXPECT_EQ(first.field("sequence-number"), "1");
+  EXPECT_EQ(first.field("local-endpoint"), "10.10.10.10:25");
+  EXPECT_EQ(first.field("remote-endpoint"), "95.10.20.33:56026");
+  EXPECT_EQ(first.field("event"), ">");
+  EXPECT_EQ(first.field("data"),
+            "220 SERVER-HOSTNAME.DOMAIN.TEST Microsoft ESMTP MAIL Service ready at Wed, 11 Jan 2023 16:59:51 +0100");
+  EXPECT_EQ(first.field("context"), "");
+  EXPECT_EQ(first.field("log-type"), "SMTP Receive Protocol Log");
+  EXPECT_EQ(first.fields.size(), 10u);  // nine #Fields columns + log-type
+  const size_t line_end = bytes.find('\n', line_start(bytes, 6));
+  EXPECT_EQ(first.text, bytes.substr(line_start(bytes, 6), line_end - line_start(bytes, 6)));
+}
+
+TEST(ProtocolLog, QuotedContextKeepsItsCommas) {
+  auto outcome = read_log(kRealReceiveLog);
+  const TransportEvent* tls = find_event(outcome.events, "sequence-number", "7");
+  ASSERT_NE(tls, nullptr);
+  EXPECT_EQ(tls->locator, "line 12");
+  EXPECT_THAT(std::string(tls->field("context")), HasSubstr("strength 128 bits, MAC hash algorithm"));
+  const TransportEvent* certificate = find_event(outcome.events, "sequence-number", "6");
+  ASSERT_NE(certificate, nullptr);
+  EXPECT_TRUE(certificate->field("data").starts_with(" CN=SERVER-HOSTNAME"));
+  EXPECT_TRUE(certificate->field("context").starts_with("Sending certificate Subject"));
+}
+
+TEST(ProtocolLog, KeysAreStableAcrossReadsAndUniqueWithinTheFile) {
+  auto first = read_log(kRealReceiveLog);
+  auto second = read_log(kRealReceiveLog);
+  ASSERT_EQ(first.events.size(), second.events.size());
+  std::set<std::string> keys;
+  for (size_t i = 0; i < first.events.size(); ++i) {
+    EXPECT_EQ(first.events[i].key, second.events[i].key);
+    keys.insert(first.events[i].key);
+  }
+  EXPECT_EQ(keys.size(), first.events.size());  // lines 15 and 16 are identical text: offsets tell them apart
+}
+
+TEST(ProtocolLog, ResumingAtTheEndYieldsNothing) {
+  auto first = read_log(kRealReceiveLog);
+  auto again = read_log(kRealReceiveLog, first.summary.position);
+  EXPECT_TRUE(again.summary.resumed);
+  EXPECT_TRUE(again.events.empty());
+  EXPECT_TRUE(again.errors.empty());
+  EXPECT_EQ(again.summary.records_read, 0u);
+  EXPECT_EQ(again.summary.position, first.summary.position);
+}
+
+// --- the logs written from DOMAIN.md (UTF-8 BOM, CRLF) -------------------------------------
+
+TEST(ProtocolLog, SendLogWithBomAndCrlf) {
+  auto outcome = read_log(kSendLog);
+  EXPECT_TRUE(outcome.errors.empty());
+  ASSERT_EQ(outcome.events.size(), 122u);
+  for (const auto& event : outcome.events) {
+    ASSERT_EQ(event.field("log-type"), "SMTP Send Protocol Log");
+    ASSERT_FALSE(event.text.ends_with('\r')) << event.locator;
+    ASSERT_FALSE(event.field("context").ends_with('\r')) << event.locator;
+  }
+  EXPECT_EQ(outcome.events.front().locator, "line 6");
+  EXPECT_EQ(outcome.events.front().field("context"), "attempting to connect");
+  EXPECT_EQ(outcome.events.front().field("local-endpoint"), "");
+
+  const TransportEvent* rejected = find_event(outcome.events, "data", "454 4.7.0 Temporary authentication failure");
+  ASSERT_NE(rejected, nullptr);
+  EXPECT_EQ(rejected->field("event"), "<");
+  EXPECT_EQ(rejected->field("remote-endpoint"), "10.0.0.2:2525");
+  EXPECT_EQ(format_iso8601(rejected->time), "2024-03-15T10:14:02.156Z");
+
+  const TransportEvent* banner = find_event(outcome.events, "sequence-number", "2");
+  ASSERT_NE(banner, nullptr);
+  EXPECT_EQ(banner->field("data"), "220 ex2.contoso.com Microsoft ESMTP MAIL Service ready at Fri, 15 Mar 2024 10:14:02 +0000");
+
+  const TransportEvent* no_ticket =
+      find_event(outcome.events, "context", "Outbound Exchange Authentication failed with TargetUnknown");
+  ASSERT_NE(no_ticket, nullptr);
+  EXPECT_EQ(no_ticket->field("remote-endpoint"), "10.0.0.3:2525");
+  EXPECT_NE(find_event(outcome.events, "context", "Flushed Kerberos ticket cache"), nullptr);
+  EXPECT_NE(find_event(outcome.events, "data", "235 <authentication response>"), nullptr);
+}
+
+TEST(ProtocolLog, ReceiveLogHasBothPlacesOfTheInformationText) {
+  auto outcome = read_log(kReceiveLog);
+  EXPECT_TRUE(outcome.errors.empty());
+  ASSERT_EQ(outcome.events.size(), 74u);
+  const std::string failure = "Inbound ExchangeAuth negotiation failed because of IllegalMessage";
+  const TransportEvent* in_context = find_event(outcome.events, "context", failure);
+  const TransportEvent* in_data = find_event(outcome.events, "data", failure);
+  ASSERT_NE(in_context, nullptr);
+  ASSERT_NE(in_data, nullptr);
+  EXPECT_EQ(in_context->field("session-id"), "08DC44B69F0E1A2B");
+  EXPECT_EQ(in_data->field("session-id"), "08DC44B69F0E1A31");
+  EXPECT_EQ(in_data->field("connector-id"), R"(EX2\Default EX2)");
+  EXPECT_NE(find_event(outcome.events, "data", "235 2.7.0 Authentication successful"), nullptr);
+  const TransportEvent* user = find_event(outcome.events, "context", "Inbound AUTH LOGIN failed because of LogonDenied");
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(user->field("connector-id"), R"(EX2\Client Frontend EX2)");
+  EXPECT_EQ(user->field("local-endpoint"), "10.0.0.2:587");
+}
+
+// --- layout variations --------------------------------------------------------------------
+
+TEST(ProtocolLog, ColumnsFollowAReorderedFieldsHeader) {
+  TempDir dir;
+  auto path = dir.write("RECV2024031511-1.LOG",
+                        "#Log-type: SMTP Receive Protocol Log\n"
+                        "#Fields: session-id,event,date-time,data,context,connector-id\n"
+                        "08DC44B69F0E1A2B,*,2024-03-15T11:00:00.5Z,,Inbound ExchangeAuth negotiation failed because of TimeSkew,EX2\\Default EX2\n");
+  auto outcome = read_log(path);
+  ASSERT_TRUE(outcome.errors.empty()) << outcome.errors.front().message();
+  ASSERT_EQ(outcome.events.size(), 1u);
+  const auto& event = outcome.events.front();
+  EXPECT_EQ(event.field("session-id"), "08DC44B69F0E1A2B");
+  EXPECT_EQ(event.field("event"), "*");
+  EXPECT_EQ(event.field("context"), "Inbound ExchangeAuth negotiation failed because of TimeSkew");
+  EXPECT_EQ(event.field("connector-id"), R"(EX2\Default EX2)");
+  EXPECT_EQ(format_iso8601(event.time), "2024-03-15T11:00:00.500Z");
+  EXPECT_EQ(event.field("remote-endpoint"), "");  // not a column of this file
+  EXPECT_EQ(event.fields.count("remote-endpoint"), 0u);
+}
+
+TEST(ProtocolLog, MissingTrailingColumnsAreEmpty) {
+  TempDir dir;
+  auto path = dir.write("RECV2024031510-1.LOG", std::string(kHeader) +
+                                                    "2024-03-15T10:14:02.159Z,EX2\\Default EX2,08DC44B69F0E1A2B,14,10.0.0.2:2525,10.0.0.1:27114,-\r\n");
+  auto outcome = read_log(path);
+  ASSERT_TRUE(outcome.errors.empty());
+  ASSERT_EQ(outcome.events.size(), 1u);
+  EXPECT_EQ(outcome.events.front().field("event"), "-");
+  EXPECT_EQ(outcome.events.front().field("data"), "");
+  EXPECT_EQ(outcome.events.front().fields.count("context"), 1u);
+}
+
+TEST(ProtocolLog, ANewHeaderMidFileRenamesTheColumnsAlsoAfterResuming) {
+  TempDir dir;
+  const std::string restart =
+      "#Software: Microsoft Exchange Server\r\n"
+      "#Log-type: SMTP Send Protocol Log\r\n"
+      "#Fields: date-time,session-id,event,data\r\n";
+  auto path = dir.write("SEND2024031510-2.LOG",
+                        std::string(kHeader) +
+                            "2024-03-15T10:14:02.106Z,EX2\\Default EX2,08DC44B69F0E1A2B,0,10.0.0.2:2525,10.0.0.1:27114,+,,\r\n" +
+                            restart + "2024-03-15T10:20:00.000Z,08DC44B7A1F3C2D9,>,EHLO ex2.contoso.com\r\n");
+  auto first = read_log(path);
+  ASSERT_TRUE(first.errors.empty());
+  ASSERT_EQ(first.events.size(), 2u);
+  EXPECT_EQ(first.events[0].field("log-type"), "SMTP Receive Protocol Log");
+  EXPECT_EQ(first.events[0].field("connector-id"), R"(EX2\Default EX2)");
+  EXPECT_EQ(first.events[1].field("log-type"), "SMTP Send Protocol Log");
+  EXPECT_EQ(first.events[1].field("session-id"), "08DC44B7A1F3C2D9");
+  EXPECT_EQ(first.events[1].field("data"), "EHLO ex2.contoso.com");
+  EXPECT_EQ(first.events[1].locator, "line 10");
+
+  append_bytes(path, "2024-03-15T10:20:00.004Z,08DC44B7A1F3C2D9,<,250 ex3.contoso.com Hello\r\n");
+  auto resumed = read_log(path, first.summary.position);
+  EXPECT_TRUE(resumed.summary.resumed);
+  ASSERT_TRUE(resumed.errors.empty()) << resumed.errors.front().message();
+  ASSERT_EQ(resumed.events.size(), 1u);
+  EXPECT_EQ(resumed.events[0].locator, "line 11");
+  EXPECT_EQ(resumed.events[0].field("data"), "250 ex3.contoso.com Hello");
+  EXPECT_EQ(resumed.events[0].field("event"), "<");
+  EXPECT_EQ(resumed.events[0].field("log-type"), "SMTP Send Protocol Log");
+}
+
+// --- growing files and resuming -------------------------------------------------------------
+
+TEST(ProtocolLog, PartialLastLineIsLeftUntilItIsComplete) {
+  TempDir dir;
+  const std::string original = read_bytes(kRealReceiveLog);
+  const std::string next_line =
+      "2023-01-11T16:00:10.645Z,SERVER-HOSTNAME\\Default Frontend SERVER-HOSTNAME,123453EC62278461,16,"
+      "10.10.10.10:25,95.10.20.33:56026,>,535 5.7.3 Authentication unsuccessful,";
+  auto path = dir.write("RECV2023011116-1.LOG", original + next_line.substr(0, 60));
+
+  auto first = read_log(path);
+  EXPECT_TRUE(first.errors.empty());
+  EXPECT_EQ(first.events.size(), 16u);
+  EXPECT_EQ(first.summary.position.offset, original.size());
+
+  append_bytes(path, next_line.substr(60) + "\n");
+  auto second = read_log(path, first.summary.position);
+  EXPECT_TRUE(second.summary.resumed);
+  EXPECT_TRUE(second.errors.empty());
+  ASSERT_EQ(second.events.size(), 1u);
+  EXPECT_EQ(second.events[0].locator, "line 22");
+  EXPECT_EQ(second.events[0].key, kRealLogKeyPrefix + std::to_string(original.size()));
+  EXPECT_EQ(second.events[0].field("data"), "535 5.7.3 Authentication unsuccessful");
+  EXPECT_EQ(second.events[0].field("log-type"), "SMTP Receive Protocol Log");
+  EXPECT_EQ(second.summary.position.offset, original.size() + next_line.size() + 1);
+
+  auto third = read_log(path, second.summary.position);
+  EXPECT_TRUE(third.events.empty());
+}
+
+TEST(ProtocolLog, RewrittenFileIsReadFromTheStart) {
+  TempDir dir;
+  auto path = dir.write("RECV2023011116-1.LOG", read_bytes(kRealReceiveLog));
+  auto first = read_log(path);
+  dir.write("RECV2023011116-1.LOG", read_bytes(kReceiveLog));  // same name, other content
+  auto second = read_log(path, first.summary.position);
+  EXPECT_FALSE(second.summary.resumed);
+  EXPECT_EQ(second.events.size(), 74u);
+  EXPECT_EQ(second.events.front().locator, "line 6");
+}
+
+TEST(ProtocolLog, LinesAcrossBlockBoundariesAndLongerThanABlock) {
+  TempDir dir;
+  std::string content(kHeader);
+  const int records = 20000;  // about 3 MB: several read blocks
+  for (int i = 0; i < records; ++i) {
+    content += "2024-03-15T10:14:02.106Z,EX2\\Default EX2,08DC44B69F0E1A2B," + std::to_string(i) +
+               ",10.0.0.2:2525,10.0.0.1:27114,*,,\"filler, to make the line longer than the header lines are\"\r\n";
+  }
+  const std::string huge(2'500'000, 'x');
+  content += "2024-03-15T10:14:03.000Z,EX2\\Default EX2,08DC44B69F0E1A2B,20000,10.0.0.2:2525,10.0.0.1:27114,<," + huge + ",\r\n";
+  auto path = dir.write("RECV2024031510-9.LOG", content);
+  auto outcome = read_log(path);
+  EXPECT_TRUE(outcome.errors.empty());
+  ASSERT_EQ(outcome.events.size(), records + 1u);
+  for (int i = 0; i < records; ++i) ASSERT_EQ(outcome.events[static_cast<size_t>(i)].field("sequence-number"), std::to_string(i));
+  EXPECT_EQ(outcome.events.back().field("data").size(), huge.size());
+  EXPECT_EQ(outcome.events.back().locator, "line " + std::to_string(records + 6));
+  EXPECT_EQ(outcome.summary.position.offset, content.size());
+}
+
+// --- bad input ------------------------------------------------------------------------------
+
+TEST(ProtocolLog, GarbageLinesAreNamedAndTheRestIsRead) {
+  TempDir dir;
+  std::string content = read_bytes(kRealReceiveLog);
+  // After line 8: binary junk (becomes line 9); after line 12 (then 13): a record with extra columns.
+  content.insert(line_start(content, 9), std::string("\x00\x01\xfe\xff junk\x7f\r\n", 12));
+  content.insert(line_start(content, 14),
+                 "2023-01-11T16:00:01.500Z,SERVER-HOSTNAME\\Default Frontend SERVER-HOSTNAME,123453EC62278461,7,"
+                 "10.10.10.10:25,95.10.20.33:56026,*,,TLS,extra,columns\n"
+                 "2023-13-45T99:00:00.000Z,SERVER-HOSTNAME\\Default Frontend SERVER-HOSTNAME,123453EC62278461,7,"
+                 "10.10.10.10:25,95.10.20.33:56026,*,,bad time\n"
+                 "2023-01-11T16:00:01.600Z,X,123453EC62278461,7,10.10.10.10:25,95.10.20.33:56026,*,,\"unterminated\n");
+  auto path = dir.write("RECV2023011116-1.LOG", content);
+  auto outcome = read_log(path);
+  EXPECT_EQ(outcome.events.size(), 16u);
+  EXPECT_EQ(outcome.summary.records_read, 20u);
+  EXPECT_EQ(outcome.summary.bad_records, 4u);
+  ASSERT_EQ(outcome.errors.size(), 4u);
+  EXPECT_EQ(outcome.errors[0].location, path);
+  EXPECT_EQ(outcome.errors[0].locator, "line 9");
+  EXPECT_THAT(outcome.errors[0].reason, HasSubstr("not an ISO 8601 time"));
+  EXPECT_EQ(outcome.errors[0].reason.find('\x01'), std::string::npos);  // junk bytes are not echoed raw
+  EXPECT_EQ(outcome.errors[1].locator, "line 14");
+  EXPECT_EQ(outcome.errors[1].reason, "11 columns, but #Fields names 9");
+  EXPECT_EQ(outcome.errors[2].locator, "line 15");
+  EXPECT_THAT(outcome.errors[2].reason, HasSubstr("2023-13-45T99:00:00.000Z"));
+  EXPECT_EQ(outcome.errors[3].locator, "line 16");
+  EXPECT_EQ(outcome.errors[3].reason, "unterminated quoted field");
+  EXPECT_EQ(outcome.errors[1].message(), path + ": line 14: 11 columns, but #Fields names 9");
+  // The good records keep their own line numbers around the bad ones.
+  EXPECT_EQ(outcome.events[2].locator, "line 8");
+  EXPECT_EQ(outcome.events[3].locator, "line 10");
+  EXPECT_EQ(outcome.events[7].locator, "line 17");
+}
+
+TEST(ProtocolLog, DataBeforeAnyFieldsHeaderIsAnError) {
+  TempDir dir;
+  auto path = dir.write("SEND2024031510-1.LOG",
+                        "2024-03-15T10:14:02.101Z,Intra-Organization SMTP Send Connector,08DC44B7A1F3C2D1,0,,10.0.0.2:2525,*,,attempting to connect\n"
+                        "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\n"
+                        "2024-03-15T10:14:02.104Z,Intra-Organization SMTP Send Connector,08DC44B7A1F3C2D1,1,10.0.0.1:27114,10.0.0.2:2525,+,,\n");
+  auto outcome = read_log(path);
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_EQ(outcome.errors[0].locator, "line 1");
+  EXPECT_EQ(outcome.errors[0].reason, "data line before any #Fields header");
+  ASSERT_EQ(outcome.events.size(), 1u);
+  EXPECT_EQ(outcome.events[0].field("log-type"), "");
+  EXPECT_EQ(outcome.events[0].field("event"), "+");
+}
+
+TEST(ProtocolLog, MissingFileIsAnError) {
+  auto source = make_protocol_log_file(kData + "/exchange/no-such-file.LOG");
+  auto result = source->read({}, [](TransportEvent&&) {}, [](ReadError&&) {});
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.error(), HasSubstr("no-such-file.LOG"));
+  EXPECT_EQ(source->format(), FileFormat::ProtocolLog);
+}
+
+TEST(ProtocolLog, SameFileNameOnTwoServersGivesDistinctKeys) {
+  // Every server writes RECV<date>-1.LOG: the name alone must not make two servers' lines one.
+  TempDir dir;
+  const std::string original = read_bytes(kRealReceiveLog);
+  std::string other = original;
+  auto date = other.find("2023-01-11T16:00:04.113Z");
+  ASSERT_NE(date, std::string::npos);
+  other.replace(date, 24, "2023-01-11T16:00:09.871Z");
+  auto a = read_log(dir.write("a/RECV2023011116-1.LOG", original));
+  auto b = read_log(dir.write("b/RECV2023011116-1.LOG", other));
+  auto copy = read_log(dir.write("c/RECV2023011116-1.LOG", original));
+  ASSERT_EQ(a.events.size(), b.events.size());
+  EXPECT_NE(a.events[0].key, b.events[0].key);
+  EXPECT_EQ(a.events[0].key, copy.events[0].key) << "a copy of the same file keeps its keys";
+}
+
+}  // namespace
+}  // namespace authwatch::sources

@@ -1,0 +1,256 @@
+#include "storage/database.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "storage/migrations.hpp"
+#include "storage/store.hpp"
+#include "storage_fixture.hpp"
+
+namespace authwatch::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing::at;
+using testing::make_event;
+using testing::open_or_fail;
+using testing::read_bytes;
+using testing::TempDir;
+
+int pragma_int(Database& db, const char* name) {
+  return db.sqlite().execAndGet(std::string("PRAGMA ") + name).getInt();
+}
+
+int64_t migration_rows(Database& db) {
+  return db.sqlite().execAndGet("SELECT count(*) FROM schema_migrations").getInt64();
+}
+
+TEST(Migrations, AreNumberedFromOneWithoutGaps) {
+  auto all = migrations();
+  ASSERT_FALSE(all.empty());
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].version, static_cast<int>(i) + 1);
+    EXPECT_FALSE(all[i].name.empty());
+  }
+  EXPECT_EQ(latest_schema_version(), all.back().version);
+}
+
+TEST(Database, CreatesFolderAndFileAndMigratesToLatest) {
+  TempDir dir;
+  const auto file = dir.path() / "nested" / "deeper" / "authwatch.db";
+  auto db = open_or_fail(file);
+  ASSERT_TRUE(db);
+  EXPECT_TRUE(fs::exists(file));
+  EXPECT_EQ(db->schema_version(), latest_schema_version());
+  EXPECT_EQ(pragma_int(*db, "user_version"), latest_schema_version());
+  EXPECT_EQ(migration_rows(*db), latest_schema_version());
+  EXPECT_EQ(db->path(), file.string());
+  EXPECT_FALSE(db->read_only());
+  for (const char* table : {"sources", "events", "signals", "incidents", "probe_runs", "findings", "alerts"})
+    EXPECT_TRUE(db->sqlite().tableExists(table)) << table;
+  for (const char* index : {"signals_by_time", "signals_by_incident", "signals_by_peer_ip", "signals_by_peer_name",
+                            "signals_unassigned_faults", "incidents_by_status_direction_peer", "events_by_time"}) {
+    SQLite::Statement st(db->sqlite(), "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?");
+    st.bind(1, index);
+    ASSERT_TRUE(st.executeStep());
+    EXPECT_EQ(st.getColumn(0).getInt(), 1) << index;
+  }
+}
+
+TEST(Database, ReopeningIsIdempotent) {
+  TempDir dir;
+  const auto file = dir.path() / "authwatch.db";
+  std::string first_applied_at;
+  {
+    auto db = open_or_fail(file);
+    ASSERT_TRUE(db);
+    first_applied_at = db->sqlite().execAndGet("SELECT applied_at FROM schema_migrations WHERE version = 1").getString();
+  }
+  for (int i = 0; i < 2; ++i) {
+    auto db = open_or_fail(file);
+    ASSERT_TRUE(db);
+    EXPECT_EQ(db->schema_version(), latest_schema_version());
+    EXPECT_EQ(migration_rows(*db), latest_schema_version());
+    EXPECT_EQ(db->sqlite().execAndGet("SELECT applied_at FROM schema_migrations WHERE version = 1").getString(),
+              first_applied_at);
+  }
+}
+
+TEST(Database, SetsWalAndConnectionPragmas) {
+  TempDir dir;
+  auto db = open_or_fail(dir.path() / "authwatch.db");
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->sqlite().execAndGet("PRAGMA journal_mode").getString(), "wal");
+  EXPECT_EQ(pragma_int(*db, "synchronous"), 1);  // NORMAL
+  EXPECT_EQ(pragma_int(*db, "foreign_keys"), 1);
+  EXPECT_EQ(pragma_int(*db, "busy_timeout"), 5000);
+}
+
+TEST(Database, RefusesANewerSchemaInBothModesAndLeavesTheFileAlone) {
+  TempDir dir;
+  const auto file = dir.path() / "future.db";
+  const int future = latest_schema_version() + 1;
+  {
+    SQLite::Database crafted(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    crafted.exec("CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)");
+    crafted.exec("CREATE TABLE from_the_future(x)");
+    crafted.exec("PRAGMA user_version = " + std::to_string(future));
+  }
+  const auto bytes = read_bytes(file);
+  const auto mtime = fs::last_write_time(file);
+  ASSERT_FALSE(bytes.empty());
+
+  for (auto mode : {Database::Mode::ReadWrite, Database::Mode::ReadOnly}) {
+    auto db = Database::open(file.string(), mode);
+    ASSERT_FALSE(db.ok());
+    EXPECT_THAT(db.error(), HasSubstr(file.string() + ": schema version " + std::to_string(future)));
+    EXPECT_THAT(db.error(), HasSubstr("knows up to " + std::to_string(latest_schema_version())));
+    EXPECT_THAT(db.error(), HasSubstr("upgrade AuthWatch"));
+  }
+  EXPECT_EQ(read_bytes(file), bytes);
+  EXPECT_EQ(fs::last_write_time(file), mtime);
+  EXPECT_FALSE(fs::exists(file.string() + "-wal"));
+}
+
+TEST(Database, ReadOnlyOnAMissingFileIsAnErrorAndCreatesNothing) {
+  TempDir dir;
+  const auto file = dir.path() / "not-yet" / "authwatch.db";
+  auto db = Database::open(file.string(), Database::Mode::ReadOnly);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.error(), file.string() + ": no AuthWatch database here (run `authwatch scan` first)");
+  EXPECT_FALSE(fs::exists(file));
+  EXPECT_FALSE(fs::exists(file.parent_path()));
+}
+
+TEST(Database, ReadOnlyReadsButRejectsWrites) {
+  TempDir dir;
+  const auto file = dir.path() / "authwatch.db";
+  {
+    auto db = open_or_fail(file);
+    ASSERT_TRUE(db);
+    Store store(*db);
+    auto source = store.save_source("evtx", "/logs/a.evtx", {}, 1, 0, "", at("2024-03-15T10:00:00Z"));
+    ASSERT_TRUE(store.insert_event(make_event("evt:a", "2024-03-15T10:00:00Z"), source));
+  }
+  auto db = open_or_fail(file, Database::Mode::ReadOnly);
+  ASSERT_TRUE(db);
+  EXPECT_TRUE(db->read_only());
+  EXPECT_EQ(db->schema_version(), latest_schema_version());
+  Store store(*db);
+  EXPECT_EQ(store.count_events(), 1);
+  EXPECT_TRUE(store.find_source("evtx", "/logs/a.evtx"));
+  EXPECT_THROW(store.insert_event(make_event("evt:b", "2024-03-15T10:01:00Z"), 0), std::runtime_error);
+  EXPECT_THROW(store.save_source("evtx", "/logs/b.evtx", {}, 1, 0, "", at("2024-03-15T10:00:00Z")),
+               std::runtime_error);
+  EXPECT_EQ(store.count_events(), 1);
+  EXPECT_EQ(store.sources().size(), 1u);
+}
+
+TEST(Database, ReadOnlyRefusesAnOlderSchemaAndReadWriteUpgradesIt) {
+  TempDir dir;
+  const auto file = dir.path() / "old.db";
+  {
+    // What an AuthWatch that knew no migrations yet would have left: the log table, version 0.
+    SQLite::Database crafted(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    crafted.exec("CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT)");
+  }
+  auto read_only = Database::open(file.string(), Database::Mode::ReadOnly);
+  ASSERT_FALSE(read_only.ok());
+  EXPECT_THAT(read_only.error(), HasSubstr(file.string() + ": schema version 0 is older"));
+  EXPECT_THAT(read_only.error(), HasSubstr("to upgrade it"));
+
+  auto db = open_or_fail(file);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->schema_version(), latest_schema_version());
+  EXPECT_TRUE(db->sqlite().tableExists("signals"));
+}
+
+TEST(Database, ReadOnlyOnAnEmptyFileSaysThereIsNoDatabase) {
+  TempDir dir;
+  const auto file = dir.path() / "empty.db";
+  std::ofstream(file).close();
+  auto db = Database::open(file.string(), Database::Mode::ReadOnly);
+  ASSERT_FALSE(db.ok());
+  EXPECT_THAT(db.error(), HasSubstr("no AuthWatch database here"));
+  EXPECT_EQ(fs::file_size(file), 0u);
+}
+
+TEST(Database, NotADatabaseFileIsAnErrorNamingThePathAndIsLeftAlone) {
+  TempDir dir;
+  const auto file = dir.path() / "RECV2023011116-1.LOG";
+  fs::copy_file(fs::path(AUTHWATCH_TEST_DATA) / "exchange" / "RECV2023011116-1.LOG", file);
+  const auto bytes = read_bytes(file);
+  for (auto mode : {Database::Mode::ReadWrite, Database::Mode::ReadOnly}) {
+    auto db = Database::open(file.string(), mode);
+    ASSERT_FALSE(db.ok());
+    EXPECT_THAT(db.error(), HasSubstr(file.string() + ": "));
+    EXPECT_THAT(db.error(), HasSubstr("file is not a database"));  // SQLite's own words
+  }
+  EXPECT_EQ(read_bytes(file), bytes);
+}
+
+TEST(Database, RefusesAnotherProgramsSqliteDatabase) {
+  TempDir dir;
+  const auto file = dir.path() / "other.db";
+  {
+    SQLite::Database crafted(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    crafted.exec("CREATE TABLE contacts(name TEXT)");
+  }
+  const auto bytes = read_bytes(file);
+  auto db = Database::open(file.string(), Database::Mode::ReadWrite);
+  ASSERT_FALSE(db.ok());
+  EXPECT_THAT(db.error(), HasSubstr(file.string() + ": an SQLite database of another program"));
+  EXPECT_EQ(read_bytes(file), bytes);
+}
+
+TEST(Database, TransactionCommitsWhenTheBodyReturns) {
+  TempDir dir;
+  auto db = open_or_fail(dir.path() / "authwatch.db");
+  ASSERT_TRUE(db);
+  Store store(*db);
+  db->transaction([&] { ASSERT_TRUE(store.insert_event(make_event("evt:1", "2024-03-15T10:00:00Z"), 0)); });
+  EXPECT_EQ(store.count_events(), 1);
+}
+
+TEST(Database, TransactionRollsBackWhenTheBodyThrows) {
+  TempDir dir;
+  auto db = open_or_fail(dir.path() / "authwatch.db");
+  ASSERT_TRUE(db);
+  Store store(*db);
+  EXPECT_THROW(db->transaction([&] {
+    auto source = store.save_source("evtx", "/logs/a.evtx", {}, 5, 0, "", at("2024-03-15T10:00:00Z"));
+    auto event = store.insert_event(make_event("evt:1", "2024-03-15T10:00:00Z"), source);
+    ASSERT_TRUE(event);
+    store.insert_signal(testing::make_signal("sig:1", "evt:1", "2024-03-15T10:00:00Z"), *event);
+    throw std::runtime_error("reader failed half-way");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(store.count_events(), 0);
+  EXPECT_EQ(store.count_signals(), 0);
+  EXPECT_TRUE(store.sources().empty());
+  // The connection is usable afterwards: no transaction was left open.
+  db->transaction([&] { store.insert_event(make_event("evt:2", "2024-03-15T10:00:00Z"), 0); });
+  EXPECT_EQ(store.count_events(), 1);
+}
+
+TEST(Database, NestedTransactionRollsBackOnlyItsOwnPart) {
+  TempDir dir;
+  auto db = open_or_fail(dir.path() / "authwatch.db");
+  ASSERT_TRUE(db);
+  Store store(*db);
+  db->transaction([&] {
+    store.insert_event(make_event("evt:outer", "2024-03-15T10:00:00Z"), 0);
+    EXPECT_THROW(db->transaction([&] {
+      store.insert_event(make_event("evt:inner", "2024-03-15T10:00:00Z"), 0);
+      throw std::runtime_error("inner failed");
+    }),
+                 std::runtime_error);
+  });
+  EXPECT_EQ(store.count_events(), 1);
+  EXPECT_EQ(db->sqlite().execAndGet("SELECT dedup_key FROM events").getString(), "evt:outer");
+}
+
+}  // namespace
+}  // namespace authwatch::storage
