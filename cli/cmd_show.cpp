@@ -6,6 +6,28 @@
 namespace authwatch::cli {
 namespace {
 
+std::string text_of(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// Evidence as an administrator reads it: the session's lines, the event's data, the queue's error.
+void print_evidence(std::ostream& out, const nlohmann::json& e) {
+  if (e.contains("lines")) {
+    for (const auto& line : e["lines"]) out << "    " << text_of(line) << '\n';
+  } else if (e.contains("event_id")) {
+    out << "    " << text_of(e.value("provider", nlohmann::json(""))) << " event " << text_of(e["event_id"]) << ", record "
+        << text_of(e.value("record_id", nlohmann::json(0))) << " on " << text_of(e.value("computer", nlohmann::json(""))) << '\n';
+    if (e.contains("data"))
+      for (const auto& [k, v] : e["data"].items()) out << "      " << k << ": " << text_of(v) << '\n';
+    if (e.contains("message")) out << "      message: " << text_of(e["message"]) << '\n';
+  } else if (e.contains("last_error")) {
+    out << "    queue " << text_of(e.value("identity", nlohmann::json(""))) << ", next hop "
+        << text_of(e.value("next_hop_domain", nlohmann::json(""))) << ", " << text_of(e.value("message_count", nlohmann::json("")))
+        << " message(s), retry " << text_of(e.value("retry_count", nlohmann::json(""))) << '\n'
+        << "      LastError: " << text_of(e["last_error"]) << '\n';
+  } else {
+    out << "    " << e.dump() << '\n';
+  }
+}
+
 void run_show(Context& ctx, int64_t id) {
   auto db = ctx.open_database(storage::Database::Mode::ReadOnly);
   if (!db) return;
@@ -41,11 +63,7 @@ void run_show(Context& ctx, int64_t id) {
   ctx.out << "\nEvidence\n";
   for (const auto& s : signals) {
     ctx.out << "- " << format_iso8601(s.signal.time) << " " << s.signal.rule << " (" << s.source_location << " " << s.source_locator << ")\n";
-    if (s.signal.evidence.contains("lines")) {
-      for (const auto& line : s.signal.evidence["lines"]) ctx.out << "    " << line.get<std::string>() << '\n';
-    } else {
-      ctx.out << "    " << s.signal.evidence.dump() << '\n';
-    }
+    print_evidence(ctx.out, s.signal.evidence);
   }
 }
 

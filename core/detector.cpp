@@ -167,8 +167,9 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
   const auto event = trim(e.field("event"));
   const auto data = e.field("data");
   const auto context = e.field("context");
-  const std::string local_host(host_of_endpoint(e.field("local-endpoint")));
-  const std::string key = "plog-session:" + to_lower(local_host) + ":" + to_lower(session_id);
+  // Session ids are unique per server; the connector keeps two servers' logs apart in a monitoring
+  // station. (The local endpoint cannot: a send session's first line has none yet.)
+  const std::string key = "plog-session:" + to_lower(e.field("connector-id")) + ":" + to_lower(session_id);
 
   Session& st = session(key);
   if (auto remote = host_of_endpoint(e.field("remote-endpoint")); !remote.empty()) st.peer_ip = std::string(remote);

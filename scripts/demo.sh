@@ -12,11 +12,11 @@ DB="$BUILD_DIR/demo/authwatch-demo.db"
 rm -rf "$BUILD_DIR/demo"; mkdir -p "$BUILD_DIR/demo"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || true; }
 
-step "$AW" --db "$DB" scan tests/data/scenario tests/data/exchange tests/data/evtx
+step "$AW" --db "$DB" scan tests/data/scenario tests/data/evtx tests/data/exchange/RECV2023011116-1.LOG
 step "$AW" --db "$DB" incidents
 first=$("$AW" --db "$DB" incidents --format json | python3 -c 'import json,sys; print(min(i["id"] for i in json.load(sys.stdin) if i["direction"]=="inbound"))')
 step "$AW" --db "$DB" show "$first"
 step "$AW" --db "$DB" history --peer 192.0.2.44
 echo; echo "A second scan of the same files adds nothing:"
-step "$AW" --db "$DB" --quiet scan tests/data/scenario tests/data/exchange tests/data/evtx
+step "$AW" --db "$DB" --quiet scan tests/data/scenario tests/data/evtx tests/data/exchange/RECV2023011116-1.LOG
 echo; echo "Database: $DB  (try: $AW --db $DB --help)"

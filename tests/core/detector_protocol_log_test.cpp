@@ -66,7 +66,7 @@ TEST(DetectorProtocolLog, ReceiveSessionFailingExchangeAuthGivesOneInboundSignal
   EXPECT_EQ(s.peer_ip, "10.0.0.1");
   EXPECT_EQ(s.peer_name, "ex1.contoso.com");
   EXPECT_EQ(s.connector, "EX2\\Default EX2");
-  EXPECT_EQ(s.key, "plog-session:10.0.0.2:08d760df231f00bc:fault");
+  EXPECT_EQ(s.key, "plog-session:ex2\\default ex2:08d760df231f00bc:fault");
   EXPECT_EQ(s.evidence["lines"].size(), 5u) << "the session's lines up to the failure";
   EXPECT_EQ(d.tracked_sessions(), 0u) << "a disconnected session is forgotten";
 }
@@ -110,7 +110,9 @@ TEST(DetectorProtocolLog, ClientAuthLoginFailureIsNoise) {
 TEST(DetectorProtocolLog, SendSide454IsOutboundToTheBannerHost) {
   Detector d;
   SessionFeed f(kSend, "10.0.0.1:50123", "10.0.0.2:2525", "Intra-Organization SMTP Send Connector");
-  auto signals = f.feed(d, {{"D1", "*", "", "attempting to connect"},
+  SessionFeed connecting(kSend, "", "10.0.0.2:2525", "Intra-Organization SMTP Send Connector");
+  connecting.feed(d, {{"D1", "*", "", "attempting to connect"}});  // no local endpoint yet
+  auto signals = f.feed(d, {
                             {"D1", "+", ""},
                             {"D1", "<", "220 ex2.contoso.com Microsoft ESMTP MAIL Service ready at Fri, 15 Mar 2024"},
                             {"D1", ">", "EHLO ex1.contoso.com"},
@@ -124,6 +126,8 @@ TEST(DetectorProtocolLog, SendSide454IsOutboundToTheBannerHost) {
   EXPECT_EQ(signals[0].direction, Direction::Outbound);
   EXPECT_EQ(signals[0].peer_ip, "10.0.0.2");
   EXPECT_EQ(signals[0].peer_name, "ex2.contoso.com");
+  EXPECT_EQ(signals[0].evidence["lines"].size(), 8u) << "one session, from 'attempting to connect' on";
+  EXPECT_EQ(d.tracked_sessions(), 0u);
 }
 
 TEST(DetectorProtocolLog, SendSideLocalFailureNamesTheStatus) {
