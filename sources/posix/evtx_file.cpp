@@ -81,10 +81,13 @@ std::optional<std::string> record_xml(libevtx_record_t* record, std::string& cau
   size_t size = 0;
   if (call_libevtx([&](auto** e) { return libevtx_record_get_utf8_xml_string_size(record, &size, e); }, cause) != 1)
     return std::nullopt;
+  if (size == 0) {
+    cause = "libevtx gives an empty XML string";
+    return std::nullopt;
+  }
   std::string xml(size, '\0');
   auto* buffer = reinterpret_cast<uint8_t*>(xml.data());
-  if (size == 0 ||
-      call_libevtx([&](auto** e) { return libevtx_record_get_utf8_xml_string(record, buffer, size, e); }, cause) != 1)
+  if (call_libevtx([&](auto** e) { return libevtx_record_get_utf8_xml_string(record, buffer, size, e); }, cause) != 1)
     return std::nullopt;
   if (auto nul = xml.find('\0'); nul != std::string::npos) xml.resize(nul);  // the size counts the NUL
   return xml;

@@ -67,7 +67,8 @@ TEST_F(ScanEndToEnd, ASecondScanOfTheSameFolderChangesNothing) {
 
   auto again = cli({"scan", "--format", "json", folder.string()});
   ASSERT_EQ(again.code, 0) << again.err;
-  for (const auto& f : again.json()["files"]) {
+  const auto summary = again.json();
+  for (const auto& f : summary["files"]) {
     EXPECT_EQ(f["new_events"], 0) << f["path"];
     EXPECT_EQ(f["fault_signals"], 0) << f["path"];
   }

@@ -1,0 +1,60 @@
+#pragma once
+// The probe contract. A probe checks one cause of a 454 4.7.0 against the real network and
+// reports Findings. It runs on the engine's io_context (blocking platform calls go to the
+// engine's thread pool), gives every network step a deadline, never throws past its boundary,
+// and completes by its deadline whatever the peer does.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "core/finding.hpp"
+
+namespace authwatch::probes {
+
+struct Endpoint {
+  std::string host;  // name or IP literal
+  uint16_t port = 0;
+};
+
+struct ProbeTargets {
+  std::vector<std::string> dcs;  // domain controllers: configured, or found by the dns probe
+  std::string domain;            // DNS domain (SRV discovery), e.g. lab.example
+  std::string realm;             // Kerberos realm, e.g. LAB.EXAMPLE (default: upper-cased domain)
+  std::string site;              // AD site, for the site-specific SRV names
+  std::string dns_server;        // IP of the DNS server to ask ("" = the system resolver)
+  std::string peer;              // the other Exchange server ("" = none)
+  std::vector<uint16_t> peer_smtp_ports{25, 2525};
+};
+
+struct ProbeSettings {
+  std::chrono::milliseconds deadline{3000};  // per probe, all its network steps included
+  std::chrono::seconds warn_skew{60};
+  std::chrono::seconds fail_skew{300};       // Kerberos MaxClockSkew
+  std::vector<uint16_t> tcp_ports{53, 88, 135, 389, 445, 464, 636, 3268, 3269};
+  std::vector<uint16_t> udp_ports{53, 88, 389, 123};
+  size_t max_reply_bytes = 64 * 1024;        // a peer sending more is garbage, not a reply
+};
+
+// What a probe gets to work with.
+struct ProbeContext {
+  boost::asio::io_context& io;
+  boost::asio::thread_pool& blocking;  // for libldap, res_nquery, GSSAPI ...
+  const ProbeTargets& targets;
+  const ProbeSettings& settings;
+};
+
+class Probe {
+ public:
+  virtual ~Probe() = default;
+  virtual std::string name() const = 0;
+  // Returns this probe's findings. Must not throw; must finish within settings.deadline
+  // (the engine also enforces it and reports a probe that did not as an error).
+  virtual boost::asio::awaitable<std::vector<Finding>> run(ProbeContext& ctx) = 0;
+};
+
+}  // namespace authwatch::probes
