@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 MB=${BENCH_MB:-50}
 COPIES=${BENCH_EVTX_COPIES:-8}
 BUILD_DIR=${AUTHWATCH_BUILD_DIR:-build}
-AUTHWATCH=$BUILD_DIR/cli/authwatch
+# AUTHWATCH_BIN: measure this binary as it is (no build), e.g. one built outside the tree's build dir.
+AUTHWATCH=${AUTHWATCH_BIN:-$BUILD_DIR/cli/authwatch}
 
 install_package() {  # $1 package; only when its tool is missing
   local sudo=""
@@ -20,7 +21,9 @@ install_package() {  # $1 package; only when its tool is missing
 /usr/bin/time --version >/dev/null 2>&1 || install_package time
 command -v evtxexport >/dev/null || install_package libevtx-utils
 
-if [ ! -x "$AUTHWATCH" ]; then
+if [ -n "${AUTHWATCH_BIN:-}" ]; then
+  [ -x "$AUTHWATCH" ] || { echo "bench: AUTHWATCH_BIN=$AUTHWATCH is not an executable file" >&2; exit 2; }
+elif [ ! -x "$AUTHWATCH" ]; then
   ./scripts/build.sh >/dev/null
 elif ! cmake --build "$BUILD_DIR" --target authwatch >"${TMPDIR:-/tmp}/authwatch-bench-build.log" 2>&1; then
   # Only the CLI and what it links are rebuilt: a half-edited test elsewhere must not stop the bench.
@@ -36,7 +39,7 @@ echo
 echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
 echo "- authwatch: $("$AUTHWATCH" --version 2>&1 | head -1) (binary built $(date -u -r "$AUTHWATCH" +%Y-%m-%dT%H:%M:%SZ)); $(evtxexport -V 2>&1 | head -1); $(grep --version | head -1); Python $(python3 -c 'import platform; print(platform.python_version())')"
-echo "- command: BENCH_MB=$MB BENCH_EVTX_COPIES=$COPIES bench/run.sh"
+echo "- command: ${AUTHWATCH_BIN:+AUTHWATCH_BIN=$AUTHWATCH_BIN }BENCH_MB=$MB BENCH_EVTX_COPIES=$COPIES bench/run.sh"
 echo
 
 python3 bench/gen_protocol_log.py --mb "$MB" --out "$WORK/plog" >"$WORK/manifest.json"

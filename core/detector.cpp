@@ -9,7 +9,7 @@ namespace authwatch {
 namespace {
 
 constexpr size_t kMaxSessions = 4096;      // sessions without a disconnect line (truncated logs)
-constexpr size_t kMaxEvidenceLines = 24;   // per session
+constexpr size_t kMaxSpareSessions = 64;   // recycled session storage kept for new sessions
 
 std::string* field_slot(Signal& s, SignalField f) {
   switch (f) {
@@ -84,6 +84,32 @@ std::string queue_peer_fqdn(std::string_view last_error) {
   auto rest = last_error.substr(at + 6);
   return std::string(trim(rest.substr(0, rest.find('}'))));
 }
+
+// The protocol-log columns the detector reads, taken in one pass over the event's fields: as
+// e.field(name) for each, without a map lookup (string compares) per name on every line.
+struct ProtocolLogColumns {
+  std::string_view log_type, connector_id, session_id, local_endpoint, remote_endpoint, event, data, context;
+
+  explicit ProtocolLogColumns(const TransportEvent& e) {
+    for (const auto& [name, value] : e.fields)
+      if (std::string_view* column = column_named(name)) *column = value;
+  }
+
+ private:
+  std::string_view* column_named(std::string_view name) {
+    switch (name.size()) {  // these names all differ in length: one compare per field
+      case 4: return name == "data" ? &data : nullptr;
+      case 5: return name == "event" ? &event : nullptr;
+      case 7: return name == "context" ? &context : nullptr;
+      case 8: return name == "log-type" ? &log_type : nullptr;
+      case 10: return name == "session-id" ? &session_id : nullptr;
+      case 12: return name == "connector-id" ? &connector_id : nullptr;
+      case 14: return name == "local-endpoint" ? &local_endpoint : nullptr;
+      case 15: return name == "remote-endpoint" ? &remote_endpoint : nullptr;
+      default: return nullptr;
+    }
+  }
+};
 
 }  // namespace
 
@@ -161,33 +187,36 @@ std::optional<Signal> Detector::detect_queue(const TransportEvent& e) {
 }
 
 std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
-  const auto log_type = e.field("log-type");
-  const ProtocolLogSide side = icontains(log_type, "Send") ? ProtocolLogSide::Send : ProtocolLogSide::Receive;
-  const auto session_id = e.field("session-id");
-  const auto event = trim(e.field("event"));
-  const auto data = e.field("data");
-  const auto context = e.field("context");
+  const ProtocolLogColumns columns(e);
+  const ProtocolLogSide side = icontains(columns.log_type, "Send") ? ProtocolLogSide::Send : ProtocolLogSide::Receive;
+  const auto event = trim(columns.event);
+  const auto data = columns.data;
+  const auto context = columns.context;
   // Session ids are unique per server; the connector keeps two servers' logs apart in a monitoring
   // station. (The local endpoint cannot: a send session's first line has none yet.)
-  const std::string key = "plog-session:" + to_lower(e.field("connector-id")) + ":" + to_lower(session_id);
+  session_key_.assign("plog-session:");
+  append_lower(session_key_, columns.connector_id);
+  session_key_.push_back(':');
+  append_lower(session_key_, columns.session_id);
+  const std::string& key = session_key_;
 
   Session& st = session(key);
-  if (auto remote = host_of_endpoint(e.field("remote-endpoint")); !remote.empty()) st.peer_ip = std::string(remote);
-  if (st.connector.empty()) st.connector = std::string(e.field("connector-id"));
+  if (auto remote = host_of_endpoint(columns.remote_endpoint); !remote.empty()) st.peer_ip.assign(remote);
+  if (st.connector.empty()) st.connector.assign(columns.connector_id);
   // The peer's own name: its EHLO domain when it connects to us, its banner when we connect to it.
   if (side == ProtocolLogSide::Receive && event == "<" && (istarts_with(data, "EHLO ") || istarts_with(data, "HELO ")))
-    st.peer_name = std::string(trim(data.substr(5)));
+    st.peer_name.assign(trim(data.substr(5)));
   // Only the greeting names the host: "220 2.0.0 SMTP server ready" after X-ANONYMOUSTLS does not.
   if (side == ProtocolLogSide::Send && event == "<" && st.peer_name.empty() && istarts_with(data, "220 ")) {
     auto host = trim(data.substr(4));
     host = host.substr(0, host.find(' '));
-    if (!host.empty() && !std::isdigit(static_cast<unsigned char>(host.front()))) st.peer_name = std::string(host);
+    if (!host.empty() && !std::isdigit(static_cast<unsigned char>(host.front()))) st.peer_name.assign(host);
   }
-  st.lines.emplace_back(e.text);
-  if (st.lines.size() > kMaxEvidenceLines) st.lines.pop_front();
+  st.lines.push(e.text);
 
   std::optional<Signal> result;
   for (const auto& rule : rules_.protocol_log) {
+    // The side and event are compared before any text is searched.
     if (rule.side != side || event.size() != 1 || event[0] != rule.event) continue;
     bool matched = std::all_of(rule.patterns.begin(), rule.patterns.end(), [&](std::string_view p) {
       return rule.match == ProtocolLogRule::Match::DataStartsWith ? istarts_with(trim(data), p)
@@ -212,14 +241,38 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
     s.mechanism = rule.mechanism_after.empty() ? std::string(rule.mechanism) : word_after(info, rule.mechanism_after);
     if (rule.match == ProtocolLogRule::Match::DataStartsWith) s.reply = std::string(trim(data));
     normalise_peer(s);
-    s.evidence = {{"file", e.location},          {"session_id", session_id},
-                  {"log_type", log_type},        {"local_endpoint", e.field("local-endpoint")},
-                  {"remote_endpoint", e.field("remote-endpoint")}, {"lines", nlohmann::json(st.lines)}};
+    s.evidence = {{"file", e.location},          {"session_id", columns.session_id},
+                  {"log_type", columns.log_type}, {"local_endpoint", columns.local_endpoint},
+                  {"remote_endpoint", columns.remote_endpoint}, {"lines", st.lines.to_json()}};
     result = std::move(s);
     break;
   }
   if (event == "-") forget_session(key);  // disconnect: the session is over
   return result;
+}
+
+void Detector::EvidenceLines::push(std::string_view line) {
+  if (next_ == slots_.size())
+    slots_.emplace_back(line);
+  else
+    slots_[next_].assign(line);
+  next_ = (next_ + 1) % kCapacity;
+  stored_ = std::min(stored_ + 1, kCapacity);
+}
+
+nlohmann::json Detector::EvidenceLines::to_json() const {
+  nlohmann::json lines = nlohmann::json::array();
+  const size_t oldest = (next_ + kCapacity - stored_) % kCapacity;
+  for (size_t i = 0; i < stored_; ++i) lines.push_back(slots_[(oldest + i) % kCapacity]);
+  return lines;
+}
+
+void Detector::Session::reset() {
+  peer_ip.clear();
+  peer_name.clear();
+  connector.clear();
+  signalled[0] = signalled[1] = false;
+  lines.clear();
 }
 
 Detector::Session& Detector::session(const std::string& key) {
@@ -228,20 +281,39 @@ Detector::Session& Detector::session(const std::string& key) {
     session_order_.splice(session_order_.end(), session_order_, it->second.second);
     return it->second.first;
   }
+  // Storage for the new session: the least recently used one when full, else a forgotten one.
+  SessionMap::node_type node;
   if (sessions_.size() >= kMaxSessions) {
-    sessions_.erase(session_order_.front());
-    session_order_.pop_front();
+    node = sessions_.extract(session_order_.front());
+    session_order_.splice(session_order_.end(), session_order_, session_order_.begin());
+  } else {
+    if (!spare_sessions_.empty()) {
+      node = std::move(spare_sessions_.back());
+      spare_sessions_.pop_back();
+    }
+    if (spare_order_.empty())
+      session_order_.emplace_back();
+    else
+      session_order_.splice(session_order_.end(), spare_order_, spare_order_.begin());
   }
-  session_order_.push_back(key);
-  auto [inserted, _] = sessions_.emplace(key, std::make_pair(Session{}, std::prev(session_order_.end())));
-  return inserted->second.first;
+  const auto order = std::prev(session_order_.end());
+  order->assign(key);
+  if (node.empty()) return sessions_.emplace(key, std::make_pair(Session{}, order)).first->second.first;
+  node.key().assign(key);
+  node.mapped().first.reset();
+  node.mapped().second = order;
+  return sessions_.insert(std::move(node)).position->second.first;
 }
 
 void Detector::forget_session(const std::string& key) {
   auto it = sessions_.find(key);
   if (it == sessions_.end()) return;
-  session_order_.erase(it->second.second);
-  sessions_.erase(it);
+  if (spare_order_.size() < kMaxSpareSessions)
+    spare_order_.splice(spare_order_.begin(), session_order_, it->second.second);
+  else
+    session_order_.erase(it->second.second);
+  auto node = sessions_.extract(it);
+  if (spare_sessions_.size() < kMaxSpareSessions) spare_sessions_.push_back(std::move(node));
 }
 
 }  // namespace authwatch

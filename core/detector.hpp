@@ -3,7 +3,6 @@
 // the Detector only interprets them. It keeps per-session state for protocol logs, whose
 // evidence spans many lines of one SMTP session.
 #include <cstdint>
-#include <deque>
 #include <list>
 #include <optional>
 #include <string>
@@ -11,6 +10,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/signal.hpp"
 #include "core/transport_event.hpp"
@@ -77,13 +78,30 @@ class Detector {
   size_t tracked_sessions() const { return sessions_.size(); }
 
  private:
+  // A session's most recent lines, as evidence. A ring of strings that keep their capacity: once
+  // sessions are recycled (below), following a session copies its lines without allocating.
+  class EvidenceLines {
+   public:
+    static constexpr size_t kCapacity = 24;
+    void clear() { next_ = stored_ = 0; }
+    void push(std::string_view line);
+    nlohmann::json to_json() const;  // oldest first
+
+   private:
+    std::vector<std::string> slots_;
+    size_t next_ = 0;    // slot of the next line
+    size_t stored_ = 0;  // lines held, at most kCapacity
+  };
+
   struct Session {
     std::string peer_ip;
     std::string peer_name;  // EHLO domain (receive) or banner host (send)
     std::string connector;
     bool signalled[2] = {false, false};
-    std::deque<std::string> lines;  // the session's recent lines, as evidence
+    EvidenceLines lines;
+    void reset();
   };
+  using SessionMap = std::unordered_map<std::string, std::pair<Session, std::list<std::string>::iterator>>;
 
   std::optional<Signal> detect_event_log(const TransportEvent& e);
   std::optional<Signal> detect_queue(const TransportEvent& e);
@@ -92,8 +110,12 @@ class Detector {
   void forget_session(const std::string& key);
 
   const DetectionRules& rules_;
-  std::unordered_map<std::string, std::pair<Session, std::list<std::string>::iterator>> sessions_;
+  SessionMap sessions_;
   std::list<std::string> session_order_;  // least recently used first; bounds memory
+  // Forgotten sessions' map nodes and order entries, reused for new sessions (a few dozen at most).
+  std::vector<SessionMap::node_type> spare_sessions_;
+  std::list<std::string> spare_order_;
+  std::string session_key_;  // the current line's session key, built in place
 };
 
 }  // namespace authwatch

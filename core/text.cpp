@@ -2,35 +2,70 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 namespace authwatch {
 namespace {
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+// ASCII only, on purpose: the keywords are ASCII, and the program never leaves the "C" locale, in
+// which std::tolower maps exactly 'A'..'Z' too. Inline arithmetic instead of a libc call per byte.
+// Branch-free: session ids mix digits and letters, which a branch per byte would mispredict.
+constexpr char lower(char c) { return static_cast<char>(c | (static_cast<unsigned char>(c - 'A') < 26u) << 5); }
+constexpr char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+constexpr bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }  // as isspace in "C"
+
+bool iequal_bytes(const char* a, const char* b, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+// Next position in [from, end) holding byte c, or end.
+const char* next_byte(const char* from, const char* end, char c) {
+  const void* found = from < end ? std::memchr(from, c, static_cast<size_t>(end - from)) : nullptr;
+  return found ? static_cast<const char*>(found) : end;
+}
 }  // namespace
 
 std::string to_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
+  std::string out;
+  append_lower(out, s);
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+void append_lower(std::string& out, std::string_view s) {
+  const size_t at = out.size();
+  out.resize(at + s.size());
+  char* to = out.data() + at;
+  for (char c : s) *to++ = lower(c);
 }
 
+bool iequals(std::string_view a, std::string_view b) { return a.size() == b.size() && iequal_bytes(a.data(), b.data(), a.size()); }
+
+// Candidates are the positions of the needle's first byte in either case, found with memchr (one
+// scan per case, each resumed only past the candidate it produced); only they are compared.
 size_t ifind(std::string_view h, std::string_view n) {
   if (n.empty()) return 0;
-  auto it = std::search(h.begin(), h.end(), n.begin(), n.end(), [](char x, char y) { return lower(x) == lower(y); });
-  return it == h.end() ? std::string_view::npos : static_cast<size_t>(it - h.begin());
+  if (n.size() > h.size()) return std::string_view::npos;
+  const char first_lower = lower(n.front()), first_upper = upper(n.front());
+  const char* const end = h.data() + (h.size() - n.size()) + 1;  // past the last possible start
+  const char* at_lower = next_byte(h.data(), end, first_lower);
+  const char* at_upper = first_upper == first_lower ? end : next_byte(h.data(), end, first_upper);
+  while (true) {
+    const char* candidate = std::min(at_lower, at_upper);
+    if (candidate == end) return std::string_view::npos;
+    if (iequal_bytes(candidate + 1, n.data() + 1, n.size() - 1)) return static_cast<size_t>(candidate - h.data());
+    if (candidate == at_lower) at_lower = next_byte(candidate + 1, end, first_lower);
+    if (candidate == at_upper) at_upper = next_byte(candidate + 1, end, first_upper);
+  }
 }
 
 bool icontains(std::string_view h, std::string_view n) { return ifind(h, n) != std::string_view::npos; }
 
-bool istarts_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && iequals(s.substr(0, p.size()), p); }
+bool istarts_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && iequal_bytes(s.data(), p.data(), p.size()); }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
   return s;
 }
 

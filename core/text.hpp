@@ -7,6 +7,7 @@
 namespace authwatch {
 
 std::string to_lower(std::string_view s);
+void append_lower(std::string& out, std::string_view s);  // to_lower into a reused buffer
 bool iequals(std::string_view a, std::string_view b);
 bool icontains(std::string_view haystack, std::string_view needle);
 size_t ifind(std::string_view haystack, std::string_view needle);  // npos when absent

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -97,6 +98,31 @@ boost::asio::awaitable<std::optional<T>> run_blocking(boost::asio::thread_pool& 
   co_await shared->wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
   if (!shared->done) co_return std::nullopt;
   co_return std::move(shared->result);
+}
+
+// Runs the tasks concurrently on the current executor and returns their results in order (a
+// task that threw gives nullopt). Each task keeps its own deadline; gather adds none.
+template <class T>
+boost::asio::awaitable<std::vector<std::optional<T>>> gather(std::vector<std::function<boost::asio::awaitable<T>()>> tasks) {
+  auto executor = co_await boost::asio::this_coro::executor;
+  struct Shared {
+    explicit Shared(boost::asio::any_io_executor ex, size_t n) : wake(ex), results(n), remaining(n) {}
+    boost::asio::steady_timer wake;
+    std::vector<std::optional<T>> results;
+    size_t remaining;
+  };
+  auto shared = std::make_shared<Shared>(executor, tasks.size());
+  if (tasks.empty()) co_return std::move(shared->results);
+  shared->wake.expires_at(SteadyTime::max());
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    boost::asio::co_spawn(executor, std::move(tasks[i]), [shared, i](std::exception_ptr error, T value) {
+      if (!error) shared->results[i] = std::move(value);
+      if (--shared->remaining == 0) shared->wake.cancel();
+    });
+  }
+  boost::system::error_code ec;
+  co_await shared->wake.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  co_return std::move(shared->results);
 }
 
 }  // namespace authwatch::probes

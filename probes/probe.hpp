@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange without it
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -47,6 +48,13 @@ struct ProbeContext {
   const ProbeTargets& targets;
   const ProbeSettings& settings;
 };
+
+// "ex2.contoso.com:2525" -> "ex2.contoso.com"; a name or an IPv6 literal without a port unchanged.
+inline std::string host_part(const std::string& host_port) {
+  auto colon = host_port.rfind(':');
+  if (colon == std::string::npos || host_port.find(':') != colon) return host_port;
+  return host_port.substr(0, colon);
+}
 
 class Probe {
  public:

@@ -8,6 +8,8 @@ PKGS=(
   libsqlitecpp-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libgtest-dev libgmock-dev
   libpugixml-dev libcli11-dev libevtx-dev libevtx-utils
   python3
+  krb5-kdc krb5-admin-server chrony faketime
+  samba samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user ldap-utils dnsutils smbclient ldb-tools nftables libsasl2-modules-gssapi-mit krb5-gss-samples libldap2-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -16,6 +18,16 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   echo "install-deps: installing ${missing[*]}" >&2
+  # Packages like chrony, samba and krb5-kdc start their daemons on install; the tests start their own
+  # (in namespaces, on loopback), and a stock chrony would reach out to public NTP pools. Forbid
+  # service starts while installing unless the machine already does (Docker images ship this file).
+  cleanup=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    cleanup="/usr/sbin/policy-rc.d"
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -z "$cleanup" ] || $SUDO rm -f "$cleanup"
 fi

@@ -1,5 +1,7 @@
 #include "sources/protocol_log.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -13,14 +15,12 @@
 
 namespace authwatch::sources {
 
-bool split_csv_line(std::string_view line, std::vector<std::string>& columns) {
-  size_t count = 0;
-  auto next_column = [&]() -> std::string& {
-    if (count == columns.size()) columns.emplace_back();
-    std::string& column = columns[count++];
-    column.clear();
-    return column;
-  };
+namespace {
+
+// The splitter behind split_csv_line: writes each column into the string `next_column()` hands
+// out (empty). False when a quoted field is not closed on this line.
+template <class NextColumn>
+bool split_csv(std::string_view line, NextColumn&& next_column) {
   size_t pos = 0;
   while (true) {
     std::string& column = next_column();
@@ -44,12 +44,25 @@ bool split_csv_line(std::string_view line, std::vector<std::string>& columns) {
     size_t comma = line.find(',', pos);
     if (comma == std::string_view::npos) {
       column.append(line.substr(pos));
-      columns.resize(count);
       return true;
     }
     column.append(line.substr(pos, comma - pos));
     pos = comma + 1;
   }
+}
+
+}  // namespace
+
+bool split_csv_line(std::string_view line, std::vector<std::string>& columns) {
+  size_t count = 0;
+  const bool complete = split_csv(line, [&]() -> std::string& {
+    if (count == columns.size()) columns.emplace_back();
+    std::string& column = columns[count++];
+    column.clear();
+    return column;
+  });
+  if (complete) columns.resize(count);
+  return complete;
 }
 
 namespace {
@@ -213,6 +226,7 @@ class LogLineHandler {
     line = strip_bom_at_start(line, offset);
     if (line.starts_with('#')) {
       header_.apply(line);  // a service restart writes a new header mid-file
+      field_slots_.clear();
       return;
     }
     if (line.empty()) return;
@@ -229,31 +243,102 @@ class LogLineHandler {
  private:
   std::string locator() const { return "line " + std::to_string(line_number_); }
 
+  static constexpr size_t kLogTypeSlot = static_cast<size_t>(-1);
+  struct FieldSlot {
+    std::string name;
+    size_t column;                // or kLogTypeSlot
+    std::string* value = nullptr;  // its value in event_.fields, once built
+  };
+
+  static void append_number(std::string& out, uint64_t n) {
+    char digits[20];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out.append(digits, end);
+  }
+
+  // Where each entry of TransportEvent::fields comes from, in the map's (sorted) order: the
+  // #Fields names, the first column of a repeated name winning, and "log-type" unless a column
+  // has that name — exactly what emplacing the columns and then "log-type" gives.
+  void plan_field_slots() {
+    for (size_t i = 0; i < header_.fields.size(); ++i) field_slots_.push_back({header_.fields[i], i});
+    field_slots_.push_back({"log-type", kLogTypeSlot});
+    std::stable_sort(field_slots_.begin(), field_slots_.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    auto duplicates = std::unique(field_slots_.begin(), field_slots_.end(), [](const auto& a, const auto& b) { return a.name == b.name; });
+    field_slots_.erase(duplicates, field_slots_.end());
+  }
+
+  // Makes event_.fields hold exactly the header's names and points column_values_ at their
+  // values, so that the CSV splitter writes every line straight into the map. The map is rebuilt
+  // only when it is not the one built last (same nodes, same names): on the first line, after a
+  // new header, or after a handler took or changed the map.
+  void prepare_fields() {
+    if (field_slots_.empty()) plan_field_slots();  // a new header
+    auto& fields = event_.fields;
+    const bool ours = fields.size() == field_slots_.size() &&
+                      std::equal(fields.begin(), fields.end(), field_slots_.begin(), [](const auto& entry, const FieldSlot& slot) {
+                        return &entry.second == slot.value && entry.first == slot.name;
+                      });
+    if (ours) return;
+    fields.clear();
+    // A column no entry takes (a repeated name) is split into a spare string of its own.
+    unnamed_columns_.resize(header_.fields.size() + 1);  // + one for columns beyond #Fields
+    column_values_.clear();
+    for (auto& spare : unnamed_columns_) column_values_.push_back(&spare);
+    log_type_value_ = nullptr;
+    for (auto& slot : field_slots_) {
+      slot.value = &fields.emplace_hint(fields.end(), slot.name, std::string{})->second;
+      (slot.column == kLogTypeSlot ? log_type_value_ : column_values_[slot.column]) = slot.value;
+    }
+  }
+
+  // Splits `line` into event_.fields; the number of columns, or nullopt for an unterminated quote.
+  std::optional<size_t> split_into_fields(std::string_view line) {
+    prepare_fields();
+    const size_t named = header_.fields.size();
+    size_t count = 0;
+    const bool complete = split_csv(line, [&]() -> std::string& {
+      std::string& value = *column_values_[std::min(count, named)];  // beyond #Fields: the last spare
+      ++count;
+      value.clear();
+      return value;
+    });
+    if (!complete) return std::nullopt;
+    for (size_t i = count; i < named; ++i) column_values_[i]->clear();  // missing trailing columns
+    if (log_type_value_) log_type_value_->assign(header_.log_type);
+    return count;
+  }
+
   // nullopt when the record became an event, else why it could not.
   std::optional<std::string> handle_record(std::string_view line, uint64_t offset) {
     if (header_.fields.empty()) return "data line before any #Fields header";
-    if (!split_csv_line(line, columns_)) return "unterminated quoted field";
+    const auto columns = split_into_fields(line);
+    if (!columns) return "unterminated quoted field";
     // Fewer columns is tolerated (a missing trailing "context"); more cannot be named.
-    if (columns_.size() > header_.fields.size())
-      return std::to_string(columns_.size()) + " columns, but #Fields names " + std::to_string(header_.fields.size());
+    if (*columns > header_.fields.size())
+      return std::to_string(*columns) + " columns, but #Fields names " + std::to_string(header_.fields.size());
     if (header_.time_column == std::string::npos) return "#Fields has no date-time column";
     std::string_view time_text =
-        header_.time_column < columns_.size() ? std::string_view{columns_[header_.time_column]} : std::string_view{};
+        header_.time_column < *columns ? std::string_view{*column_values_[header_.time_column]} : std::string_view{};
     auto time = parse_iso8601(time_text);
     if (!time) return "date-time \"" + excerpt(time_text) + "\" is not an ISO 8601 time";
 
-    TransportEvent event;
-    event.source_kind = SourceKind::ProtocolLog;
-    event.location = path_;
-    event.locator = locator();
-    event.key = key_prefix_ + std::to_string(offset);
-    event.time = *time;
-    event.text = std::string(line);
-    for (size_t i = 0; i < header_.fields.size(); ++i) {
-      event.fields.emplace(header_.fields[i], i < columns_.size() ? columns_[i] : std::string{});
-    }
-    event.fields.emplace("log-type", header_.log_type);
-    on_event_(std::move(event));
+    // One event object is refilled for every line (its fields already are): its strings and its
+    // map nodes keep their storage, so a line costs copies, not allocations.
+    event_.source_kind = SourceKind::ProtocolLog;
+    event_.location.assign(path_);
+    event_.locator.assign("line ");
+    append_number(event_.locator, line_number_);
+    event_.key.assign(key_prefix_);
+    append_number(event_.key, offset);
+    event_.time = *time;
+    event_.provider.clear();
+    event_.event_id = 0;
+    event_.level = 0;
+    event_.channel.clear();
+    event_.computer.clear();
+    event_.record_id = 0;
+    event_.text.assign(line);
+    on_event_(std::move(event_));
     return std::nullopt;
   }
 
@@ -264,7 +349,11 @@ class LogLineHandler {
   const EventHandler& on_event_;
   const ErrorHandler& on_error_;
   ReadSummary& summary_;
-  std::vector<std::string> columns_;  // reused across lines
+  std::vector<FieldSlot> field_slots_;       // for header_; empty until planned
+  TransportEvent event_;                     // reused across lines
+  std::vector<std::string*> column_values_;  // per #Fields column (+1 beyond): where it is split to
+  std::string* log_type_value_ = nullptr;    // event_.fields["log-type"] unless a column has the name
+  std::vector<std::string> unnamed_columns_;
 };
 
 class ProtocolLogFile final : public FileSource {

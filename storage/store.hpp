@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/finding.hpp"
 #include "core/incident.hpp"
 #include "core/signal.hpp"
 #include "core/source_position.hpp"
@@ -44,6 +45,17 @@ struct SignalQuery {
 
 enum class IncidentFilter { Open, Resolved, All };
 
+struct ProbeRunRecord {
+  int64_t id = 0;
+  std::optional<int64_t> incident_id;  // none for `authwatch probe` started by hand
+  TimePoint started_at{};
+  TimePoint finished_at{};
+  std::string trigger;                  // "manual", "incident-opened", "cooldown"
+  nlohmann::json targets = nlohmann::json::object();
+  std::string status;                   // worst finding status of the run
+  std::string error;
+};
+
 struct PruneCounts {
   int64_t events = 0, signals = 0, incidents = 0, probe_runs = 0, alerts = 0;
 };
@@ -77,6 +89,11 @@ class Store {
   void update_incident(const Incident& incident);     // by incident.id
   std::vector<Incident> incidents(IncidentFilter filter);
   std::optional<Incident> incident(int64_t id);
+
+  // Probe runs and their findings (storage/store_probes.cpp).
+  int64_t insert_probe_run(const ProbeRunRecord& run, const std::vector<Finding>& findings);
+  std::vector<ProbeRunRecord> probe_runs(std::optional<int64_t> incident_id, int limit = 0);
+  std::vector<Finding> findings(int64_t run_id);
 
   // Retention: deletes everything whose time is before cutoff (incidents: resolved before cutoff,
   // with their signals; events no longer referenced).

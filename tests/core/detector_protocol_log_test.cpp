@@ -170,3 +170,69 @@ TEST(DetectorProtocolLog, SessionMemoryIsBounded) {
   EXPECT_LE(d.tracked_sessions(), 4096u);
   EXPECT_GT(d.tracked_sessions(), 4000u);
 }
+
+TEST(DetectorProtocolLog, EvidenceIsTheSessionsLast24LinesInOrder) {
+  Detector d;
+  SessionFeed f(kRecv, "10.0.0.2:2525", "10.0.0.1:41234", "EX2\\Default EX2");
+  std::vector<std::string> data;
+  for (int i = 0; i < 30; ++i) data.push_back("NOOP " + std::to_string(i));
+  std::vector<Line> lines;
+  for (const auto& text : data) lines.push_back({"G1", "<", text.c_str()});
+  lines.push_back({"G1", ">", "454 4.7.0 Temporary authentication failure"});
+  auto signals = f.feed(d, lines);
+  ASSERT_EQ(signals.size(), 1u);
+  const auto& evidence = signals[0].evidence["lines"];
+  ASSERT_EQ(evidence.size(), 24u);
+  EXPECT_EQ(evidence.front(), "<,NOOP 7,") << "the 7 oldest of 31 lines are dropped";
+  EXPECT_EQ(evidence[1], "<,NOOP 8,");
+  EXPECT_EQ(evidence[22], "<,NOOP 29,");
+  EXPECT_EQ(evidence.back(), ">,454 4.7.0 Temporary authentication failure,");
+}
+
+TEST(DetectorProtocolLog, ASessionAfterADisconnectStartsWithNothingOfTheOldOne) {
+  // A forgotten session's storage is reused for the next one: none of its state may leak.
+  Detector d;
+  SessionFeed old_peer(kRecv, "10.0.0.2:2525", "10.0.0.1:41234", "EX2\\Default EX2");
+  std::vector<Line> lines = {{"H1", "<", "EHLO ex1.contoso.com"}};
+  for (int i = 0; i < 30; ++i) lines.push_back({"H1", "<", "NOOP"});
+  lines.push_back({"H1", ">", "454 4.7.0 Temporary authentication failure"});
+  lines.push_back({"H1", "-", "", "Local"});
+  ASSERT_EQ(old_peer.feed(d, lines).size(), 1u);
+  ASSERT_EQ(d.tracked_sessions(), 0u);
+
+  SessionFeed new_peer(kRecv, "10.0.0.2:2525", "", "EX2\\Other");
+  auto again = new_peer.feed(d, {{"H1", ">", "454 4.7.0 Temporary authentication failure"}});
+  ASSERT_EQ(again.size(), 1u) << "a new session with the same id signals again";
+  EXPECT_EQ(again[0].peer_name, "");
+  EXPECT_EQ(again[0].peer_ip, "");
+  EXPECT_EQ(again[0].connector, "EX2\\Other");
+  EXPECT_EQ(again[0].evidence["lines"].size(), 1u);
+  EXPECT_EQ(again[0].key, "plog-session:ex2\\other:h1:fault");
+}
+
+TEST(DetectorProtocolLog, ASessionEvictedWhenFullStartsAgainFromNothing) {
+  Detector d;
+  SessionFeed f(kRecv, "10.0.0.2:2525", "", "EX2\\Default EX2");
+  std::vector<std::string> ids, helos;
+  for (int i = 0; i <= 4096; ++i) {
+    ids.push_back("J" + std::to_string(i));
+    helos.push_back("EHLO ex" + std::to_string(i) + ".contoso.com");
+  }
+  for (size_t i = 0; i < ids.size(); ++i) f.feed(d, {{ids[i].c_str(), "<", helos[i].c_str()}});
+  EXPECT_EQ(d.tracked_sessions(), 4096u) << "J0, the least recently used, was dropped for J4096";
+
+  auto newest = f.feed(d, {{"J4096", ">", "454 4.7.0 Temporary authentication failure"}});
+  ASSERT_EQ(newest.size(), 1u);
+  EXPECT_EQ(newest[0].peer_name, "ex4096.contoso.com");
+  EXPECT_EQ(newest[0].evidence["lines"].size(), 2u);
+  auto evicted = f.feed(d, {{"J0", ">", "454 4.7.0 Temporary authentication failure"}});
+  ASSERT_EQ(evicted.size(), 1u);
+  EXPECT_EQ(evicted[0].peer_name, "") << "J0's EHLO was forgotten with it";
+  EXPECT_EQ(evicted[0].evidence["lines"].size(), 1u);
+  auto still_known = f.feed(d, {{"J2", ">", "454 4.7.0 Temporary authentication failure"}});
+  ASSERT_EQ(still_known.size(), 1u);
+  EXPECT_EQ(still_known[0].peer_name, "ex2.contoso.com") << "J1 made room for J0, J2 stayed";
+  EXPECT_TRUE(f.feed(d, {{"J1", "<", "NOOP"}}).empty());
+  EXPECT_EQ(d.tracked_sessions(), 4096u);
+}
+

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <random>
+#include <string>
+
 using namespace authwatch;
 
 TEST(Text, CaseInsensitiveSearch) {
@@ -10,6 +15,61 @@ TEST(Text, CaseInsensitiveSearch) {
   EXPECT_FALSE(icontains("454 4.7.1", "454 4.7.0"));
   EXPECT_TRUE(istarts_with("ehlo ex1", "EHLO "));
   EXPECT_FALSE(istarts_with("EH", "EHLO"));
+}
+
+// ifind as it was first written (std::search comparing std::tolower, in the "C" locale): the
+// fast search must answer exactly as it did.
+size_t reference_ifind(std::string_view h, std::string_view n) {
+  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  if (n.empty()) return 0;
+  auto it = std::search(h.begin(), h.end(), n.begin(), n.end(), [&](char x, char y) { return lower(x) == lower(y); });
+  return it == h.end() ? std::string_view::npos : static_cast<size_t>(it - h.begin());
+}
+
+TEST(Text, CaseInsensitiveSearchFindsTheFirstMatchInEitherCase) {
+  constexpr auto npos = std::string_view::npos;
+  EXPECT_EQ(ifind("xxINBOUND inbound", "inbound"), 2u);
+  EXPECT_EQ(ifind("iIiInbound", "INBOUND"), 3u) << "earlier first-byte candidates of both cases fail";
+  EXPECT_EQ(ifind("aaab", "AB"), 2u);
+  EXPECT_EQ(ifind("xyzABC", "abc"), 3u) << "a match that ends the haystack";
+  EXPECT_EQ(ifind("xyzAB", "abc"), npos) << "a match cut off by the end";
+  EXPECT_EQ(ifind("abc", "abcd"), npos);
+  EXPECT_EQ(ifind("ab", ""), 0u);
+  EXPECT_EQ(ifind("", ""), 0u);
+  EXPECT_EQ(ifind("", "a"), npos);
+  EXPECT_EQ(ifind("454 4.7.1, 454 4.7.0", "454 4.7.0"), 11u) << "a first byte without case";
+  EXPECT_EQ(ifind("@[", "`{"), npos) << "only A-Z and a-z fold, not their neighbours";
+  EXPECT_EQ(ifind("\xC4X", "\xE4x"), npos) << "bytes above ASCII are compared as they are";
+}
+
+TEST(Text, CaseInsensitiveSearchAgreesWithTheReferenceOnGeneratedText) {
+  std::mt19937 random(1035);  // fixed seed: the same cases every run
+  const std::string alphabet = "aAbBzZ @`[{\xC4\xE4";
+  auto text = [&](size_t max_length) {
+    std::string s(random() % (max_length + 1), ' ');
+    for (char& c : s) c = alphabet[random() % alphabet.size()];
+    return s;
+  };
+  int found = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const std::string haystack = text(14), needle = text(3);
+    const size_t expected = reference_ifind(haystack, needle);
+    ASSERT_EQ(ifind(haystack, needle), expected) << '"' << haystack << "\" / \"" << needle << '"';
+    ASSERT_EQ(icontains(haystack, needle), expected != std::string_view::npos);
+    found += expected != std::string_view::npos && !needle.empty();
+  }
+  EXPECT_GT(found, 1000) << "the generated cases must include many matches, not only misses";
+}
+
+TEST(Text, LowerCasingAndTrimmingAreAscii) {
+  std::string key = "plog-session:";
+  append_lower(key, "EX2\\Default EX2");
+  EXPECT_EQ(key, "plog-session:ex2\\default ex2") << "appended lower-cased, the prefix untouched";
+  EXPECT_EQ(to_lower("ABC xyz @[\xC4"), "abc xyz @[\xC4");
+  EXPECT_TRUE(iequals("SMTP Send", "smtp send"));
+  EXPECT_FALSE(iequals("SMTP Send", "smtp sent"));
+  EXPECT_EQ(trim(" \t\v\f\r\n x y \r\n"), "x y");
+  EXPECT_EQ(trim("\xA0x\xA0"), "\xA0x\xA0") << "a non-breaking space byte is not ASCII space";
 }
 
 TEST(Text, HostOfEndpoint) {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <set>
 
 #include "core/text.hpp"
@@ -433,6 +435,82 @@ TEST(ProtocolLog, SameFileNameOnTwoServersGivesDistinctKeys) {
   ASSERT_EQ(a.events.size(), b.events.size());
   EXPECT_NE(a.events[0].key, b.events[0].key);
   EXPECT_EQ(a.events[0].key, copy.events[0].key) << "a copy of the same file keeps its keys";
+}
+
+// --- the reader reuses one event for every line: each line's event is complete on its own ------
+
+using Fields = std::map<std::string, std::string, std::less<>>;
+
+// Reads `path` calling `touch` on every event (after recording its fields and key): what a
+// handler may do to the event it is handed.
+std::vector<std::pair<std::string, Fields>> read_touching(const std::string& path,
+                                                          const std::function<void(TransportEvent&)>& touch) {
+  std::vector<std::pair<std::string, Fields>> seen;
+  auto result = make_protocol_log_file(path)->read(
+      {},
+      [&](TransportEvent&& e) {
+        seen.emplace_back(e.key, e.fields);
+        touch(e);
+      },
+      [](ReadError&& e) { ADD_FAILURE() << e.message(); });
+  EXPECT_TRUE(result.ok());
+  return seen;
+}
+
+const std::string kFourLines = std::string(kHeader) +
+    "2024-03-15T10:14:02.106Z,EX2\\Default EX2,08DC44B69F0E1A2B,0,10.0.0.2:2525,10.0.0.1:27114,*,X-EXPS,\"a, b\"\r\n"
+    "2024-03-15T10:14:02.159Z,EX2\\Default EX2,08DC44B69F0E1A2C,14,10.0.0.2:2525,10.0.0.1:27115,-\r\n"
+    "2024-03-15T10:14:03.000Z,EX1\\Default EX1,08DC44B69F0E1A2D,2,10.0.0.3:2525,10.0.0.4:27116,<,EHLO ex4,\r\n"
+    "2024-03-15T10:14:04.000Z,EX1\\Default EX1,08DC44B69F0E1A2D,3,10.0.0.3:2525,10.0.0.4:27116,>,250 OK,\r\n";
+
+TEST(ProtocolLog, AHandlerThatOnlyReadsSeesEachLineAsItIs) {
+  TempDir dir;
+  auto seen = read_touching(dir.write("RECV2024031510-1.LOG", kFourLines), [](TransportEvent&) {});
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].second.at("context"), "a, b");
+  EXPECT_EQ(seen[1].second.at("data"), "") << "not line 1's X-EXPS: a missing trailing column is empty";
+  EXPECT_EQ(seen[1].second.at("context"), "");
+  EXPECT_EQ(seen[1].second.at("event"), "-");
+  EXPECT_EQ(seen[2].second.at("connector-id"), "EX1\\Default EX1");
+  EXPECT_EQ(seen[2].second.at("data"), "EHLO ex4");
+  EXPECT_EQ(seen[2].second.at("log-type"), "SMTP Receive Protocol Log");
+  for (const auto& [key, fields] : seen) EXPECT_EQ(fields.size(), 10u) << key;
+  EXPECT_NE(seen[0].first, seen[1].first);
+  EXPECT_NE(seen[1].first, seen[2].first);
+  EXPECT_EQ(seen[3].second.at("data"), "250 OK");
+  EXPECT_EQ(seen[3].second.at("sequence-number"), "3");
+}
+
+TEST(ProtocolLog, AHandlerThatTakesOrChangesTheFieldsDoesNotChangeTheNextLine) {
+  TempDir dir;
+  const auto path = dir.write("RECV2024031510-1.LOG", kFourLines);
+  const auto untouched = read_touching(path, [](TransportEvent&) {});
+  int line = 0;
+  const auto touched = read_touching(path, [&](TransportEvent& e) {
+    switch (line++) {
+      case 0: { auto taken = std::move(e.fields); break; }
+      case 1: e.fields.erase("data"); e.fields["extra"] = "x"; break;  // same size, other names
+      case 2: { auto copy = e.fields; e.fields = std::move(copy); break; }  // same names, other nodes
+      default: e.fields.clear(); break;
+    }
+    e.text.clear();
+  });
+  EXPECT_EQ(touched, untouched);
+}
+
+TEST(ProtocolLog, RepeatedNamesKeepTheFirstColumnAndALogTypeColumnWins) {
+  TempDir dir;
+  auto path = dir.write("RECV2024031512-1.LOG",
+                        "#Log-type: SMTP Receive Protocol Log\n"
+                        "#Fields: date-time,data,log-type,data,event\n"
+                        "2024-03-15T12:00:00Z,first,from the column,second,<\n"
+                        "2024-03-15T12:00:01Z,third,again,fourth,>\n");
+  auto seen = read_touching(path, [](TransportEvent&) {});
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].second, (Fields{{"data", "first"}, {"date-time", "2024-03-15T12:00:00Z"}, {"event", "<"},
+                                    {"log-type", "from the column"}}));
+  EXPECT_EQ(seen[1].second.at("data"), "third");
+  EXPECT_EQ(seen[1].second.at("log-type"), "again");
 }
 
 }  // namespace

@@ -1,0 +1,47 @@
+#include "probes/probe_set.hpp"
+
+#include <algorithm>
+
+#include "probes/clock_probe.hpp"
+#include "probes/dns_probe.hpp"
+#include "probes/ports_probe.hpp"
+#include "probes/smtp_probe.hpp"
+
+namespace authwatch::probes {
+
+const std::vector<std::string>& probe_names() {
+  static const std::vector<std::string> names = {"dns", "clock", "ports", "smtp"};
+  return names;
+}
+
+Result<std::vector<std::unique_ptr<Probe>>> make_probes(const std::vector<std::string>& names) {
+  const auto& wanted = names.empty() ? probe_names() : names;
+  std::vector<std::unique_ptr<Probe>> probes;
+  for (const auto& n : wanted) {
+    if (n == "dns") probes.push_back(std::make_unique<DnsProbe>());
+    else if (n == "clock") probes.push_back(std::make_unique<ClockProbe>());
+    else if (n == "ports") probes.push_back(std::make_unique<PortsProbe>());
+    else if (n == "smtp") probes.push_back(std::make_unique<SmtpProbe>());
+    else return Error{"unknown probe '" + n + "' (known: dns, clock, ports, smtp)"};
+  }
+  return probes;
+}
+
+FindingStatus worst_status(const std::vector<Finding>& findings) {
+  auto rank = [](FindingStatus s) {
+    switch (s) {
+      case FindingStatus::Fail: return 4;
+      case FindingStatus::Error: return 3;
+      case FindingStatus::Warn: return 2;
+      case FindingStatus::Ok: return 1;
+      case FindingStatus::Skipped: return 0;
+    }
+    return 0;
+  };
+  FindingStatus worst = FindingStatus::Skipped;
+  for (const auto& f : findings)
+    if (rank(f.status) > rank(worst)) worst = f.status;
+  return worst;
+}
+
+}  // namespace authwatch::probes

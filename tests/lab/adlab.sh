@@ -1,0 +1,302 @@
+#!/bin/bash
+# adlab.sh - throw-away Samba AD lab (1 or 2 DCs) for AuthWatch's integration tests, Debian 12, as root.
+# Adapted from the tested recipe in the project's shared notes; the tests use only this copy.
+#
+#   adlab.sh up [1|2]        create netns + bridge, provision DC1 (and join DC2), start, wait until usable;
+#                            a lab left over from an earlier run (namespaces, processes, files) is purged first
+#   adlab.sh status          what is up; exit 0 only when every provisioned DC answers LDAP
+#   adlab.sh fixtures        EXCH01/EXCH02 computer accounts with Exchange SMTP SPNs and keytab
+#   adlab.sh restart N       restart DC N (ADLAB_FAKETIME_DCN=+10m runs it with a skewed clock via libfaketime)
+#   adlab.sh block N PORTS   drop inbound tcp+udp PORTS (nft set syntax, e.g. 88 or '{ 88, 464 }') in DC N's
+#                            netns: the client sees silence ("filtered")
+#   adlab.sh reject N PORTS  refuse them instead: tcp reset / icmp port-unreachable ("closed")
+#   adlab.sh unblock N       remove every block/reject rule of DC N
+#   adlab.sh down            stop the DCs, kill what is left in the namespaces, delete them and the bridge
+#   adlab.sh purge           down + rm -rf $ADLAB_DIR (default /tmp/authwatch-lab)
+#
+# Exit code 77 (ctest's skip) when not root or Samba is not installed.
+# Layout: bridge adlabbr0 = 198.18.77.1/24 in the host namespace (the tool under test runs here),
+# DC1 = 198.18.77.11 in netns adlab1, DC2 = 198.18.77.12 in netns adlab2. The namespaces have no
+# default route, so nothing a DC does can leave the machine. /etc/resolv.conf and /etc/hosts are
+# never modified: every lab process sees its own copies through a private mount namespace (labns).
+set -euo pipefail
+DIR=${ADLAB_DIR:-/tmp/authwatch-lab}
+PASS=${ADLAB_PASS:-'Passw0rd!Lab'}
+REALM=LAB.EXAMPLE; DOMAIN=LAB; DNSDOMAIN=lab.example; NET=198.18.77
+MARKER=.authwatch-adlab   # purge deletes $DIR only when this file says the lab made it
+log() { printf '%s [adlab] %s\n' "$(date +%T.%3N)" "$*" >&2; }
+ts() { date +%s.%N; }
+el() { awk -v a="$1" -v b="$(ts)" 'BEGIN{printf "%.1f", b-a}'; }
+
+need_root_and_samba() {
+  [ "$(id -u)" -eq 0 ] || { log "skipped: needs root (network namespaces, nft, samba)"; exit 77; }
+  local t
+  for t in samba samba-tool ldapsearch nft unshare; do
+    command -v "$t" >/dev/null || { log "skipped: $t not installed (scripts/install-deps.sh installs it)"; exit 77; }
+  done
+  [ -d /usr/share/samba/setup/ad-schema ] ||
+    { log "skipped: samba-ad-provision not installed (scripts/install-deps.sh installs it)"; exit 77; }
+}
+
+write_helpers() {
+  mkdir -p "$DIR/bin" "$DIR/etc"
+  : > "$DIR/$MARKER"
+  cat > "$DIR/bin/labns" <<'EOF'
+#!/bin/sh
+# labns CMD...: run CMD with $LABETC/resolv.conf and $LABETC/hosts bind-mounted over /etc (private mount ns)
+E=${LABETC:?}
+exec unshare --mount --propagation private sh -c 'mount --bind "$0/resolv.conf" /etc/resolv.conf && mount --bind "$0/hosts" /etc/hosts && exec "$@"' "$E" "$@"
+EOF
+  chmod +x "$DIR/bin/labns"
+  cp /etc/hosts "$DIR/etc/hosts"
+  printf '%s.11 dc1.%s dc1\n%s.12 dc2.%s dc2\n' $NET $DNSDOMAIN $NET $DNSDOMAIN >> "$DIR/etc/hosts"
+  printf 'nameserver %s.11\nnameserver %s.12\n' $NET $NET > "$DIR/etc/resolv.conf"
+  : > "$DIR/etc/empty.conf"      # base config for provision/join, so /etc/samba/smb.conf is not merged in
+  cat > "$DIR/etc/krb5.conf" <<EOF
+[libdefaults]
+	default_realm = $REALM
+	dns_lookup_realm = false
+	dns_lookup_kdc = false
+	rdns = false
+	dns_canonicalize_hostname = false
+	udp_preference_limit = 0
+[realms]
+	$REALM = {
+		kdc = $NET.11
+		kdc = $NET.12
+		admin_server = $NET.11
+	}
+[domain_realm]
+	.$DNSDOMAIN = $REALM
+	$DNSDOMAIN = $REALM
+EOF
+}
+
+net_up() {
+  local i
+  ip link add adlabbr0 type bridge
+  ip addr add $NET.1/24 dev adlabbr0
+  ip link set adlabbr0 up
+  for i in $(seq 1 "$1"); do
+    ip netns add adlab$i
+    ip link add adl${i}h type veth peer name adl${i}n
+    ip link set adl${i}n netns adlab$i
+    ip link set adl${i}h master adlabbr0 up
+    ip -n adlab$i addr add $NET.1$i/24 dev adl${i}n
+    ip -n adlab$i link set adl${i}n up
+    ip -n adlab$i link set lo up
+  done
+}
+
+# Processes still inside a lab namespace (e.g. a DC whose pid file was lost with an older $DIR)
+# would keep the namespace alive after 'ip netns del': end them, by pid, first politely.
+kill_netns_pids() {
+  local i=$1 pids
+  pids=$(ip netns pids adlab$i 2>/dev/null || true)
+  [ -n "$pids" ] || return 0
+  log "ending $(echo $pids | wc -w) leftover process(es) in netns adlab$i"
+  kill -TERM $pids 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    pids=$(ip netns pids adlab$i 2>/dev/null || true)
+    [ -n "$pids" ] || return 0
+    sleep 0.1
+  done
+  kill -KILL $pids 2>/dev/null || true
+}
+
+net_down() {
+  local i
+  for i in 1 2; do
+    if ip netns list 2>/dev/null | grep -w "adlab$i" >/dev/null; then kill_netns_pids $i; fi
+    ip netns del adlab$i 2>/dev/null || true; ip link del adl${i}h 2>/dev/null || true
+  done
+  ip link del adlabbr0 2>/dev/null || true
+}
+
+inns() { local i=$1; shift; ip netns exec adlab$i env LABETC="$DIR/etc" "$DIR/bin/labns" "$@"; }
+onhost() { LABETC="$DIR/etc" "$DIR/bin/labns" "$@"; }
+
+dc_opts() {  # everything under $DIR/dcN; nothing under /etc, /var/lib or /run
+  local i=$1 D=$DIR/dc$1
+  mkdir -p "$D/log" "$D/run"
+  OPTS=( "--option=netbios name=DC$i" "--option=interfaces=$NET.1$i" "--option=bind interfaces only=yes"
+         "--option=disable netbios=yes" "--option=pid directory=$D/run" "--option=ncalrpc dir=$D/run/ncalrpc"
+         "--option=winbindd socket directory=$D/run/winbindd" "--option=ntp signd socket directory=$D/run/ntp_signd"
+         "--option=log file=$D/log/samba.log" "--option=logging=file" )
+}
+
+ldap_answers() { ldapsearch -x -o nettimeout=2 -l 2 -H "ldap://$1" -b '' -s base -LLL dnsHostName >/dev/null 2>&1; }
+
+wait_ldap() {  # wait_ldap IP TIMEOUT
+  local t0; t0=$(ts)
+  until ldap_answers "$1"; do
+    [ "$(el "$t0" | cut -d. -f1)" -ge "$2" ] && { log "LDAP on $1 not up after $2 s"; return 1; }
+    sleep 0.2
+  done
+}
+
+faketime_lib() { local f; for f in /usr/lib/*/faketime/libfaketime.so.1; do [ -e "$f" ] && { echo "$f"; return; }; done; return 0; }
+
+start_dc() {
+  local i=$1 t0; t0=$(ts)
+  sed -i '/dns forwarder/d' "$DIR/dc$i/etc/smb.conf"   # provision copies the resolver; no forwarding wanted
+  local ftv="ADLAB_FAKETIME_DC$i" pre=()
+  rm -f "$DIR/dc$i/run/faketime"
+  # LD_PRELOAD directly (the 'faketime' wrapper blocks until the daemon exits); without
+  # LDB_MODULES_DISABLE_DEEPBIND=1 the ldb modules (e.g. rootDSE currentTime) ignore the fake clock
+  if [ -n "${!ftv:-}" ]; then
+    local lib; lib=$(faketime_lib)
+    [ -n "$lib" ] || { log "libfaketime not installed (package faketime)"; return 1; }
+    pre=(LD_PRELOAD="$lib" FAKETIME="${!ftv}" LDB_MODULES_DISABLE_DEEPBIND=1)
+    [ -f "$DIR/shm.before" ] || ls /dev/shm > "$DIR/shm.before"   # libfaketime leaves faketime_shm_<pid> behind
+    printf '%s\n' "${!ftv}" > "$DIR/dc$i/run/faketime"
+  fi
+  # (preload only into samba: a preloaded shell that forks leaves /dev/shm/faketime_shm_<pid> behind)
+  inns "$i" env "${pre[@]}" samba -D ${ADLAB_SAMBA_ARGS:-} -s "$DIR/dc$i/etc/smb.conf"
+  wait_ldap $NET.1$i 120
+  log "DC$i LDAP answering after $(el "$t0") s (pid $(cat "$DIR/dc$i/run/samba.pid"))${pre:+ with FAKETIME=${!ftv}}"
+}
+
+stop_dc() {
+  local f=$DIR/dc$1/run/samba.pid p
+  [ -f "$f" ] || return 0
+  p=$(cat "$f")
+  if kill -TERM "$p" 2>/dev/null; then
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null || true
+    log "DC$1 (pid $p) stopped"
+  fi
+  rm -f "$f"
+}
+
+provision_failed() {
+  log "$1 failed; last lines of $2:"; tail -n 20 "$2" >&2 || true; exit 1
+}
+
+cmd_up() {
+  local n=${1:-1} t0 t; t0=$(ts)
+  case "$n" in 1|2) ;; *) log "up: 1 or 2 DCs, not '$n'"; exit 2 ;; esac
+  if [ -e "$DIR" ] || ip netns list 2>/dev/null | grep -w 'adlab[12]' >/dev/null || ip link show adlabbr0 >/dev/null 2>&1; then
+    log "a lab from an earlier run is present: purging it first"
+    cmd_purge
+  fi
+  write_helpers; net_up "$n"
+  t=$(ts); dc_opts 1
+  inns 1 samba-tool domain provision -s "$DIR/etc/empty.conf" --realm=$REALM --domain=$DOMAIN \
+      --server-role=dc --dns-backend=SAMBA_INTERNAL --use-rfc2307 --adminpass="$PASS" \
+      --targetdir="$DIR/dc1" --host-name=dc1 --host-ip=$NET.11 "${OPTS[@]}" > "$DIR/provision-dc1.log" 2>&1 \
+    || provision_failed "DC1 provision" "$DIR/provision-dc1.log"
+  log "DC1 provisioned in $(el "$t") s"
+  start_dc 1
+  if [ "$n" = 2 ]; then
+    t=$(ts); dc_opts 2
+    inns 2 samba-tool domain join $DNSDOMAIN DC -s "$DIR/etc/empty.conf" -U "$DOMAIN\\Administrator" \
+        --password="$PASS" --server=dc1.$DNSDOMAIN --dns-backend=SAMBA_INTERNAL --targetdir="$DIR/dc2" \
+        "${OPTS[@]}" > "$DIR/join-dc2.log" 2>&1 || provision_failed "DC2 join" "$DIR/join-dc2.log"
+    log "DC2 joined in $(el "$t") s"
+    start_dc 2
+    t=$(ts)
+    for nc in "DC=lab,DC=example" "CN=Configuration,DC=lab,DC=example"; do
+      for pair in "dc1 dc2" "dc2 dc1"; do
+        set -- $pair
+        until onhost samba-tool drs replicate "$1.$DNSDOMAIN" "$2.$DNSDOMAIN" "$nc" -U "Administrator%$PASS" >/dev/null 2>&1; do
+          [ "$(el "$t" | cut -d. -f1)" -ge 120 ] && { log "replication $2 -> $1 failed"; exit 1; }
+          sleep 1
+        done
+      done
+    done
+    log "replication both ways OK after $(el "$t") s"
+  fi
+  KRB5_CONFIG="$DIR/etc/krb5.conf" KRB5CCNAME="FILE:$DIR/ccache.admin" kinit Administrator <<<"$PASS" >/dev/null
+  log "lab with $n DC(s) ready in $(el "$t0") s; export KRB5_CONFIG=$DIR/etc/krb5.conf KRB5CCNAME=FILE:$DIR/ccache.admin"
+}
+
+cmd_status() {
+  local healthy=1 any=0 i p
+  for i in 1 2; do
+    [ -d "$DIR/dc$i" ] || continue
+    any=1
+    p=$(cat "$DIR/dc$i/run/samba.pid" 2>/dev/null || true)
+    local line="DC$i $NET.1$i:"
+    if ip netns list 2>/dev/null | grep -w "adlab$i" >/dev/null; then line+=" netns=up"; else line+=" netns=missing"; healthy=0; fi
+    if [ -n "$p" ] && [ -d "/proc/$p" ]; then line+=" samba=pid $p"; else line+=" samba=stopped"; healthy=0; fi
+    if ldap_answers "$NET.1$i"; then line+=" ldap=answers"; else line+=" ldap=silent"; healthy=0; fi
+    [ -f "$DIR/dc$i/run/faketime" ] && line+=" faketime=$(cat "$DIR/dc$i/run/faketime")"
+    if [ "$(id -u)" -eq 0 ] && ip netns exec adlab$i nft list table inet adlab_block >/dev/null 2>&1; then
+      line+=" rules=$(ip netns exec adlab$i nft list table inet adlab_block | grep -cE 'drop|reject' || true) block/reject"
+    fi
+    echo "$line"
+  done
+  [ "$any" = 1 ] || { echo "no lab in $DIR"; return 1; }
+  [ "$healthy" = 1 ]
+}
+
+cmd_fixtures() {
+  local U="Administrator%$PASS" H="ldap://dc1.$DNSDOMAIN"
+  for c in EXCH01 EXCH02; do
+    onhost samba-tool computer create $c -H $H -U "$U"
+    onhost samba-tool user setpassword "$c\$" --newpassword="Pw-$c-$RANDOM-x1!" -H $H -U "$U"
+  done
+  for s in SMTPSVC/exch01 SMTPSVC/exch01.$DNSDOMAIN SMTP/exch01 SMTP/exch01.$DNSDOMAIN; do
+    onhost samba-tool spn add "$s" 'EXCH01$' -H $H -U "$U"
+  done
+  samba-tool domain exportkeytab "$DIR/exch01.keytab" -s "$DIR/dc1/etc/smb.conf" --principal='EXCH01$'
+  log "fixtures created; keytab $DIR/exch01.keytab"
+}
+
+# nft rules in DC N's own namespace; block and reject add to the same table, unblock drops it.
+add_rules() {  # add_rules N PORTS RULES...
+  local i=$1 ports=$2; shift 2
+  local body="" r
+  for r in "$@"; do body+="meta l4proto $r;"$'\n'; done
+  body=${body//@PORTS@/$ports}
+  ip netns exec adlab$i nft -f - <<EOF
+table inet adlab_block { chain input { type filter hook input priority 0; policy accept;
+$body}; }
+EOF
+}
+
+# Removes only the libfaketime segments created since the first skewed start whose process is gone.
+clean_faketime_shm() {
+  local f n   # (bash scoping: unqualified names here would overwrite cmd_up's)
+  [ -f "$DIR/shm.before" ] || return 0
+  for f in /dev/shm/faketime_shm_* /dev/shm/sem.faketime_sem_*; do
+    [ -e "$f" ] || continue; n=${f#/dev/shm/}
+    grep -qxF "$n" "$DIR/shm.before" && continue
+    kill -0 "${n##*_}" 2>/dev/null || rm -f "$f"
+  done
+}
+
+cmd_down() {
+  stop_dc 2; stop_dc 1; net_down
+  clean_faketime_shm; rm -f "$DIR/shm.before"
+  log "down (files kept in $DIR)"
+}
+
+cmd_purge() {
+  cmd_down
+  [ -e "$DIR" ] || return 0
+  if [ -e "$DIR/$MARKER" ] || [ -z "$(ls -A "$DIR")" ]; then
+    rm -rf "$DIR"
+  else
+    log "not deleting $DIR: it was not made by adlab.sh (no $MARKER); set ADLAB_DIR elsewhere or remove it"; exit 1
+  fi
+}
+
+cmd=${1:-}
+case "$cmd" in
+  up|down|purge|fixtures|restart|block|reject|unblock) need_root_and_samba ;;
+esac
+case "$cmd" in
+  up) cmd_up "${2:-1}" ;;
+  status) cmd_status ;;
+  fixtures) cmd_fixtures ;;
+  restart) stop_dc "$2"; clean_faketime_shm; start_dc "$2" ;;
+  block) add_rules "$2" "$3" 'tcp th dport @PORTS@ drop' 'udp th dport @PORTS@ drop' ;;
+  reject) add_rules "$2" "$3" 'tcp th dport @PORTS@ reject with tcp reset' \
+                              'udp th dport @PORTS@ reject with icmpx type port-unreachable' ;;
+  unblock) ip netns exec adlab$2 nft delete table inet adlab_block 2>/dev/null || true ;;
+  down) cmd_down ;;
+  purge) cmd_purge ;;
+  *) sed -n '2,21p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,233 @@
+// The engine's contract: concurrency, deadlines, containment; and the pure verdicts of the clock
+// and ports probes. (Probes against real servers are in the other files of this folder.)
+#include <thread>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <gtest/gtest.h>
+
+#include "probes/async_util.hpp"
+#include "probes/clock_probe.hpp"
+#include "probes/engine.hpp"
+#include "probes/ports_probe.hpp"
+#include "probes/probe_set.hpp"
+
+using namespace authwatch;
+using namespace authwatch::probes;
+using namespace std::chrono;
+namespace asio = boost::asio;
+
+namespace {
+
+// Engine test probes: each plays one way a probe can behave.
+class SleepingProbe : public Probe {
+ public:
+  SleepingProbe(std::string name, milliseconds sleep) : name_(std::move(name)), sleep_(sleep) {}
+  std::string name() const override { return name_; }
+  asio::awaitable<std::vector<Finding>> run(ProbeContext& ctx) override {
+    asio::steady_timer t(ctx.io, sleep_);
+    co_await t.async_wait(asio::use_awaitable);
+    *seen_dcs = ctx.targets.dcs;
+    co_return std::vector<Finding>{{name_, "t", FindingStatus::Ok, "slept", {}, ""}};
+  }
+  // Shared: the engine destroys its probes before the test looks.
+  std::shared_ptr<std::vector<std::string>> seen_dcs = std::make_shared<std::vector<std::string>>();
+
+ private:
+  std::string name_;
+  milliseconds sleep_;
+};
+
+class ThrowingProbe : public Probe {
+ public:
+  std::string name() const override { return "throws"; }
+  asio::awaitable<std::vector<Finding>> run(ProbeContext&) override {
+    throw std::runtime_error("boom");
+    co_return std::vector<Finding>{};
+  }
+};
+
+class DiscoveryProbe : public Probe {
+ public:
+  std::string name() const override { return "dns"; }
+  asio::awaitable<std::vector<Finding>> run(ProbeContext&) override {
+    co_return std::vector<Finding>{{"dns", "lab.example", FindingStatus::Ok, "found", {{"discovered_dcs", nlohmann::json::array({"dc1.lab.example", "dc2.lab.example"})}}, ""}};
+  }
+};
+
+double seconds_since(steady_clock::time_point t0) { return duration<double>(steady_clock::now() - t0).count(); }
+
+}  // namespace
+
+TEST(ProbeEngine, ProbesRunConcurrently) {
+  std::vector<std::unique_ptr<Probe>> probes;
+  for (int i = 0; i < 4; ++i) probes.push_back(std::make_unique<SleepingProbe>("p" + std::to_string(i), milliseconds{300}));
+  ProbeSettings settings;
+  auto t0 = steady_clock::now();
+  auto result = run_probes(std::move(probes), {}, settings);
+  EXPECT_LT(seconds_since(t0), 0.9) << "four 300 ms probes at once, not one after another";
+  ASSERT_EQ(result.findings.size(), 4u);
+  for (const auto& f : result.findings) EXPECT_EQ(f.status, FindingStatus::Ok);
+  EXPECT_LE(result.started, result.finished);
+}
+
+TEST(ProbeEngine, AProbeThatOverrunsItsDeadlineIsReportedAndAbandoned) {
+  std::vector<std::unique_ptr<Probe>> probes;
+  probes.push_back(std::make_unique<SleepingProbe>("stuck", hours{1}));
+  probes.push_back(std::make_unique<SleepingProbe>("quick", milliseconds{10}));
+  ProbeSettings settings;
+  settings.deadline = milliseconds{400};
+  auto t0 = steady_clock::now();
+  auto result = run_probes(std::move(probes), {}, settings);
+  EXPECT_LT(seconds_since(t0), 0.4 + 0.3 + 0.3);
+  ASSERT_EQ(result.findings.size(), 2u);
+  EXPECT_EQ(result.findings[0].probe, "stuck");
+  EXPECT_EQ(result.findings[0].status, FindingStatus::Error);
+  EXPECT_NE(result.findings[0].summary.find("400 ms deadline"), std::string::npos);
+  EXPECT_EQ(result.findings[1].status, FindingStatus::Ok);
+}
+
+TEST(ProbeEngine, AnExceptionStaysInsideTheProbe) {
+  std::vector<std::unique_ptr<Probe>> probes;
+  probes.push_back(std::make_unique<ThrowingProbe>());
+  auto result = run_probes(std::move(probes), {}, {});
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].status, FindingStatus::Error);
+  EXPECT_EQ(result.findings[0].summary, "probe failed: boom");
+}
+
+TEST(ProbeEngine, DiscoveryFillsTheDcsForTheOtherProbes) {
+  std::vector<std::unique_ptr<Probe>> probes;
+  auto later = std::make_unique<SleepingProbe>("clock", milliseconds{1});
+  auto seen = later->seen_dcs;
+  probes.push_back(std::move(later));
+  probes.push_back(std::make_unique<DiscoveryProbe>());
+  ProbeTargets targets;
+  targets.domain = "lab.example";
+  auto result = run_probes(std::move(probes), targets, {});
+  EXPECT_EQ(*seen, (std::vector<std::string>{"dc1.lab.example", "dc2.lab.example"}));
+  EXPECT_EQ(result.findings.front().probe, "dns") << "discovery runs first";
+}
+
+TEST(ProbeEngine, ConfiguredDcsAreNotReplacedByDiscovery) {
+  std::vector<std::unique_ptr<Probe>> probes;
+  auto later = std::make_unique<SleepingProbe>("clock", milliseconds{1});
+  auto seen = later->seen_dcs;
+  probes.push_back(std::move(later));
+  probes.push_back(std::make_unique<DiscoveryProbe>());
+  ProbeTargets targets;
+  targets.dcs = {"198.18.77.11"};
+  run_probes(std::move(probes), targets, {});
+  EXPECT_EQ(*seen, (std::vector<std::string>{"198.18.77.11"}));
+}
+
+TEST(AsyncUtil, DeadlineClosesASocketWhosePeerNeverSpeaks) {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  asio::ip::tcp::socket server(io), client(io);
+  acceptor.async_accept(server, [](boost::system::error_code) {});  // accepts, then stays silent
+  boost::system::error_code read_error;
+  bool expired = false;
+  auto t0 = steady_clock::now();
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    Deadline deadline(co_await asio::this_coro::executor, steady_clock::now() + milliseconds{300});
+    deadline.guard(client);
+    co_await client.async_connect(acceptor.local_endpoint(), asio::use_awaitable);
+    char byte;
+    co_await asio::async_read(client, asio::buffer(&byte, 1), asio::redirect_error(asio::use_awaitable, read_error));
+    expired = deadline.expired();
+  }, asio::detached);
+  io.run_for(seconds{5});
+  EXPECT_TRUE(expired);
+  EXPECT_TRUE(read_error);
+  EXPECT_LT(seconds_since(t0), 0.6);
+}
+
+TEST(AsyncUtil, RunBlockingGivesUpAtTheDeadline) {
+  asio::io_context io;
+  asio::thread_pool pool(1);
+  std::optional<int> fast, slow;
+  bool slow_done = false;
+  auto t0 = steady_clock::now();
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    fast = co_await run_blocking<int>(pool, steady_clock::now() + seconds{2}, [] { return 42; });
+    slow = co_await run_blocking<int>(pool, steady_clock::now() + milliseconds{200}, [] {
+      std::this_thread::sleep_for(milliseconds{800});
+      return 7;
+    });
+    slow_done = true;
+  }, asio::detached);
+  while (!slow_done && seconds_since(t0) < 5) io.run_one_for(milliseconds{50});
+  EXPECT_EQ(fast, 42);
+  EXPECT_FALSE(slow) << "abandoned at its deadline";
+  EXPECT_LT(seconds_since(t0), 0.6);
+  pool.join();
+}
+
+TEST(AsyncUtil, GatherKeepsOrderAndSurvivesAThrowingTask) {
+  asio::io_context io;
+  std::vector<std::optional<int>> results;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    std::vector<std::function<asio::awaitable<int>()>> tasks;
+    for (int i = 0; i < 3; ++i) {
+      tasks.push_back([i]() -> asio::awaitable<int> {
+        asio::steady_timer t(co_await asio::this_coro::executor, milliseconds{30 * (3 - i)});
+        co_await t.async_wait(asio::use_awaitable);
+        if (i == 1) throw std::runtime_error("task 1 fails");
+        co_return i * 10;
+      });
+    }
+    results = co_await gather<int>(std::move(tasks));
+  }, asio::detached);
+  io.run_for(seconds{5});
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0], 0);
+  EXPECT_FALSE(results[1]);
+  EXPECT_EQ(results[2], 20);
+}
+
+TEST(ClockVerdict, ThresholdsAndTheWorstMethod) {
+  ProbeSettings s;
+  auto ok = judge_clock("dc1", true, {{"kerberos_udp", {{"ok", true}, {"offset_seconds", 0.4}}}, {"ldap", {{"ok", true}, {"offset_seconds", 1.1}}}}, s);
+  EXPECT_EQ(ok.status, FindingStatus::Ok);
+  EXPECT_DOUBLE_EQ(ok.evidence["offset_seconds"].get<double>(), 1.1);
+  auto warn = judge_clock("dc1", true, {{"sntp", {{"ok", true}, {"offset_seconds", -75.0}}}}, s);
+  EXPECT_EQ(warn.status, FindingStatus::Warn);
+  auto fail = judge_clock("dc1", true, {{"kerberos_tcp", {{"ok", true}, {"offset_seconds", 600.2}}}, {"sntp", {{"ok", false}, {"error", "no reply"}}}}, s);
+  EXPECT_EQ(fail.status, FindingStatus::Fail);
+  EXPECT_NE(fail.summary.find("+600.2 s"), std::string::npos) << fail.summary;
+  EXPECT_NE(fail.summary.find("no reading by sntp"), std::string::npos) << fail.summary;
+  EXPECT_NE(fail.remediation.find("w32tm /resync"), std::string::npos);
+}
+
+TEST(ClockVerdict, DisagreementIsEvidenceAndNoReadingIsAnError) {
+  ProbeSettings s;
+  auto split = judge_clock("dc1", true, {{"sntp", {{"ok", true}, {"offset_seconds", 0.1}}}, {"kerberos_udp", {{"ok", true}, {"offset_seconds", 600.0}}}}, s);
+  EXPECT_EQ(split.status, FindingStatus::Fail);
+  EXPECT_TRUE(split.evidence["methods_disagree"].get<bool>());
+  auto none = judge_clock("ex2", false, {{"sntp", {{"ok", false}, {"error", "no reply"}}}}, s);
+  EXPECT_EQ(none.status, FindingStatus::Error);
+  EXPECT_NE(none.summary.find("member servers"), std::string::npos);
+}
+
+TEST(PortsVerdict, KerberosPortsFailOthersWarn) {
+  auto all_open = judge_ports("dc1", {{{"port", 88}, {"protocol", "tcp"}, {"state", "open"}}, {{"port", 88}, {"protocol", "udp"}, {"state", "open"}}});
+  EXPECT_EQ(all_open.status, FindingStatus::Ok);
+  auto smb = judge_ports("dc1", {{{"port", 88}, {"protocol", "tcp"}, {"state", "open"}}, {{"port", 445}, {"protocol", "tcp"}, {"state", "closed"}}});
+  EXPECT_EQ(smb.status, FindingStatus::Warn);
+  auto kerberos = judge_ports("dc1", {{{"port", 88}, {"protocol", "udp"}, {"state", "filtered"}}, {{"port", 445}, {"protocol", "tcp"}, {"state", "open"}}});
+  EXPECT_EQ(kerberos.status, FindingStatus::Fail);
+  EXPECT_EQ(kerberos.evidence["blocked"], nlohmann::json({"88/udp filtered"}));
+  EXPECT_NE(kerberos.remediation.find("KB 179442"), std::string::npos);
+}
+
+TEST(ProbeSet, NamesAndWorstStatus) {
+  EXPECT_TRUE(make_probes({}).ok());
+  EXPECT_EQ(make_probes({}).value().size(), 4u);
+  auto bad = make_probes({"clock", "dnss"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("dnss"), std::string::npos);
+  EXPECT_EQ(worst_status({{"a", "", FindingStatus::Ok, "", {}, ""}, {"b", "", FindingStatus::Warn, "", {}, ""}}), FindingStatus::Warn);
+  EXPECT_EQ(worst_status({{"a", "", FindingStatus::Error, "", {}, ""}, {"b", "", FindingStatus::Fail, "", {}, ""}}), FindingStatus::Fail);
+}
