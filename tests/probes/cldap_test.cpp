@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hex_bytes.hpp"
 #include "lab_env.hpp"
 #include "probes/ldap/cldap.hpp"
 
@@ -15,14 +16,7 @@ namespace {
 using Bytes = std::vector<uint8_t>;
 using namespace std::chrono_literals;
 
-Bytes hex(const std::string& text) {
-  Bytes out;
-  std::string digits;
-  for (char c : text)
-    if (c != ' ') digits += c;
-  for (size_t i = 0; i + 1 < digits.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-  return out;
-}
+using test::hex;
 
 // SearchRequest body (RFC 4511 §4.5.1), derived by hand:
 //   04 00        baseObject ""          0a 01 00  scope baseObject    0a 01 00  derefAliases never

@@ -15,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "hex_bytes.hpp"
 #include "lab_env.hpp"
 #include "probes/dns_srv.hpp"
 
@@ -27,14 +28,7 @@ using Bytes = std::vector<uint8_t>;
 
 constexpr milliseconds kSlack{300};
 
-Bytes hex(const std::string& text) {
-  Bytes out;
-  std::string digits;
-  for (char c : text)
-    if (c != ' ') digits += c;
-  for (size_t i = 0; i + 1 < digits.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(digits.substr(i, 2), nullptr, 16)));
-  return out;
-}
+using test::hex;
 
 milliseconds elapsed_since(steady_clock::time_point t0) { return duration_cast<milliseconds>(steady_clock::now() - t0); }
 
