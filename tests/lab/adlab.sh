@@ -6,7 +6,8 @@
 #                            a lab left over from an earlier run (namespaces, processes, files) is purged first
 #   adlab.sh status          what is up; exit 0 only when every provisioned DC answers LDAP
 #   adlab.sh fixtures        EXCH01/EXCH02 computer accounts with Exchange SMTP SPNs and keytab
-#   adlab.sh restart N       restart DC N (ADLAB_FAKETIME_DCN=+10m runs it with a skewed clock via libfaketime)
+#   adlab.sh restart N       restart DC N (ADLAB_FAKETIME_DCN=+10m runs it with a skewed clock via libfaketime;
+#                            its chronyd, which serves NTP on the DC's address, is restarted with it)
 #   adlab.sh block N PORTS   drop inbound tcp+udp PORTS (nft set syntax, e.g. 88 or '{ 88, 464 }') in DC N's
 #                            netns: the client sees silence ("filtered")
 #   adlab.sh reject N PORTS  refuse them instead: tcp reset / icmp port-unreachable ("closed")
@@ -20,9 +21,15 @@
 # default route, so nothing a DC does can leave the machine. /etc/resolv.conf and /etc/hosts are
 # never modified: every lab process sees its own copies through a private mount namespace (labns).
 set -euo pipefail
-DIR=${ADLAB_DIR:-/tmp/authwatch-lab}
+# ADLAB_ID=N (0-9, default 0) runs an independent lab beside others: subnet 198.18.(77+N).0/24,
+# namespaces adlabN-1/-2 (adlab1/adlab2 for N=0), bridge adlabbrN, files in /tmp/authwatch-lab-N.
+ID=${ADLAB_ID:-0}
+case "$ID" in [0-9]) ;; *) echo "ADLAB_ID must be 0-9, not '$ID'" >&2; exit 2 ;; esac
+if [ "$ID" = 0 ]; then NS=adlab; DEFDIR=/tmp/authwatch-lab; else NS=adlab$ID-; DEFDIR=/tmp/authwatch-lab-$ID; fi
+BR=adlabbr$ID; VETH=adl$ID
+DIR=${ADLAB_DIR:-$DEFDIR}
 PASS=${ADLAB_PASS:-'Passw0rd!Lab'}
-REALM=LAB.EXAMPLE; DOMAIN=LAB; DNSDOMAIN=lab.example; NET=198.18.77
+REALM=LAB.EXAMPLE; DOMAIN=LAB; DNSDOMAIN=lab.example; NET=198.18.$((77 + ID))
 MARKER=.authwatch-adlab   # purge deletes $DIR only when this file says the lab made it
 log() { printf '%s [adlab] %s\n' "$(date +%T.%3N)" "$*" >&2; }
 ts() { date +%s.%N; }
@@ -74,17 +81,17 @@ EOF
 
 net_up() {
   local i
-  ip link add adlabbr0 type bridge
-  ip addr add $NET.1/24 dev adlabbr0
-  ip link set adlabbr0 up
+  ip link add $BR type bridge
+  ip addr add $NET.1/24 dev $BR
+  ip link set $BR up
   for i in $(seq 1 "$1"); do
-    ip netns add adlab$i
-    ip link add adl${i}h type veth peer name adl${i}n
-    ip link set adl${i}n netns adlab$i
-    ip link set adl${i}h master adlabbr0 up
-    ip -n adlab$i addr add $NET.1$i/24 dev adl${i}n
-    ip -n adlab$i link set adl${i}n up
-    ip -n adlab$i link set lo up
+    ip netns add $NS$i
+    ip link add ${VETH}${i}h type veth peer name ${VETH}${i}n
+    ip link set ${VETH}${i}n netns $NS$i
+    ip link set ${VETH}${i}h master $BR up
+    ip -n $NS$i addr add $NET.1$i/24 dev ${VETH}${i}n
+    ip -n $NS$i link set ${VETH}${i}n up
+    ip -n $NS$i link set lo up
   done
 }
 
@@ -92,12 +99,12 @@ net_up() {
 # would keep the namespace alive after 'ip netns del': end them, by pid, first politely.
 kill_netns_pids() {
   local i=$1 pids
-  pids=$(ip netns pids adlab$i 2>/dev/null || true)
+  pids=$(ip netns pids $NS$i 2>/dev/null || true)
   [ -n "$pids" ] || return 0
-  log "ending $(echo $pids | wc -w) leftover process(es) in netns adlab$i"
+  log "ending $(echo $pids | wc -w) leftover process(es) in netns $NS$i"
   kill -TERM $pids 2>/dev/null || true
   for _ in $(seq 1 50); do
-    pids=$(ip netns pids adlab$i 2>/dev/null || true)
+    pids=$(ip netns pids $NS$i 2>/dev/null || true)
     [ -n "$pids" ] || return 0
     sleep 0.1
   done
@@ -107,13 +114,13 @@ kill_netns_pids() {
 net_down() {
   local i
   for i in 1 2; do
-    if ip netns list 2>/dev/null | grep -w "adlab$i" >/dev/null; then kill_netns_pids $i; fi
-    ip netns del adlab$i 2>/dev/null || true; ip link del adl${i}h 2>/dev/null || true
+    if ip netns list 2>/dev/null | grep -E "^$NS$i( |$)" >/dev/null; then kill_netns_pids $i; fi
+    ip netns del $NS$i 2>/dev/null || true; ip link del ${VETH}${i}h 2>/dev/null || true
   done
-  ip link del adlabbr0 2>/dev/null || true
+  ip link del $BR 2>/dev/null || true
 }
 
-inns() { local i=$1; shift; ip netns exec adlab$i env LABETC="$DIR/etc" "$DIR/bin/labns" "$@"; }
+inns() { local i=$1; shift; ip netns exec $NS$i env LABETC="$DIR/etc" "$DIR/bin/labns" "$@"; }
 onhost() { LABETC="$DIR/etc" "$DIR/bin/labns" "$@"; }
 
 dc_opts() {  # everything under $DIR/dcN; nothing under /etc, /var/lib or /run
@@ -153,20 +160,40 @@ start_dc() {
   fi
   # (preload only into samba: a preloaded shell that forks leaves /dev/shm/faketime_shm_<pid> behind)
   inns "$i" env "${pre[@]}" samba -D ${ADLAB_SAMBA_ARGS:-} -s "$DIR/dc$i/etc/smb.conf"
+  start_ntp "$i" "${pre[@]}"
   wait_ldap $NET.1$i 120
   log "DC$i LDAP answering after $(el "$t0") s (pid $(cat "$DIR/dc$i/run/samba.pid"))${pre:+ with FAKETIME=${!ftv}}"
 }
 
-stop_dc() {
-  local f=$DIR/dc$1/run/samba.pid p
+# A Windows DC serves NTP (w32time) to its members; a Samba DC leaves that to ntpd/chrony, so each
+# lab DC gets a chronyd on its own address serving its (possibly faked) local clock, never touching
+# the host's clock (-x). Under the same libfaketime settings as samba, so a skewed DC is skewed on
+# all three clock paths (SNTP, KRB-ERROR stime, rootDSE currentTime).
+start_ntp() {
+  local i=$1; shift
+  command -v chronyd >/dev/null || { log "chronyd not installed: DC$i serves no NTP"; return 0; }
+  local D=$DIR/dc$i/ntp; mkdir -p "$D"
+  printf '%s\n' "bindaddress $NET.1$i" "allow all" "local stratum 3" "cmdport 0" "bindcmdaddress /" \
+    "driftfile $D/drift" "pidfile $D/chronyd.pid" > "$D/chrony.conf"
+  # DONT_FAKE_MONOTONIC: chronyd times its polls with the monotonic clock, which must stay real
+  inns "$i" env "$@" ${1:+DONT_FAKE_MONOTONIC=1} chronyd -f "$D/chrony.conf" -x -u root -l "$D/chronyd.log"
+}
+
+stop_pidfile() {  # stop_pidfile FILE NAME
+  local f=$1 p
   [ -f "$f" ] || return 0
   p=$(cat "$f")
   if kill -TERM "$p" 2>/dev/null; then
     for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null || true
-    log "DC$1 (pid $p) stopped"
+    log "$2 (pid $p) stopped"
   fi
   rm -f "$f"
+}
+
+stop_dc() {
+  stop_pidfile "$DIR/dc$1/ntp/chronyd.pid" "chronyd of DC$1"
+  stop_pidfile "$DIR/dc$1/run/samba.pid" "DC$1"
 }
 
 provision_failed() {
@@ -176,7 +203,7 @@ provision_failed() {
 cmd_up() {
   local n=${1:-1} t0 t; t0=$(ts)
   case "$n" in 1|2) ;; *) log "up: 1 or 2 DCs, not '$n'"; exit 2 ;; esac
-  if [ -e "$DIR" ] || ip netns list 2>/dev/null | grep -w 'adlab[12]' >/dev/null || ip link show adlabbr0 >/dev/null 2>&1; then
+  if [ -e "$DIR" ] || ip netns list 2>/dev/null | grep -E "^$NS[12]( |$)" >/dev/null || ip link show $BR >/dev/null 2>&1; then
     log "a lab from an earlier run is present: purging it first"
     cmd_purge
   fi
@@ -218,12 +245,14 @@ cmd_status() {
     any=1
     p=$(cat "$DIR/dc$i/run/samba.pid" 2>/dev/null || true)
     local line="DC$i $NET.1$i:"
-    if ip netns list 2>/dev/null | grep -w "adlab$i" >/dev/null; then line+=" netns=up"; else line+=" netns=missing"; healthy=0; fi
+    if ip netns list 2>/dev/null | grep -E "^$NS$i( |$)" >/dev/null; then line+=" netns=up"; else line+=" netns=missing"; healthy=0; fi
     if [ -n "$p" ] && [ -d "/proc/$p" ]; then line+=" samba=pid $p"; else line+=" samba=stopped"; healthy=0; fi
     if ldap_answers "$NET.1$i"; then line+=" ldap=answers"; else line+=" ldap=silent"; healthy=0; fi
+    p=$(cat "$DIR/dc$i/ntp/chronyd.pid" 2>/dev/null || true)
+    if [ -n "$p" ] && [ -d "/proc/$p" ]; then line+=" ntp=pid $p"; else line+=" ntp=stopped"; fi
     [ -f "$DIR/dc$i/run/faketime" ] && line+=" faketime=$(cat "$DIR/dc$i/run/faketime")"
-    if [ "$(id -u)" -eq 0 ] && ip netns exec adlab$i nft list table inet adlab_block >/dev/null 2>&1; then
-      line+=" rules=$(ip netns exec adlab$i nft list table inet adlab_block | grep -cE 'drop|reject' || true) block/reject"
+    if [ "$(id -u)" -eq 0 ] && ip netns exec $NS$i nft list table inet adlab_block >/dev/null 2>&1; then
+      line+=" rules=$(ip netns exec $NS$i nft list table inet adlab_block | grep -cE 'drop|reject' || true) block/reject"
     fi
     echo "$line"
   done
@@ -250,7 +279,7 @@ add_rules() {  # add_rules N PORTS RULES...
   local body="" r
   for r in "$@"; do body+="meta l4proto $r;"$'\n'; done
   body=${body//@PORTS@/$ports}
-  ip netns exec adlab$i nft -f - <<EOF
+  ip netns exec $NS$i nft -f - <<EOF
 table inet adlab_block { chain input { type filter hook input priority 0; policy accept;
 $body}; }
 EOF
@@ -295,7 +324,7 @@ case "$cmd" in
   block) add_rules "$2" "$3" 'tcp th dport @PORTS@ drop' 'udp th dport @PORTS@ drop' ;;
   reject) add_rules "$2" "$3" 'tcp th dport @PORTS@ reject with tcp reset' \
                               'udp th dport @PORTS@ reject with icmpx type port-unreachable' ;;
-  unblock) ip netns exec adlab$2 nft delete table inet adlab_block 2>/dev/null || true ;;
+  unblock) ip netns exec $NS$2 nft delete table inet adlab_block 2>/dev/null || true ;;
   down) cmd_down ;;
   purge) cmd_purge ;;
   *) sed -n '2,21p' "$0"; exit 2 ;;

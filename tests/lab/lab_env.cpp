@@ -15,6 +15,12 @@
 
 namespace authwatch::test {
 
+std::string dc_ip(int n) {
+  const char* id = std::getenv("ADLAB_ID");
+  const int lab = (id && id[0] >= '0' && id[0] <= '9' && id[1] == 0) ? id[0] - '0' : 0;
+  return "198.18." + std::to_string(77 + lab) + ".1" + std::to_string(n);
+}
+
 bool lab_available(std::string& why) {
   if (geteuid() != 0) {
     why = "needs root: the Samba AD lab runs in network namespaces (run the tests as root, e.g. in .ci/run)";
@@ -22,7 +28,7 @@ bool lab_available(std::string& why) {
   }
   // 'status' exits 0 only when every provisioned DC answers an LDAP rootDSE search.
   if (lab_cmd("status >/dev/null 2>&1") != 0) {
-    why = std::string("the Samba AD lab is not up (LDAP on ") + dc1_ip + " does not answer): run '" AUTHWATCH_LAB_SCRIPT
+    why = std::string("the Samba AD lab is not up (LDAP on ") + dc_ip(1) + " does not answer): run '" AUTHWATCH_LAB_SCRIPT
           " up 1' or the tests through ctest (fixture lab_up)";
     return false;
   }

@@ -8,7 +8,8 @@
 
 namespace authwatch::test {
 
-inline constexpr const char* dc1_ip = "198.18.77.11";
+// The lab's subnet follows ADLAB_ID (tests/lab/adlab.sh): 198.18.(77+ID).1N for DC N.
+std::string dc_ip(int n = 1);
 inline constexpr const char* realm = "LAB.EXAMPLE";
 inline constexpr const char* domain = "lab.example";
 

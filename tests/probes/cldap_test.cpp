@@ -91,8 +91,8 @@ TEST(CldapLab, Dc1AnswersTheSearchOverUdp) {
   std::string why;
   if (!test::lab_available(why)) GTEST_SKIP() << why;
   const int id = 0x4242;
-  auto reply = test::udp_round_trip(test::dc1_ip, 389, make_cldap_search(id), 2000ms);
-  ASSERT_FALSE(reply.empty()) << "no CLDAP reply from " << test::dc1_ip;
+  auto reply = test::udp_round_trip(test::dc_ip(1), 389, make_cldap_search(id), 2000ms);
+  ASSERT_FALSE(reply.empty()) << "no CLDAP reply from " << test::dc_ip(1);
   EXPECT_TRUE(is_cldap_reply(reply, id));
   EXPECT_FALSE(is_cldap_reply(reply, id + 1));
   const std::string text(reply.begin(), reply.end());

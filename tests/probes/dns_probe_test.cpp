@@ -143,7 +143,7 @@ TEST(DnsProbeRun, SilentDnsServerGivesErrorsByTheDeadline) {
 TEST(DnsProbeLab, FindsDc1AndReportsItForTheEngine) {
   std::string why;
   if (!test::lab_available(why)) GTEST_SKIP() << why;
-  auto findings = run_dns_probe(lab_example(test::dc1_ip, "Default-First-Site-Name"), ProbeSettings{});
+  auto findings = run_dns_probe(lab_example(test::dc_ip(1), "Default-First-Site-Name"), ProbeSettings{});
   ASSERT_EQ(findings.size(), 3u);
   for (const auto& f : findings) EXPECT_EQ(f.status, FindingStatus::Ok) << f.target << ": " << f.summary;
   EXPECT_EQ(findings[0].target, "_ldap._tcp.dc._msdcs.lab.example");
@@ -154,7 +154,7 @@ TEST(DnsProbeLab, FindsDc1AndReportsItForTheEngine) {
 TEST(DnsProbeLab, MissingSiteIsAFailNotAnError) {
   std::string why;
   if (!test::lab_available(why)) GTEST_SKIP() << why;
-  auto findings = run_dns_probe(lab_example(test::dc1_ip, "NoSuchSite"), ProbeSettings{});
+  auto findings = run_dns_probe(lab_example(test::dc_ip(1), "NoSuchSite"), ProbeSettings{});
   ASSERT_EQ(findings.size(), 3u);
   EXPECT_EQ(findings[0].status, FindingStatus::Ok);
   EXPECT_EQ(findings[1].status, FindingStatus::Fail) << findings[1].summary;

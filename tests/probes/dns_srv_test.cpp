@@ -232,19 +232,19 @@ class DnsLab : public ::testing::Test {
 };
 
 TEST_F(DnsLab, Dc1ListsItselfForTheDcLocator) {
-  auto records = query_srv(kLocator, test::dc1_ip, 2000ms);
+  auto records = query_srv(kLocator, test::dc_ip(1), 2000ms);
   ASSERT_TRUE(records.ok()) << records.error();
   ASSERT_FALSE(records.value().empty());
   EXPECT_EQ(records.value()[0].target, "dc1.lab.example");
   EXPECT_EQ(records.value()[0].port, 389);
-  auto kerberos = query_srv("_kerberos._tcp.lab.example", test::dc1_ip, 2000ms);
+  auto kerberos = query_srv("_kerberos._tcp.lab.example", test::dc_ip(1), 2000ms);
   ASSERT_TRUE(kerberos.ok()) << kerberos.error();
   ASSERT_FALSE(kerberos.value().empty());
   EXPECT_EQ(kerberos.value()[0].port, 88);
 }
 
 TEST_F(DnsLab, NameThatDoesNotExistIsEmpty) {
-  auto records = query_srv("_ldap._tcp.nosuchsite._sites.dc._msdcs.lab.example", test::dc1_ip, 2000ms);
+  auto records = query_srv("_ldap._tcp.nosuchsite._sites.dc._msdcs.lab.example", test::dc_ip(1), 2000ms);
   ASSERT_TRUE(records.ok()) << records.error();
   EXPECT_TRUE(records.value().empty());
 }
@@ -253,7 +253,7 @@ TEST_F(DnsLab, DroppedDnsPortIsAnErrorByTheTimeout) {
   test::UnblockDc1OnExit unblock;
   ASSERT_EQ(test::lab_cmd("block 1 53"), 0);
   auto t0 = steady_clock::now();
-  auto records = query_srv(kLocator, test::dc1_ip, 1000ms);
+  auto records = query_srv(kLocator, test::dc_ip(1), 1000ms);
   auto took = elapsed_since(t0);
   ASSERT_FALSE(records.ok());
   EXPECT_LE(took, 1000ms + kSlack);
@@ -264,15 +264,15 @@ TEST_F(DnsLab, RejectedDnsPortIsAnErrorAtOnce) {
   test::UnblockDc1OnExit unblock;
   ASSERT_EQ(test::lab_cmd("reject 1 53"), 0);
   auto t0 = steady_clock::now();
-  auto records = query_srv(kLocator, test::dc1_ip, 3000ms);
+  auto records = query_srv(kLocator, test::dc_ip(1), 3000ms);
   ASSERT_FALSE(records.ok());
   EXPECT_LT(elapsed_since(t0), 1000ms) << records.error();
 }
 
 TEST_F(DnsLab, RawQueryFromAPlainSocketGetsAValidReply) {
   const uint16_t id = 0x6a6b;
-  auto reply = test::udp_round_trip(test::dc1_ip, 53, make_dns_query("dc1.lab.example", id), 2000ms);
-  ASSERT_FALSE(reply.empty()) << "no DNS reply from " << test::dc1_ip;
+  auto reply = test::udp_round_trip(test::dc_ip(1), 53, make_dns_query("dc1.lab.example", id), 2000ms);
+  ASSERT_FALSE(reply.empty()) << "no DNS reply from " << test::dc_ip(1);
   EXPECT_TRUE(is_dns_reply(reply, id));
   EXPECT_FALSE(is_dns_reply(reply, id + 1));
   ASSERT_GE(reply.size(), 12u);

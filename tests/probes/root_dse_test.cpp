@@ -166,7 +166,7 @@ double offset_seconds(const RootDse& dse, system_clock::time_point sent, system_
 
 TEST_F(RootDseLab, Dc1GivesCurrentTimeAndItsNames) {
   auto sent = system_clock::now();
-  auto dse = read_root_dse(test::dc1_ip, 389, 2000ms);
+  auto dse = read_root_dse(test::dc_ip(1), 389, 2000ms);
   auto received = system_clock::now();
   ASSERT_TRUE(dse.ok()) << dse.error();
   ASSERT_TRUE(dse.value().current_time.has_value());
@@ -181,7 +181,7 @@ TEST_F(RootDseLab, DroppedLdapPortIsAnErrorByTheTimeout) {
   test::UnblockDc1OnExit unblock;
   ASSERT_EQ(test::lab_cmd("block 1 389"), 0);
   auto t0 = steady_clock::now();
-  auto dse = read_root_dse(test::dc1_ip, 389, 1000ms);
+  auto dse = read_root_dse(test::dc_ip(1), 389, 1000ms);
   auto took = elapsed_since(t0);
   EXPECT_FALSE(dse.ok());
   EXPECT_GE(took, 900ms);
@@ -192,7 +192,7 @@ TEST_F(RootDseLab, RejectedLdapPortIsAnErrorAtOnce) {
   test::UnblockDc1OnExit unblock;
   ASSERT_EQ(test::lab_cmd("reject 1 389"), 0);
   auto t0 = steady_clock::now();
-  auto dse = read_root_dse(test::dc1_ip, 389, 3000ms);
+  auto dse = read_root_dse(test::dc_ip(1), 389, 3000ms);
   EXPECT_FALSE(dse.ok());
   EXPECT_LT(elapsed_since(t0), 1000ms) << "a TCP reset must not wait for the timeout";
 }
@@ -212,7 +212,7 @@ TEST_F(RootDseLab, Dc1UnderFaketimeIsTenMinutesAhead) {
     ASSERT_EQ(test::lab_cmd("restart 1"), 0);
     unsetenv("ADLAB_FAKETIME_DC1");
     auto sent = system_clock::now();
-    auto dse = read_root_dse(test::dc1_ip, 389, 2000ms);
+    auto dse = read_root_dse(test::dc_ip(1), 389, 2000ms);
     auto received = system_clock::now();
     ASSERT_TRUE(dse.ok()) << dse.error();
     ASSERT_TRUE(dse.value().current_time.has_value());
@@ -220,7 +220,7 @@ TEST_F(RootDseLab, Dc1UnderFaketimeIsTenMinutesAhead) {
   }
   // And back: the restart without faketime gives the true time again.
   auto sent = system_clock::now();
-  auto dse = read_root_dse(test::dc1_ip, 389, 2000ms);
+  auto dse = read_root_dse(test::dc_ip(1), 389, 2000ms);
   auto received = system_clock::now();
   ASSERT_TRUE(dse.ok()) << dse.error();
   EXPECT_LT(std::fabs(offset_seconds(dse.value(), sent, received)), 2.0);
