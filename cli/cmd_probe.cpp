@@ -63,7 +63,8 @@ void run_probe(Context& ctx, ProbeOptions& opt) {
   run.finished_at = result.finished;
   run.trigger = "manual";
   run.targets = {{"dcs", opt.targets.dcs},       {"domain", opt.targets.domain}, {"realm", opt.targets.realm},
-                 {"site", opt.targets.site},     {"dns_server", opt.targets.dns_server}, {"peer", opt.peer}};
+                 {"site", opt.targets.site},     {"dns_server", opt.targets.dns_server}, {"peer", opt.peer},
+                 {"peer_fqdn", opt.targets.peer_fqdn}, {"local_fqdn", opt.targets.local_fqdn}};
   run.status = std::string(to_string(probes::worst_status(result.findings)));
   int64_t run_id = 0;
   db->transaction([&] { run_id = store.insert_probe_run(run, result.findings); });
@@ -99,16 +100,28 @@ void run_probe(Context& ctx, ProbeOptions& opt) {
 
 }  // namespace
 
+static std::string probe_list() {
+  std::string list;
+  for (const auto& n : probes::probe_names()) list += (list.empty() ? "" : ", ") + n;
+  return list;
+}
+
 Command add_probe_command(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<ProbeOptions>();
-  auto* sub = app.add_subcommand("probe", "Check the causes of 454 4.7.0 now: DC discovery, clock skew, Kerberos/AD ports, the peer's Exchange authentication");
+  auto* sub = app.add_subcommand("probe", "Check the causes of 454 4.7.0 now: DC discovery, clock skew, ports, SPNs, replication, service ticket, receive connectors, the peer's Exchange authentication");
   sub->add_option("--dc", opt->targets.dcs, "Domain controller (repeatable); default: found by DNS SRV in --domain");
   sub->add_option("--domain", opt->targets.domain, "AD DNS domain for DC discovery, e.g. contoso.com");
   sub->add_option("--realm", opt->targets.realm, "Kerberos realm (default: the domain upper-cased)");
   sub->add_option("--site", opt->targets.site, "AD site, for site-specific DC records");
   sub->add_option("--dns-server", opt->targets.dns_server, "DNS server to ask (default: the system resolver)");
   sub->add_option("--peer", opt->peer, "The other Exchange server, HOST or HOST:PORT (default ports 25 and 2525)");
-  sub->add_option("--only", opt->only, "Comma-separated subset of: dns, clock, ports, smtp");
+  sub->add_option("--peer-fqdn", opt->targets.peer_fqdn, "The peer's FQDN, for its computer account and SMTPSVC/ SPN (default: --peer when it is a name)");
+  sub->add_option("--local-fqdn", opt->targets.local_fqdn, "This server's FQDN, whose SPNs are checked too");
+  sub->add_option("--local-ip", opt->targets.local_ip, "This server's IP as the peer sees it (receive connector RemoteIPRanges)");
+  sub->add_option("--ccache", opt->targets.ccache, "Kerberos credential cache for the directory and ticket probes (default: KRB5CCNAME)");
+  sub->add_option("--client-keytab", opt->targets.client_keytab, "Keytab to get credentials from instead (default: KRB5_CLIENT_KTNAME)");
+  sub->add_option("--peer-keytab", opt->targets.peer_keytab, "The peer service's keytab: also completes the accept side (catches a stale key)");
+  sub->add_option("--only", opt->only, "Comma-separated subset of: " + probe_list());
   sub->add_option("--deadline-ms", opt->deadline_ms, "Per-probe deadline in milliseconds (default 3000)")->check(CLI::Range(100, 60000));
   sub->add_option("--incident", opt->incident, "Store the run with this incident");
   add_format_option(*sub, ctx, /*csv=*/false);

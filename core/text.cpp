@@ -41,6 +41,15 @@ void append_lower(std::string& out, std::string_view s) {
 
 bool iequals(std::string_view a, std::string_view b) { return a.size() == b.size() && iequal_bytes(a.data(), b.data(), a.size()); }
 
+bool iless(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    const char x = lower(a[i]), y = lower(b[i]);
+    if (x != y) return static_cast<unsigned char>(x) < static_cast<unsigned char>(y);
+  }
+  return a.size() < b.size();
+}
+
 // Candidates are the positions of the needle's first byte in either case, found with memchr (one
 // scan per case, each resumed only past the candidate it produced); only they are compared.
 size_t ifind(std::string_view h, std::string_view n) {

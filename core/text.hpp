@@ -9,6 +9,12 @@ namespace authwatch {
 std::string to_lower(std::string_view s);
 void append_lower(std::string& out, std::string_view s);  // to_lower into a reused buffer
 bool iequals(std::string_view a, std::string_view b);
+bool iless(std::string_view a, std::string_view b);  // ASCII case-insensitive ordering
+// For maps keyed the way AD and SMTP compare names (attribute names, SPNs, hosts).
+struct ILess {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const { return iless(a, b); }
+};
 bool icontains(std::string_view haystack, std::string_view needle);
 size_t ifind(std::string_view haystack, std::string_view needle);  // npos when absent
 bool istarts_with(std::string_view s, std::string_view prefix);

@@ -89,6 +89,54 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
   return time_point_cast<microseconds>(t);
 }
 
+std::optional<TimePoint> parse_rfc5322_date(std::string_view s) {
+  using namespace std::chrono;
+  static constexpr std::string_view kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+  auto skip_spaces = [&](size_t& pos) {
+    while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t')) ++pos;
+  };
+  size_t pos = 0;
+  skip_spaces(pos);
+  if (auto comma = s.find(','); comma != std::string_view::npos && comma < pos + 5) pos = comma + 1;  // day-of-week
+  skip_spaces(pos);
+  int d = 0, y = 0, h = 0, mi = 0, sec = 0;
+  if (!read_digits(s, pos, 2, d)) {
+    if (!read_digits(s, pos, 1, d)) return std::nullopt;
+  }
+  skip_spaces(pos);
+  if (pos + 3 > s.size()) return std::nullopt;
+  unsigned mo = 0;
+  for (unsigned i = 0; i < 12; ++i) {
+    const auto name = kMonths[i];
+    bool same = true;
+    for (size_t k = 0; k < 3; ++k) same = same && std::tolower(static_cast<unsigned char>(s[pos + k])) == name[k];
+    if (same) mo = i + 1;
+  }
+  if (mo == 0) return std::nullopt;
+  pos += 3;
+  skip_spaces(pos);
+  if (!read_digits(s, pos, 4, y)) return std::nullopt;
+  skip_spaces(pos);
+  if (!read_digits(s, pos, 2, h) || !expect(s, pos, ':') || !read_digits(s, pos, 2, mi)) return std::nullopt;
+  if (pos < s.size() && s[pos] == ':' && (++pos, !read_digits(s, pos, 2, sec))) return std::nullopt;
+  skip_spaces(pos);
+  minutes zone_offset{0};
+  if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    const int sign = s[pos] == '-' ? -1 : 1;
+    ++pos;
+    int zh = 0, zm = 0;
+    if (!read_digits(s, pos, 2, zh) || !read_digits(s, pos, 2, zm) || zm > 59) return std::nullopt;
+    zone_offset = minutes{sign * (zh * 60 + zm)};
+  } else {
+    const auto rest = s.substr(pos, s.find_first_of(" \t\r\n", pos) - pos);
+    if (rest != "GMT" && rest != "UT" && rest != "UTC" && rest != "Z") return std::nullopt;
+    pos += rest.size();
+  }
+  year_month_day ymd{year{y}, month{mo}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  return time_point_cast<microseconds>(sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} - zone_offset);
+}
+
 std::optional<TimePoint> parse_ms_json_date(std::string_view s) {
   // Both "/Date(ms)/" and the raw JSON escape "\/Date(ms)\/" (if a caller passes undecoded text).
   auto open = s.find("Date(");

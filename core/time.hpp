@@ -20,6 +20,10 @@ std::optional<TimePoint> parse_iso8601(std::string_view text);
 // which does not change the instant: the number is always milliseconds since the Unix epoch).
 std::optional<TimePoint> parse_ms_json_date(std::string_view text);
 
+// RFC 5322 §3.3 date-time, as Exchange's SMTP banner ends ("ready at Thu, 14 Mar 2024 10:21:33 +0000"):
+// "[Day, ]D Mon YYYY HH:MM[:SS] +hhmm" (also the obsolete zones GMT/UT/Z). 1 s resolution.
+std::optional<TimePoint> parse_rfc5322_date(std::string_view text);
+
 // "30m", "24h", "7d", "90s" -> duration; nullopt when malformed.
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 

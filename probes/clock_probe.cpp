@@ -4,10 +4,14 @@
 #include <cstdio>
 #include <map>
 
+#include "core/text.hpp"
+#include "core/time.hpp"
 #include "probes/async_util.hpp"
 #include "probes/ldap/root_dse.hpp"
 #include "probes/protocols/kdc_client.hpp"
+#include "probes/protocols/smtp_client.hpp"
 #include "probes/protocols/sntp_client.hpp"
+#include "probes/smtp_probe.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -61,6 +65,32 @@ Task ldap_task(ProbeContext& ctx, std::string host, SteadyTime deadline) {
     double offset = std::chrono::duration<double>(*dse->value().current_time - midpoint).count() + 0.5;
     co_return nlohmann::json{{"ok", true}, {"offset_seconds", offset}, {"resolution_seconds", 1},
                              {"rtt_seconds", std::chrono::duration<double>(received - sent).count()}};
+  };
+}
+
+// Exchange's SMTP banner ends in its clock ("... ready at Thu, 14 Mar 2024 10:21:33 +0000"), and
+// member servers rarely serve NTP: this is how the peer's own clock is read. The date is
+// truncated to the second, so it is compared with our clock at the midpoint of the exchange, +0.5 s.
+Task smtp_banner_task(ProbeContext& ctx, std::string host, std::vector<uint16_t> ports, SteadyTime deadline) {
+  return [&ctx, host, ports, deadline]() -> asio::awaitable<nlohmann::json> {
+    std::string last_error = "no SMTP port to read a banner from";
+    for (const uint16_t port : ports) {
+      const auto sent = std::chrono::system_clock::now();
+      auto r = co_await smtp_ehlo(ctx, host, port, local_host_name(), deadline);
+      const auto received = std::chrono::system_clock::now();
+      if (r.banner.empty()) {
+        last_error = "port " + std::to_string(port) + ": " + (r.error.empty() ? "no banner" : r.error);
+        continue;
+      }
+      const auto at = ifind(r.banner, "ready at ");
+      auto date = at == std::string::npos ? std::nullopt : parse_rfc5322_date(std::string_view(r.banner).substr(at + 9));
+      if (!date) co_return nlohmann::json{{"ok", false}, {"port", port}, {"error", "the banner carries no date: " + printable_ascii(r.banner)}};
+      const auto midpoint = sent + (received - sent) / 2;
+      const double offset = std::chrono::duration<double>(*date - midpoint).count() + 0.5;
+      co_return nlohmann::json{{"ok", true}, {"offset_seconds", offset}, {"resolution_seconds", 1}, {"port", port},
+                               {"rtt_seconds", std::chrono::duration<double>(received - sent).count()}};
+    }
+    co_return nlohmann::json{{"ok", false}, {"error", last_error}};
   };
 }
 
@@ -148,6 +178,10 @@ asio::awaitable<std::vector<Finding>> ClockProbe::run(ProbeContext& ctx) {
     auto host = host_part(ctx.targets.peer);
     slots.push_back({host, "sntp", false});
     tasks.push_back(sntp_task(ctx, host, deadline));
+    if (auto smtp = parse_smtp_peer(ctx.targets.peer, ctx.targets.peer_smtp_ports)) {
+      slots.push_back({host, "smtp_banner", false});
+      tasks.push_back(smtp_banner_task(ctx, host, smtp.value().ports, deadline));
+    }
   }
   auto results = co_await gather<nlohmann::json>(std::move(tasks));
   std::vector<std::pair<std::string, bool>> order;

@@ -28,8 +28,20 @@ struct ProbeTargets {
   std::string realm;             // Kerberos realm, e.g. LAB.EXAMPLE (default: upper-cased domain)
   std::string site;              // AD site, for the site-specific SRV names
   std::string dns_server;        // IP of the DNS server to ask ("" = the system resolver)
-  std::string peer;              // the other Exchange server ("" = none)
+  std::string peer;              // the other Exchange server ("" = none), HOST or HOST:PORT
   std::vector<uint16_t> peer_smtp_ports{25, 2525};
+  // Identities for the directory and Kerberos probes. The peer's FQDN names its computer account
+  // and its SMTPSVC/ SPN (default: the peer's host when it is a name); the local FQDN is this
+  // server's, whose SPNs and connectors' remote IP ranges matter too ("" = not checked).
+  std::string peer_fqdn;
+  std::string local_fqdn;
+  std::string local_ip;          // this server's address as the peer sees it (connector RemoteIPRanges)
+  // Kerberos credentials on POSIX: the usual environment (KRB5_CONFIG, KRB5CCNAME,
+  // KRB5_CLIENT_KTNAME) unless set here. peer_keytab: the peer service's keys, when available
+  // (tests, or run on the peer itself) so the service-ticket probe can also complete the accept side.
+  std::string ccache;
+  std::string client_keytab;
+  std::string peer_keytab;
 };
 
 struct ProbeSettings {

@@ -34,14 +34,6 @@ std::string endpoint_text(const std::string& host, uint16_t port) {
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-// Sending servers identify themselves by host name in EHLO; the peer's reverse Kerberos
-// authentication (DOMAIN.md §3) is built from it, so use ours rather than a made-up name.
-std::string local_host_name() {
-  boost::system::error_code ec;
-  std::string name = asio::ip::host_name(ec);
-  return ec || name.empty() ? "localhost" : name;
-}
-
 nlohmann::json conversation_evidence(const std::string& host, uint16_t port, const EhloResult& r) {
   return {{"host", host},
           {"port", port},

@@ -9,6 +9,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/host_name.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -288,6 +289,12 @@ boost::asio::awaitable<EhloResult> smtp_ehlo(ProbeContext& ctx, std::string host
     failed.error = std::string("internal error: ") + e.what();
     co_return failed;
   }
+}
+
+std::string local_host_name() {
+  boost::system::error_code ec;
+  std::string name = boost::asio::ip::host_name(ec);
+  return ec || name.empty() ? "localhost" : name;
 }
 
 }  // namespace authwatch::probes

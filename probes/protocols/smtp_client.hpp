@@ -47,6 +47,10 @@ std::string printable_ascii(std::string_view bytes);
 // parameters compare case-insensitively.
 void read_ehlo_capabilities(const std::vector<std::string>& reply_texts, EhloResult& out);
 
+// This machine's host name, for EHLO: sending servers identify themselves by it, and the peer's
+// reverse Kerberos authentication (DOMAIN.md §3) is built from it, so never a made-up name.
+std::string local_host_name();
+
 // Connects (asio resolver + connect), reads the 220 banner (multi-line too), sends EHLO <ehlo_name>,
 // reads the 250 reply, sends QUIT. Never throws; completes by `deadline` whatever the peer does.
 // Total bytes read are capped at ctx.settings.max_reply_bytes, each line at kSmtpMaxLineBytes.

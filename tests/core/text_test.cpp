@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <random>
 #include <string>
 
@@ -70,6 +71,18 @@ TEST(Text, LowerCasingAndTrimmingAreAscii) {
   EXPECT_FALSE(iequals("SMTP Send", "smtp sent"));
   EXPECT_EQ(trim(" \t\v\f\r\n x y \r\n"), "x y");
   EXPECT_EQ(trim("\xA0x\xA0"), "\xA0x\xA0") << "a non-breaking space byte is not ASCII space";
+}
+
+TEST(Text, CaseInsensitiveOrderingGroupsSpnsAsAdDoes) {
+  EXPECT_FALSE(iless("SMTPSVC/EX2", "smtpsvc/ex2"));
+  EXPECT_FALSE(iless("smtpsvc/ex2", "SMTPSVC/EX2")) << "equal ignoring case: neither is less";
+  EXPECT_TRUE(iless("SMTP/ex2", "smtpsvc/ex2"));
+  EXPECT_TRUE(iless("ab", "ABC")) << "a prefix sorts first";
+  EXPECT_FALSE(iless("ABC", "ab"));
+  std::map<std::string, int, ILess> owners{{"SMTPSVC/ex2.contoso.com", 1}};
+  owners["smtpsvc/EX2.CONTOSO.COM"]++;
+  EXPECT_EQ(owners.size(), 1u);
+  EXPECT_EQ(owners.begin()->second, 2);
 }
 
 TEST(Text, HostOfEndpoint) {

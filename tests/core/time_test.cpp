@@ -39,6 +39,25 @@ TEST(Time, FormatRoundTripsAndSortsLexicographically) {
   EXPECT_LT(format_iso8601(*a), format_iso8601(*b));
 }
 
+TEST(Time, Rfc5322DatesOfSmtpBanners) {
+  // The tail of an Exchange banner: "220 EX2.contoso.com Microsoft ESMTP MAIL Service ready at ..."
+  auto t = parse_rfc5322_date("Thu, 14 Mar 2024 10:21:33 +0000");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(format_iso8601(*t), "2024-03-14T10:21:33.000Z");
+  EXPECT_EQ(parse_rfc5322_date("Thu, 14 Mar 2024 11:21:33 +0100"), t) << "the zone is subtracted";
+  EXPECT_EQ(parse_rfc5322_date("Thu, 14 Mar 2024 02:51:33 -0730"), t);
+  EXPECT_EQ(parse_rfc5322_date("14 mar 2024 10:21:33 GMT"), t) << "no day name, obsolete zone, any case";
+  EXPECT_EQ(format_iso8601(*parse_rfc5322_date("Sat, 2 Nov 2024 09:05 +0000")), "2024-11-02T09:05:00.000Z")
+      << "one-digit day, no seconds";
+  EXPECT_FALSE(parse_rfc5322_date("Thu, 14 Foo 2024 10:21:33 +0000")) << "unknown month";
+  EXPECT_FALSE(parse_rfc5322_date("Thu, 31 Feb 2024 10:21:33 +0000")) << "no such day";
+  EXPECT_FALSE(parse_rfc5322_date("Thu, 14 Mar 2024 25:21:33 +0000"));
+  EXPECT_FALSE(parse_rfc5322_date("Thu, 14 Mar 2024 10:21:33")) << "a date without a zone is not an instant";
+  EXPECT_FALSE(parse_rfc5322_date("Thu, 14 Mar 2024 10:21:33 +00"));
+  EXPECT_FALSE(parse_rfc5322_date("SMTP server ready"));
+  EXPECT_FALSE(parse_rfc5322_date(""));
+}
+
 TEST(Time, PowerShellJsonDates) {
   auto t = parse_ms_json_date("/Date(1710497643000)/");
   ASSERT_TRUE(t);

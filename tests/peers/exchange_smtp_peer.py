@@ -3,7 +3,7 @@
 
 Exchange cannot run here, so the smtp probe's tests talk to this instead. Standard library only.
 
-  exchange_smtp_peer.py --port P [--mode MODE] [--bind 127.0.0.1] [--exit-when-stdin-closes]
+  exchange_smtp_peer.py --port P [--mode MODE] [--bind 127.0.0.1] [--clock-offset S] [--exit-when-stdin-closes]
 
 Modes:
   exchange  the "Default <Server>" connector with ExchangeServer authentication (X-ANONYMOUSTLS, X-EXPS GSSAPI NTLM)
@@ -12,6 +12,9 @@ Modes:
   drip      the exchange banner one byte per second
   flood     10 MB of garbage without CRLF
   reject    a "554 5.7.1" greeting, then only QUIT is honoured
+
+--clock-offset S shifts the date in the banner by S seconds: a server whose clock is off (Exchange's
+banner ends in its local time, "ready at Thu, 14 Mar 2024 10:21:33 +0100").
 
 Prints "READY <port>" on stdout once listening (--port 0 lets the OS pick; the real port is printed)
 and serves connections, each on its own thread, until killed. With --exit-when-stdin-closes it
@@ -50,8 +53,12 @@ EXCHANGE_CAPABILITIES = [
 EXCHANGE_AUTH_ONLY = {"X-ANONYMOUSTLS", "X-EXPS GSSAPI NTLM"}
 
 
+CLOCK_OFFSET = 0.0
+
+
 def banner():
-    return "220 %s Microsoft ESMTP MAIL Service ready at %s\r\n" % (SERVER_FQDN, email.utils.formatdate(localtime=True))
+    now = email.utils.formatdate(time.time() + CLOCK_OFFSET, localtime=True)
+    return "220 %s Microsoft ESMTP MAIL Service ready at %s\r\n" % (SERVER_FQDN, now)
 
 
 def ehlo_reply(client_ip, mode):
@@ -156,8 +163,11 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--mode", default="exchange", choices=["exchange", "no-xexps", "silent", "drip", "flood", "reject"])
     parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--clock-offset", type=float, default=0.0)
     parser.add_argument("--exit-when-stdin-closes", action="store_true")
     args = parser.parse_args()
+    global CLOCK_OFFSET
+    CLOCK_OFFSET = args.clock_offset
     if args.exit_when_stdin_closes:
         exit_when_stdin_closes()
     server = Server((args.bind, args.port), Session)
