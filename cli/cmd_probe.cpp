@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/diagnosis_rows.hpp"
 #include "cli/exit_codes.hpp"
 #include "core/clock.hpp"
 #include "probes/engine.hpp"
@@ -78,18 +79,18 @@ void run_probe(Context& ctx, ProbeOptions& opt) {
                          {"targets", run.targets},
                          {"findings", nlohmann::json::array()}};
   for (const auto& f : result.findings) json["findings"].push_back(finding_json(f));
+  const Diagnosis diagnosis = diagnose(result.findings);
+  json["diagnosis"] = to_json(diagnosis);
   if (ctx.format() == OutputFormat::Json) {
     ctx.out << json.dump(2) << '\n';
   } else {
     Rows rows{{"probe", "target", "status", "summary"}, {}};
     for (const auto& f : result.findings) rows.rows.push_back({f.probe, f.target, std::string(to_string(f.status)), f.summary});
     write_table(ctx.out, rows);
-    bool header = false;
-    for (const auto& f : result.findings) {
-      if (f.remediation.empty()) continue;
-      if (!header) ctx.out << "\nWhat to do\n", header = true;
-      ctx.out << "- " << f.probe << " " << f.target << ": " << f.remediation << '\n';
-    }
+    // The diagnosis's fixes replace the findings' remediations (those of findings no cause
+    // accounts for are in its notes; all stay in --format json).
+    ctx.out << "\nDiagnosis\n";
+    print_diagnosis(ctx.out, diagnosis);
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.2f", seconds);
     ctx.out << "\nProbe run " << run_id << " stored (" << buf << " s).\n";

@@ -1,7 +1,12 @@
-// authwatch show ID: one incident with its signals and their evidence.
+// authwatch show ID: one incident with its signals and their evidence, and the diagnosis of its
+// latest probe run.
+#include <optional>
+
 #include "cli/commands.hpp"
+#include "cli/diagnosis_rows.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/signal_rows.hpp"
+#include "core/diagnosis.hpp"
 
 namespace authwatch::cli {
 namespace {
@@ -28,6 +33,27 @@ void print_evidence(std::ostream& out, const nlohmann::json& e) {
   }
 }
 
+// The incident's latest probe run, diagnosed from its stored findings (the rules may have grown
+// since the run: the diagnosis is always today's reading of what the probes saw then).
+struct StoredDiagnosis {
+  std::optional<storage::ProbeRunRecord> run;
+  Diagnosis diagnosis;
+};
+
+StoredDiagnosis latest_diagnosis(storage::Store& store, int64_t incident_id) {
+  StoredDiagnosis out;
+  auto runs = store.probe_runs(incident_id, 1);
+  if (runs.empty()) return out;
+  out.run = runs.front();
+  out.diagnosis = diagnose(store.findings(out.run->id));
+  return out;
+}
+
+nlohmann::json probe_run_json(const storage::ProbeRunRecord& r) {
+  return {{"id", r.id}, {"started", format_iso8601(r.started_at)}, {"finished", format_iso8601(r.finished_at)},
+          {"trigger", r.trigger}, {"status", r.status}};
+}
+
 void run_show(Context& ctx, int64_t id) {
   auto db = ctx.open_database(storage::Database::Mode::ReadOnly);
   if (!db) return;
@@ -41,10 +67,13 @@ void run_show(Context& ctx, int64_t id) {
   storage::SignalQuery query;
   query.incident_id = id;
   auto signals = store.signals(query);
+  const auto diagnosed = latest_diagnosis(store, id);
   if (ctx.format() == OutputFormat::Json) {
     nlohmann::json j = incident_json(*incident);
     j["signals"] = nlohmann::json::array();
     for (const auto& s : signals) j["signals"].push_back(signal_json(s, true));
+    j["probe_run"] = diagnosed.run ? probe_run_json(*diagnosed.run) : nlohmann::json(nullptr);
+    j["diagnosis"] = diagnosed.run ? to_json(diagnosed.diagnosis) : nlohmann::json(nullptr);
     ctx.out << j.dump(2) << '\n';
     return;
   }
@@ -65,13 +94,19 @@ void run_show(Context& ctx, int64_t id) {
     ctx.out << "- " << format_iso8601(s.signal.time) << " " << s.signal.rule << " (" << s.source_location << " " << s.source_locator << ")\n";
     print_evidence(ctx.out, s.signal.evidence);
   }
+  if (!diagnosed.run) {
+    ctx.out << "\nDiagnosis\nNo probe run for this incident yet: `authwatch probe --incident " << id << " ...` checks the causes now.\n";
+    return;
+  }
+  ctx.out << "\nDiagnosis (probe run " << diagnosed.run->id << ", " << format_iso8601(diagnosed.run->started_at) << ")\n";
+  print_diagnosis(ctx.out, diagnosed.diagnosis);
 }
 
 }  // namespace
 
 Command add_show_command(CLI::App& app, Context& ctx) {
   auto id = std::make_shared<int64_t>(0);
-  auto* sub = app.add_subcommand("show", "Show one incident with its signals and evidence");
+  auto* sub = app.add_subcommand("show", "Show one incident with its signals, evidence and the diagnosis of its latest probe run");
   sub->add_option("id", *id, "Incident id (from `authwatch incidents`)")->required();
   add_format_option(*sub, ctx, /*csv=*/false);
   return {sub, [&ctx, id] { run_show(ctx, *id); }};

@@ -1,13 +1,16 @@
 # directory probes and clients: rootDSE over LDAP and CLDAP packets (OpenLDAP libldap/liblber),
 # DNS SRV discovery and DNS query packets (POSIX libresolv), and the "dns" probe.
-pkg_check_modules(LDAP REQUIRED IMPORTED_TARGET ldap lber)
 target_sources(authwatch_probes PRIVATE
-  ldap/root_dse.cpp
-  ldap/cldap.cpp
   dns_probe.cpp
 )
-if(NOT WIN32)
-  target_sources(authwatch_probes PRIVATE posix/dns_srv.cpp)
-  target_link_libraries(authwatch_probes PRIVATE resolv)
+if(WIN32)  # the same interfaces over DnsQuery_W and Wldap32
+  include(${CMAKE_CURRENT_LIST_DIR}/win/directory_sources.cmake)
+else()
+  pkg_check_modules(LDAP REQUIRED IMPORTED_TARGET ldap lber)
+  target_sources(authwatch_probes PRIVATE
+    ldap/root_dse.cpp
+    ldap/cldap.cpp
+    posix/dns_srv.cpp
+  )
+  target_link_libraries(authwatch_probes PRIVATE resolv PkgConfig::LDAP)
 endif()
-target_link_libraries(authwatch_probes PRIVATE PkgConfig::LDAP)

@@ -3,14 +3,26 @@
 #include <algorithm>
 
 #include "probes/clock_probe.hpp"
+#include "probes/connector_probe.hpp"
 #include "probes/dns_probe.hpp"
 #include "probes/ports_probe.hpp"
+#include "probes/replication_probe.hpp"
 #include "probes/smtp_probe.hpp"
+#include "probes/spn_probe.hpp"
+#include "probes/ticket_probe.hpp"
 
 namespace authwatch::probes {
 
 const std::vector<std::string>& probe_names() {
-  static const std::vector<std::string> names = {"dns", "clock", "ports", "smtp"};
+  // The Windows build leaves out the probes whose platform backend it lacks (cmake/windows.cmake).
+  static const std::vector<std::string> names = {"dns", "clock", "ports", "smtp",
+#ifndef AUTHWATCH_WITHOUT_TICKET_PROBE
+                                                 "ticket",
+#endif
+#ifndef AUTHWATCH_WITHOUT_DIRECTORY_PROBES
+                                                 "replication", "spn", "connector",
+#endif
+  };
   return names;
 }
 
@@ -22,7 +34,19 @@ Result<std::vector<std::unique_ptr<Probe>>> make_probes(const std::vector<std::s
     else if (n == "clock") probes.push_back(std::make_unique<ClockProbe>());
     else if (n == "ports") probes.push_back(std::make_unique<PortsProbe>());
     else if (n == "smtp") probes.push_back(std::make_unique<SmtpProbe>());
-    else return Error{"unknown probe '" + n + "' (known: dns, clock, ports, smtp)"};
+#ifndef AUTHWATCH_WITHOUT_TICKET_PROBE
+    else if (n == "ticket") probes.push_back(std::make_unique<TicketProbe>());
+#endif
+#ifndef AUTHWATCH_WITHOUT_DIRECTORY_PROBES
+    else if (n == "replication") probes.push_back(std::make_unique<ReplicationProbe>());
+    else if (n == "spn") probes.push_back(std::make_unique<SpnProbe>());
+    else if (n == "connector") probes.push_back(std::make_unique<ConnectorProbe>());
+#endif
+    else {
+      std::string known;
+      for (const auto& name : probe_names()) known += (known.empty() ? "" : ", ") + name;
+      return Error{"unknown probe '" + n + "' (known: " + known + ")"};
+    }
   }
   return probes;
 }

@@ -9,7 +9,7 @@ PKGS=(
   libpugixml-dev libcli11-dev libevtx-dev libevtx-utils
   python3 iproute2 util-linux
   krb5-kdc krb5-admin-server chrony faketime
-  samba samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user ldap-utils dnsutils smbclient ldb-tools nftables libsasl2-modules-gssapi-mit krb5-gss-samples libldap2-dev
+  samba samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user ldap-utils dnsutils smbclient ldb-tools nftables libsasl2-modules-gssapi-mit krb5-gss-samples libldap2-dev libsasl2-dev libkrb5-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

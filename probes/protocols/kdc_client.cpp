@@ -37,9 +37,10 @@ std::string probe_principal(uint32_t nonce) {
   return text;
 }
 
-// One TCP exchange: length-prefixed request, length-prefixed reply of at most settings.max_reply_bytes.
-asio::awaitable<Result<TimedReply>> tcp_request(ProbeContext& ctx, const std::string& host, uint16_t port,
-                                                const RequestAt& request, SteadyTime deadline) {
+}  // namespace
+
+asio::awaitable<Result<TimedReply>> kdc_tcp_request(ProbeContext& ctx, const std::string& host, uint16_t port,
+                                                    const RequestAt& request, SteadyTime deadline) {
   const std::string where = endpoint_text(host, port);
   auto addresses = co_await resolve_addresses(ctx, host, deadline);
   if (!addresses) co_return Error{addresses.error()};
@@ -84,6 +85,8 @@ asio::awaitable<Result<TimedReply>> tcp_request(ProbeContext& ctx, const std::st
   co_return reply;
 }
 
+namespace {
+
 KdcTimeResult judge_reply(const TimedReply& timed, const std::string& where) {
   switch (kerberos::classify_reply(timed.bytes)) {
     case kerberos::ReplyKind::AsRep:
@@ -121,7 +124,7 @@ asio::awaitable<KdcTimeResult> kdc_time_query(ProbeContext& ctx, std::string hos
     if (transport == KdcTransport::Udp) {
       exchange.emplace(co_await udp_request(ctx, host, port, request, deadline));
     } else {
-      exchange.emplace(co_await tcp_request(ctx, host, port, request, deadline));
+      exchange.emplace(co_await kdc_tcp_request(ctx, host, port, request, deadline));
     }
     if (!exchange->ok()) co_return failed("Kerberos: " + exchange->error());
     auto result = judge_reply(exchange->value(), where);

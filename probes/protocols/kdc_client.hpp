@@ -9,6 +9,7 @@
 
 #include "probes/async_util.hpp"
 #include "probes/probe.hpp"
+#include "probes/protocols/timed_exchange.hpp"
 
 namespace authwatch::probes {
 
@@ -22,6 +23,11 @@ struct KdcTimeResult {
   std::string error_name;
   std::string error;  // when !ok: why (timeout, refused, garbage)
 };
+
+// One Kerberos exchange over TCP (RFC 4120 §7.2.2): the length-prefixed request, the
+// length-prefixed reply of at most settings.max_reply_bytes. Errors name host:port.
+boost::asio::awaitable<Result<TimedReply>> kdc_tcp_request(ProbeContext& ctx, const std::string& host, uint16_t port,
+                                                           const RequestAt& request, SteadyTime deadline);
 
 // Sends an AS-REQ for "authwatch-probe-<nonce>@realm" and reads the KRB-ERROR's stime/susec.
 // An AS-REP (unexpected) or any other reply -> !ok with a clear error. Caps the TCP length

@@ -14,6 +14,21 @@
 #   adlab.sh unblock N       remove every block/reject rule of DC N
 #   adlab.sh down            stop the DCs, kill what is left in the namespaces, delete them and the bridge
 #   adlab.sh purge           down + rm -rf $ADLAB_DIR (default /tmp/authwatch-lab)
+#   adlab.sh spn add|delete SPN ACCOUNT   samba-tool spn add/delete on DC1 (over LDAP: it replicates)
+#   adlab.sh isolate N       cut DC N off from the other DC only (an unreachable route to it in DC N's netns):
+#                            DRS, DNS and Kerberos between the DCs fail at once; the host still reaches both
+#   adlab.sh rejoin N        undo isolate, then replicate every NC both ways until it succeeds (<= 60 s)
+#   adlab.sh replicate N [NC]  one 'samba-tool drs replicate' of NC (default: each NC) to DC N from the other;
+#                            exit 1 when one fails (the failure is recorded in DC N's repsFrom)
+#   adlab.sh dupspn SPN ACCOUNT    give ACCOUNT (e.g. 'EXCH02$') an SPN another object holds: Samba refuses that
+#                            over LDAP, so it is written into each DC's domain partition file directly
+#   adlab.sh undupspn SPN ACCOUNT  take it away again the same way
+#   adlab.sh exchange-schema the Exchange receive connector schema (DOMAIN.md §8) and the container path
+#                            ...,CN=Servers,...,CN=Microsoft Exchange,CN=Services,CN=Configuration; idempotent
+#   adlab.sh connector SERVER NAME AUTH RANGES [BINDINGS]  (re)create receive connector NAME of SERVER (e.g.
+#                            EXCH01); AUTH a number or names (Tls,ExchangeServer,...); RANGES and BINDINGS
+#                            comma-separated (default binding 0.0.0.0:2525); needs exchange-schema
+#   adlab.sh connector-delete SERVER NAME
 #
 # Exit code 77 (ctest's skip) when not root or Samba is not installed.
 # Layout: bridge adlabbr0 = 198.18.77.1/24 in the host namespace (the tool under test runs here),
@@ -312,9 +327,238 @@ cmd_purge() {
   fi
 }
 
+# Samba's python bindings belong to Debian's python3, whatever python3 comes first in PATH.
+SAMBA_PY=/usr/bin/python3
+
+# labdb.py: edits of a DC's directory through Samba's own bindings, for what LDAP does not allow:
+# schema additions ("dsdb:schema update allowed") and an SPN held twice (samldb refuses it even with
+# the relax control, so it goes into the partition file, below every module).
+write_labdb() {
+  mkdir -p "$DIR/bin"
+  cat > "$DIR/bin/labdb.py" <<'EOF'
+import sys
+import ldb
+from samba.auth import system_session
+from samba.param import LoadParm
+from samba.samdb import SamDB
+
+# A private OID arc in Microsoft's oidgen form: these are not Exchange's own OIDs; AuthWatch only
+# relies on the lDAPDisplayNames.
+OID = "1.2.840.113556.1.8000.2554.41413.30651.42011.16990.46101.7720571.9284012"
+ATTRIBUTES = [  # cn, lDAPDisplayName, attributeSyntax, oMSyntax, single-valued
+    ("ms-Exch-SMTP-Receive-Inbound-Security-Flag", "msExchSMTPReceiveInboundSecurityFlag", "2.5.5.9", 2, True),
+    ("ms-Exch-Smtp-Receive-Bindings", "msExchSmtpReceiveBindings", "2.5.5.12", 64, False),
+    ("ms-Exch-Smtp-Receive-Remote-IP-Ranges", "msExchSmtpReceiveRemoteIPRanges", "2.5.5.12", 64, False),
+    ("ms-Exch-Smtp-Receive-Enabled", "msExchSmtpReceiveEnabled", "2.5.5.8", 1, True),
+    ("ms-Exch-SMTP-Receive-Connector-FQDN", "msExchSMTPReceiveConnectorFQDN", "2.5.5.12", 64, True),
+]
+CONNECTOR_CLASS = ("ms-Exch-Smtp-Receive-Connector", "msExchSmtpReceiveConnector")
+SERVERS_PATH = ["CN=Microsoft Exchange", "CN=AuthWatch Lab", "CN=Administrative Groups",
+                "CN=Exchange Administrative Group (FYDIBOHF23SPDLT)", "CN=Servers"]
+AUTH_BITS = {"none": 0, "tls": 1, "integrated": 2, "basicauth": 4, "basicauthrequiretls": 8,
+             "exchangeserver": 16, "externalauthoritative": 32}
+
+
+def samdb(smbconf, schema_updates=False):
+    lp = LoadParm()
+    lp.load(smbconf)
+    if schema_updates:
+        lp.set("dsdb:schema update allowed", "true")
+    return SamDB(url=lp.samdb_url(), lp=lp, session_info=system_session())
+
+
+def exists(db, dn):
+    try:
+        return len(db.search(base=dn, scope=ldb.SCOPE_BASE, attrs=["dn"])) == 1
+    except ldb.LdbError as e:
+        if e.args[0] == ldb.ERR_NO_SUCH_OBJECT:
+            return False
+        raise
+
+
+def update_schema_now(db):
+    db.modify_ldif("dn:\nchangetype: modify\nadd: schemaUpdateNow\nschemaUpdateNow: 1\n")
+
+
+def containers(db, parent, rdns):
+    for rdn in rdns:
+        parent = rdn + "," + parent
+        if not exists(db, parent):
+            db.add({"dn": parent, "objectClass": "container"})
+    return parent
+
+
+def servers_dn(db):
+    return ",".join(reversed(SERVERS_PATH)) + ",CN=Services," + str(db.get_config_basedn())
+
+
+def schema(smbconf):
+    db = samdb(smbconf, schema_updates=True)
+    base = str(db.get_schema_basedn())
+    added = []
+    for i, (cn, name, syntax, om_syntax, single) in enumerate(ATTRIBUTES, 1):
+        dn = "CN=%s,%s" % (cn, base)
+        if not exists(db, dn):
+            db.add({"dn": dn, "objectClass": ["top", "attributeSchema"], "adminDisplayName": cn,
+                    "lDAPDisplayName": name, "attributeID": "%s.1.%d" % (OID, i), "attributeSyntax": syntax,
+                    "oMSyntax": str(om_syntax), "isSingleValued": "TRUE" if single else "FALSE"})
+            added.append(name)
+    if added:
+        update_schema_now(db)  # a class may only name attributes the loaded schema knows
+    cn, name = CONNECTOR_CLASS
+    dn = "CN=%s,%s" % (cn, base)
+    if not exists(db, dn):
+        db.add({"dn": dn, "objectClass": ["top", "classSchema"], "adminDisplayName": cn, "lDAPDisplayName": name,
+                "governsID": "%s.2.1" % OID, "objectClassCategory": "1", "subClassOf": "top",
+                "rDNAttID": "cn", "possSuperiors": ["container"], "mayContain": [a[1] for a in ATTRIBUTES]})
+        added.append(name)
+        update_schema_now(db)
+    containers(db, "CN=Services," + str(db.get_config_basedn()), SERVERS_PATH)
+    print("schema: %s" % (", ".join(added) + " added" if added else "already present"))
+
+
+def auth_bits(text):
+    if text.isdigit():
+        return int(text)
+    bits = 0
+    for name in text.split(","):
+        key = name.strip().lower()
+        if key not in AUTH_BITS:
+            sys.exit("unknown AuthMechanism '%s' (known: %s)" % (name, ", ".join(AUTH_BITS)))
+        bits |= AUTH_BITS[key]
+    return bits
+
+
+def connector_dn(db, server, name):
+    servers = servers_dn(db)
+    if not exists(db, servers):
+        sys.exit("no %s: run 'adlab.sh exchange-schema' first" % servers)
+    escaped = name
+    for c in '\\,+"<>;=':
+        escaped = escaped.replace(c, "\\" + c)
+    parent = containers(db, servers, ["CN=%s" % server, "CN=Protocols", "CN=SMTP Receive Connectors"])
+    return "CN=%s,%s" % (escaped, parent)
+
+
+def connector(smbconf, server, name, auth, ranges, bindings):
+    db = samdb(smbconf)
+    dn = connector_dn(db, server, name)
+    if exists(db, dn):
+        db.delete(dn)
+    db.add({"dn": dn, "objectClass": ["top", CONNECTOR_CLASS[1]],
+            "msExchSMTPReceiveInboundSecurityFlag": str(auth_bits(auth)),
+            "msExchSmtpReceiveRemoteIPRanges": [r.strip() for r in ranges.split(",") if r.strip()],
+            "msExchSmtpReceiveBindings": [b.strip() for b in bindings.split(",") if b.strip()],
+            "msExchSmtpReceiveEnabled": "TRUE"})
+    print("connector: %s" % dn)
+
+
+def connector_delete(smbconf, server, name):
+    db = samdb(smbconf)
+    dn = connector_dn(db, server, name)
+    if exists(db, dn):
+        db.delete(dn)
+        print("connector deleted: %s" % dn)
+
+
+def spn_raw(op, partition, account, spn):
+    db = ldb.Ldb(partition)  # the partition file alone: no samldb, so no uniqueness check
+    found = db.search(base=None, scope=ldb.SCOPE_SUBTREE, attrs=["dn"],
+                      expression="(sAMAccountName=%s)" % ldb.binary_encode(account))
+    if len(found) != 1:
+        sys.exit("%s: %d objects with sAMAccountName %s" % (partition, len(found), account))
+    m = ldb.Message()
+    m.dn = found[0].dn
+    flag = ldb.FLAG_MOD_ADD if op == "add" else ldb.FLAG_MOD_DELETE
+    m["servicePrincipalName"] = ldb.MessageElement(spn, flag, "servicePrincipalName")
+    try:
+        db.modify(m)
+    except ldb.LdbError as e:  # already there / already gone: the wanted state
+        if e.args[0] not in (ldb.ERR_ATTRIBUTE_OR_VALUE_EXISTS, ldb.ERR_NO_SUCH_ATTRIBUTE):
+            raise
+
+
+commands = {"schema": schema, "connector": connector, "connector-delete": connector_delete, "spn-raw": spn_raw}
+commands[sys.argv[1]](*sys.argv[2:])
+EOF
+}
+
+domain_partition() {  # domain_partition N: DC N's partition file of the domain naming context
+  local up; up=$(echo "DC=$DNSDOMAIN" | sed 's/\./,DC=/g' | tr '[:lower:]' '[:upper:]')
+  echo "$DIR/dc$1/private/sam.ldb.d/$up.ldb"
+}
+
+cmd_spn_raw() {  # cmd_spn_raw add|delete SPN ACCOUNT, on every provisioned DC
+  local op=$1 spn=$2 account=$3 i
+  [ -n "$spn" ] && [ -n "$account" ] || { log "usage: adlab.sh dupspn|undupspn SPN ACCOUNT"; exit 2; }
+  write_labdb
+  for i in 1 2; do
+    [ -d "$DIR/dc$i/private" ] || continue
+    $SAMBA_PY "$DIR/bin/labdb.py" spn-raw "$op" "$(domain_partition $i)" "$account" "$spn"
+  done
+  local done="added to"; [ "$op" = add ] || done="removed from"
+  log "$spn $done $account in every DC's partition file (below DRS: nothing replicates it)"
+}
+
+cmd_exchange_schema() {
+  write_labdb
+  $SAMBA_PY "$DIR/bin/labdb.py" schema "$DIR/dc1/etc/smb.conf"
+  if [ -d "$DIR/dc2/private" ]; then  # DC2 needs the classes before it can take the connectors
+    local nc
+    for nc in "CN=Schema,CN=Configuration,DC=lab,DC=example" "CN=Configuration,DC=lab,DC=example"; do
+      onhost samba-tool drs replicate dc2.$DNSDOMAIN dc1.$DNSDOMAIN "$nc" -U "Administrator%$PASS" >/dev/null
+    done
+  fi
+  log "Exchange receive connector schema and containers present"
+}
+
+# Replication faults between the two DCs. An 'unreachable' route rather than nft drop/reject: with
+# drop (or a locally generated reset, which the kernel does not hand back to the socket) Samba's
+# DRS connect waits out its 60 s timeout (WERR_SEM_TIMEOUT); with the route the connect fails at
+# once with EHOSTUNREACH (WERR_HOST_UNREACHABLE, 1232) and replies to the other DC are lost too.
+# (ss -K needs a kernel with CONFIG_INET_DIAG_DESTROY, as Debian's has.)
+other_dc() { if [ "$1" = 1 ]; then echo 2; else echo 1; fi; }
+need_dc_pair() {
+  case "${1:-}" in 1|2) ;; *) log "usage: adlab.sh $cmd N (1 or 2)"; exit 2 ;; esac
+  [ -d "$DIR/dc2" ] || { log "$cmd needs the 2-DC lab (adlab.sh up 2)"; exit 2; }
+}
+all_ncs() {
+  local base; base=$(echo "DC=$DNSDOMAIN" | sed 's/\./,DC=/g')
+  printf '%s\n' "$base" "CN=Configuration,$base" "CN=Schema,CN=Configuration,$base" "DC=DomainDnsZones,$base" "DC=ForestDnsZones,$base"
+}
+
+cmd_isolate() {
+  local i=$1 o; o=$(other_dc "$1")
+  ip -n $NS$i route replace unreachable $NET.1$o/32
+  # connections already open (Samba keeps its DRS connection) would only time out: end them
+  ip netns exec $NS$i ss -K -tn dst $NET.1$o >/dev/null 2>&1 || true
+  log "DC$i isolated from DC$o ($NET.1$o unreachable in netns $NS$i)"
+}
+
+cmd_replicate() {  # cmd_replicate N [NC]: DC N pulls NC (default every NC) from the other DC, once
+  local i=$1 o nc rc=0 ncs; o=$(other_dc "$1")
+  if [ -n "${2:-}" ]; then ncs=$2; else ncs=$(all_ncs); fi
+  while IFS= read -r nc; do
+    onhost samba-tool drs replicate dc$i.$DNSDOMAIN dc$o.$DNSDOMAIN "$nc" -U "Administrator%$PASS" >/dev/null 2>&1 \
+      || { log "DC$i could not replicate $nc from DC$o"; rc=1; }
+  done <<< "$ncs"
+  return $rc
+}
+
+cmd_rejoin() {
+  local i=$1 o t; o=$(other_dc "$1"); t=$(ts)
+  ip -n $NS$i route del unreachable $NET.1$o/32 2>/dev/null || true
+  until cmd_replicate "$i" 2>/dev/null && cmd_replicate "$o" 2>/dev/null; do
+    [ "$(el "$t" | cut -d. -f1)" -ge 60 ] && { log "DC$i and DC$o still do not replicate after 60 s"; return 1; }
+    sleep 1
+  done
+  log "DC$i rejoined: every NC replicated both ways after $(el "$t") s"
+}
+
 cmd=${1:-}
 case "$cmd" in
-  up|down|purge|fixtures|restart|block|reject|unblock) need_root_and_samba ;;
+  up|down|purge|fixtures|restart|block|reject|unblock|spn|dupspn|undupspn|exchange-schema|connector|connector-delete|isolate|rejoin|replicate)
+    need_root_and_samba ;;
 esac
 case "$cmd" in
   up) cmd_up "${2:-1}" ;;
@@ -327,5 +571,17 @@ case "$cmd" in
   unblock) ip netns exec $NS$2 nft delete table inet adlab_block 2>/dev/null || true ;;
   down) cmd_down ;;
   purge) cmd_purge ;;
-  *) sed -n '2,21p' "$0"; exit 2 ;;
+  spn) case "${2:-}" in add|delete) ;; *) log "usage: adlab.sh spn add|delete SPN ACCOUNT"; exit 2 ;; esac
+       onhost samba-tool spn "$2" "$3" "$4" -H "ldap://dc1.$DNSDOMAIN" -U "Administrator%$PASS" ;;
+  dupspn) cmd_spn_raw add "${2:-}" "${3:-}" ;;
+  isolate) need_dc_pair "${2:-}"; cmd_isolate "$2" ;;
+  rejoin) need_dc_pair "${2:-}"; cmd_rejoin "$2" ;;
+  replicate) need_dc_pair "${2:-}"; cmd_replicate "$2" "${3:-}" ;;
+  undupspn) cmd_spn_raw delete "${2:-}" "${3:-}" ;;
+  exchange-schema) cmd_exchange_schema ;;
+  connector) [ $# -ge 5 ] || { log "usage: adlab.sh connector SERVER NAME AUTH RANGES [BINDINGS]"; exit 2; }
+             write_labdb; $SAMBA_PY "$DIR/bin/labdb.py" connector "$DIR/dc1/etc/smb.conf" "$2" "$3" "$4" "$5" "${6:-0.0.0.0:2525}" ;;
+  connector-delete) [ $# -ge 3 ] || { log "usage: adlab.sh connector-delete SERVER NAME"; exit 2; }
+                    write_labdb; $SAMBA_PY "$DIR/bin/labdb.py" connector-delete "$DIR/dc1/etc/smb.conf" "$2" "$3" ;;
+  *) awk 'NR > 1 && /^set -euo/ { exit } NR > 1' "$0"; exit 2 ;;
 esac

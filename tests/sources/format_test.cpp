@@ -91,6 +91,9 @@ TEST(DetectFormat, Utf16leTextAsPowerShell51WritesIt) {
 // --- files ----------------------------------------------------------------------------------
 
 FileFormat expected_by_extension(const std::filesystem::path& file) {
+  // tests/data/ldap holds captured directory attributes (repsFrom, DS_REPL_NEIGHBOR XML), not
+  // exports: scanning must not mistake them for anything it reads.
+  if (file.parent_path().filename() == "ldap") return FileFormat::Unknown;
   std::string extension = to_lower(file.extension().string());
   if (extension == ".evtx") return FileFormat::Evtx;
   if (extension == ".log") return FileFormat::ProtocolLog;

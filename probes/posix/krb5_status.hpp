@@ -1,0 +1,20 @@
+#pragma once
+// MIT krb5 status codes (com_err table "krb5") -> the ticket probe's outcome. Pure: unit-tested
+// with the named constants of <krb5.h>. The protocol errors (RFC 4120 §7.5.9) are the table's
+// first 128 codes, ERROR_TABLE_BASE_krb5 + code; GSSAPI's krb5 mechanism reports the same
+// numbers as its minor status.
+#include <cstdint>
+#include <optional>
+
+#include "probes/service_ticket.hpp"
+
+namespace authwatch::probes {
+
+struct Krb5Status {
+  TicketOutcome outcome = TicketOutcome::Other;
+  std::optional<int> krb_error_code;  // the RFC 4120 code when `code` is one
+};
+
+Krb5Status classify_krb5_status(int64_t code, KerberosSide side);
+
+}  // namespace authwatch::probes

@@ -1,0 +1,96 @@
+#include "probes/protocols/kdc_exchange.hpp"
+
+#include <charconv>
+#include <exception>
+
+#include "probes/protocols/kdc_client.hpp"
+#include "probes/protocols/timed_exchange.hpp"
+
+namespace authwatch::probes {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr uint16_t kKerberosPort = 88;
+
+std::optional<uint16_t> parse_port(const std::string& text) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value == 0 || value > 65535) return std::nullopt;
+  return static_cast<uint16_t>(value);
+}
+
+// The TCP error texts of kdc_tcp_request that mean "actively refused", after which UDP is worth a try.
+bool refused(const std::string& error) { return error.find("refused") != std::string::npos; }
+
+}  // namespace
+
+std::optional<KdcEndpoint> parse_kdc_entry(const std::string& raw) {
+  std::string entry = raw;
+  while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.pop_back();
+  while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.erase(0, 1);
+  if (entry.find("://") != std::string::npos) return std::nullopt;
+  if (entry.rfind("tcp/", 0) == 0 || entry.rfind("udp/", 0) == 0) entry.erase(0, 4);
+  if (entry.empty()) return std::nullopt;
+  KdcEndpoint out;
+  out.port = kKerberosPort;
+  if (entry.front() == '[') {
+    const auto close = entry.find(']');
+    if (close == std::string::npos || close == 1) return std::nullopt;
+    out.host = entry.substr(1, close - 1);
+    if (close + 1 < entry.size()) {
+      if (entry[close + 1] != ':') return std::nullopt;
+      auto port = parse_port(entry.substr(close + 2));
+      if (!port) return std::nullopt;
+      out.port = *port;
+    }
+    return out;
+  }
+  const auto colon = entry.find(':');
+  if (colon != std::string::npos && entry.find(':', colon + 1) == std::string::npos) {
+    auto port = parse_port(entry.substr(colon + 1));
+    if (!port || colon == 0) return std::nullopt;
+    out.host = entry.substr(0, colon);
+    out.port = *port;
+    return out;
+  }
+  out.host = entry;  // a name, or an IPv6 literal without a port
+  return out;
+}
+
+asio::awaitable<Result<KdcReply>> kdc_exchange(ProbeContext& ctx, std::vector<std::string> kdcs, std::vector<uint8_t> message,
+                                               SteadyTime deadline) {
+  std::string failures;
+  auto note = [&failures](const std::string& what) { failures += (failures.empty() ? "" : "; ") + what; };
+  try {
+    if (kdcs.empty()) co_return Error{"no KDC to ask"};
+    RequestAt request = [message](TimePoint) { return message; };
+    for (size_t i = 0; i < kdcs.size(); ++i) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        note(kdcs[i] + ": not tried, no time left");
+        continue;
+      }
+      auto endpoint = parse_kdc_entry(kdcs[i]);
+      if (!endpoint) {
+        note("'" + kdcs[i] + "' is not a KDC address (host, host:port or [v6]:port)");
+        continue;
+      }
+      // An equal share of what is left, so a silent first KDC leaves time for the next.
+      const SteadyTime share = now + (deadline - now) / static_cast<long>(kdcs.size() - i);
+      const std::string where = endpoint_text(endpoint->host, endpoint->port);
+      auto tcp = co_await kdc_tcp_request(ctx, endpoint->host, endpoint->port, request, share);
+      if (tcp) co_return KdcReply{std::move(tcp.value().bytes), where + "/tcp"};
+      note(tcp.error());
+      if (!refused(tcp.error()) || std::chrono::steady_clock::now() >= share) continue;
+      auto udp = co_await udp_request(ctx, endpoint->host, endpoint->port, request, share);
+      if (udp) co_return KdcReply{std::move(udp.value().bytes), where + "/udp"};
+      note(udp.error());
+    }
+  } catch (const std::exception& e) {
+    note(std::string("internal error: ") + e.what());
+  }
+  co_return Error{failures};
+}
+
+}  // namespace authwatch::probes
