@@ -29,6 +29,8 @@
 #                            EXCH01); AUTH a number or names (Tls,ExchangeServer,...); RANGES and BINDINGS
 #                            comma-separated (default binding 0.0.0.0:2525); needs exchange-schema
 #   adlab.sh connector-delete SERVER NAME
+#   adlab.sh rekey ACCOUNT   new password for ACCOUNT$ on DC1: new kvno, the exported keytab goes stale
+#   adlab.sh keytab          re-export EXCH01$'s current keys into $ADLAB_DIR/exch01.keytab
 #
 # Exit code 77 (ctest's skip) when not root or Samba is not installed.
 # Layout: bridge adlabbr0 = 198.18.77.1/24 in the host namespace (the tool under test runs here),
@@ -286,6 +288,23 @@ cmd_fixtures() {
   done
   samba-tool domain exportkeytab "$DIR/exch01.keytab" -s "$DIR/dc1/etc/smb.conf" --principal='EXCH01$'
   log "fixtures created; keytab $DIR/exch01.keytab"
+}
+
+# A computer account's password changed on DC1 (a rejoin, a restore, a reset): its keys get a new
+# kvno, and a keytab exported before is stale.
+cmd_rekey() {  # cmd_rekey ACCOUNT (e.g. EXCH01)
+  [ -n "${1:-}" ] || { log "usage: adlab.sh rekey ACCOUNT"; exit 2; }
+  onhost samba-tool user setpassword "$1\$" --newpassword="Pw-$1-$RANDOM$RANDOM-x1!" \
+    -H "ldap://dc1.$DNSDOMAIN" -U "Administrator%$PASS" >/dev/null
+  log "$1\$ has a new password (its keytab is stale until 'adlab.sh keytab')"
+}
+
+# Re-exports EXCH01$'s current keys into $DIR/exch01.keytab, replacing it whole.
+cmd_keytab() {
+  rm -f "$DIR/exch01.keytab.new"
+  samba-tool domain exportkeytab "$DIR/exch01.keytab.new" -s "$DIR/dc1/etc/smb.conf" --principal='EXCH01$' >/dev/null
+  mv -f "$DIR/exch01.keytab.new" "$DIR/exch01.keytab"
+  log "keytab $DIR/exch01.keytab re-exported"
 }
 
 # nft rules in DC N's own namespace; block and reject add to the same table, unblock drops it.
@@ -557,7 +576,7 @@ cmd_rejoin() {
 
 cmd=${1:-}
 case "$cmd" in
-  up|down|purge|fixtures|restart|block|reject|unblock|spn|dupspn|undupspn|exchange-schema|connector|connector-delete|isolate|rejoin|replicate)
+  up|down|purge|fixtures|restart|block|reject|unblock|spn|dupspn|undupspn|exchange-schema|connector|connector-delete|isolate|rejoin|replicate|rekey|keytab)
     need_root_and_samba ;;
 esac
 case "$cmd" in
@@ -579,6 +598,8 @@ case "$cmd" in
   replicate) need_dc_pair "${2:-}"; cmd_replicate "$2" "${3:-}" ;;
   undupspn) cmd_spn_raw delete "${2:-}" "${3:-}" ;;
   exchange-schema) cmd_exchange_schema ;;
+  rekey) cmd_rekey "${2:-}" ;;
+  keytab) cmd_keytab ;;
   connector) [ $# -ge 5 ] || { log "usage: adlab.sh connector SERVER NAME AUTH RANGES [BINDINGS]"; exit 2; }
              write_labdb; $SAMBA_PY "$DIR/bin/labdb.py" connector "$DIR/dc1/etc/smb.conf" "$2" "$3" "$4" "$5" "${6:-0.0.0.0:2525}" ;;
   connector-delete) [ $# -ge 3 ] || { log "usage: adlab.sh connector-delete SERVER NAME"; exit 2; }
