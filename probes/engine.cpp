@@ -22,12 +22,18 @@ struct Slot {
   std::vector<Finding> findings;
 };
 
+// Blocking calls (libldap, libkrb5, res_nquery) wait on the network, not the CPU. Each probe may
+// have one in flight per DC (plus the GC and the peer) at once; against a silent DC every one of
+// them waits out its timeout, and a smaller pool would queue the others' calls behind them until
+// their deadlines passed unasked.
+size_t blocking_threads(size_t probes, size_t dcs) { return std::min<size_t>(64, probes * (std::max<size_t>(dcs, 1) + 2)); }
+
 void run_phase(std::vector<Probe*> phase, ProbeTargets& targets, const ProbeSettings& settings, std::vector<Finding>& out) {
   if (phase.empty()) return;
   // The pool is declared after the io_context so it is joined first: a blocking call finishing
   // late still posts into a live io_context.
   asio::io_context io;
-  asio::thread_pool blocking(2);
+  asio::thread_pool blocking(blocking_threads(phase.size(), targets.dcs.size()));
   ProbeContext ctx{io, blocking, targets, settings};
   std::vector<Slot> slots(phase.size());
   std::vector<std::unique_ptr<asio::steady_timer>> watchdogs;

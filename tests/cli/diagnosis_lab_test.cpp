@@ -171,6 +171,21 @@ TEST_F(DiagnosisLabTest, KerberosPortBlockedOnBothDcs) {
   EXPECT_NE(top["evidence"].dump().find("88"), std::string::npos) << top["evidence"].dump(1);
 }
 
+TEST_F(DiagnosisLabTest, KerberosAndLdapDroppedOnOneDcOnly) {
+  // DC2 black-holed for Kerberos and LDAP: every probe still gets its answers from DC1 in time
+  // (the ticket included), and the cause is DC2's firewall.
+  start_peer();
+  LabChange blocked({"block 2 '{ 88, 389, 3268 }'"}, {"unblock 2"});
+  ASSERT_TRUE(blocked.applied()) << blocked.failure();
+  auto top = expect_top(probe(), "ports-blocked");
+  EXPECT_EQ(top["target"], dc_ip(2));
+  for (const auto& f : last_run_["findings"]) {
+    if (f["probe"] == "ticket") {
+      EXPECT_EQ(f["status"], "ok") << "DC1's KDC issues the ticket: " << f.dump(1);
+    }
+  }
+}
+
 TEST_F(DiagnosisLabTest, ConnectorWithoutExchangeServerAuthentication) {
   // The connector as an administrator might leave it, and the EHLO such a connector gives.
   start_peer({"--mode", "no-xexps"}, "Tls,Integrated,BasicAuth,BasicAuthRequireTLS");

@@ -1,5 +1,6 @@
 // The engine's contract: concurrency, deadlines, containment; and the pure verdicts of the clock
 // and ports probes. (Probes against real servers are in the other files of this folder.)
+#include <functional>
 #include <thread>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -56,6 +57,27 @@ class DiscoveryProbe : public Probe {
   }
 };
 
+// A probe whose blocking call (libldap, libkrb5 ...) waits `wait` on the pool, as a call to a
+// silent DC waits out its timeout; ok when the call returned before the deadline.
+class BlockingProbe : public Probe {
+ public:
+  BlockingProbe(std::string name, milliseconds wait) : name_(std::move(name)), wait_(wait) {}
+  std::string name() const override { return name_; }
+  asio::awaitable<std::vector<Finding>> run(ProbeContext& ctx) override {
+    const auto deadline = steady_clock::now() + ctx.settings.deadline;
+    std::function<int()> call = [wait = wait_] {
+      std::this_thread::sleep_for(wait);
+      return 1;
+    };
+    auto done = co_await run_blocking<int>(ctx.blocking, deadline, std::move(call));
+    co_return std::vector<Finding>{{name_, "t", done ? FindingStatus::Ok : FindingStatus::Error, done ? "returned" : "not run in time", {}, ""}};
+  }
+
+ private:
+  std::string name_;
+  milliseconds wait_;
+};
+
 double seconds_since(steady_clock::time_point t0) { return duration<double>(steady_clock::now() - t0).count(); }
 
 }  // namespace
@@ -86,6 +108,21 @@ TEST(ProbeEngine, AProbeThatOverrunsItsDeadlineIsReportedAndAbandoned) {
   EXPECT_EQ(result.findings[0].status, FindingStatus::Error);
   EXPECT_NE(result.findings[0].summary.find("400 ms deadline"), std::string::npos);
   EXPECT_EQ(result.findings[1].status, FindingStatus::Ok);
+}
+
+TEST(ProbeEngine, BlockingCallsStuckOnASilentDcDoNotStarveTheOthers) {
+  // Six probes stuck in blocking calls for most of the deadline (a black-holed DC), and one whose
+  // blocking call is quick (the healthy DC): the quick one must not queue behind the stuck ones.
+  std::vector<std::unique_ptr<Probe>> probes;
+  for (int i = 0; i < 6; ++i) probes.push_back(std::make_unique<BlockingProbe>("stuck" + std::to_string(i), milliseconds{700}));
+  probes.push_back(std::make_unique<BlockingProbe>("quick", milliseconds{10}));
+  ProbeTargets targets;
+  targets.dcs = {"198.18.77.11", "198.18.77.12"};
+  ProbeSettings settings;
+  settings.deadline = milliseconds{1000};
+  auto result = run_probes(std::move(probes), targets, settings);
+  ASSERT_EQ(result.findings.size(), 7u);
+  for (const auto& f : result.findings) EXPECT_EQ(f.status, FindingStatus::Ok) << f.probe << ": " << f.summary;
 }
 
 TEST(ProbeEngine, AnExceptionStaysInsideTheProbe) {
