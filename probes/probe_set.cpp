@@ -5,6 +5,7 @@
 #include "probes/clock_probe.hpp"
 #include "probes/connector_probe.hpp"
 #include "probes/dns_probe.hpp"
+#include "probes/kerberos_logging.hpp"
 #include "probes/ports_probe.hpp"
 #include "probes/replication_probe.hpp"
 #include "probes/smtp_probe.hpp"
@@ -22,7 +23,7 @@ const std::vector<std::string>& probe_names() {
 #ifndef AUTHWATCH_WITHOUT_DIRECTORY_PROBES
                                                  "replication", "spn", "connector",
 #endif
-  };
+                                                 "kerberos-logging"};
   return names;
 }
 
@@ -42,6 +43,7 @@ Result<std::vector<std::unique_ptr<Probe>>> make_probes(const std::vector<std::s
     else if (n == "spn") probes.push_back(std::make_unique<SpnProbe>());
     else if (n == "connector") probes.push_back(std::make_unique<ConnectorProbe>());
 #endif
+    else if (n == "kerberos-logging") probes.push_back(std::make_unique<KerberosLoggingProbe>());
     else {
       std::string known;
       for (const auto& name : probe_names()) known += (known.empty() ? "" : ", ") + name;

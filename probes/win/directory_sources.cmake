@@ -1,4 +1,4 @@
-# Windows backends of the directory clients (included by probes/directory_sources.cmake):
+# Windows backends of the directory clients and the Kerberos LogLevel registry value (included by probes/directory_sources.cmake):
 # SRV discovery through DnsQuery_W (dnsapi), the rootDSE through Wldap32, CLDAP packets through
 # the project's DER codec. OpenLDAP and libresolv are POSIX-only.
 target_sources(authwatch_probes PRIVATE
@@ -6,5 +6,6 @@ target_sources(authwatch_probes PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/root_dse.cpp
   ${CMAKE_CURRENT_LIST_DIR}/generalized_time.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cldap.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/kerberos_logging_registry.cpp
 )
-target_link_libraries(authwatch_probes PRIVATE dnsapi wldap32)
+target_link_libraries(authwatch_probes PRIVATE dnsapi wldap32 advapi32)
