@@ -6,6 +6,8 @@
 
 #include <boost/log/trivial.hpp>
 
+#include "service/alerts.hpp"
+
 namespace authwatch::service {
 namespace fs = std::filesystem;
 
@@ -120,12 +122,21 @@ IncidentPass Ingest::update_incidents() {
           store_.update_incident(inc);
           break;
       }
+      if (record_alerts_) {
+        const bool opened = change.kind == IncidentChange::Kind::Opened;
+        if (opened) store_.insert_alert(incident_opened_alert(inc, clock_.now()));
+        if (change.kind == IncidentChange::Kind::Resolved || (opened && inc.status == IncidentStatus::Resolved))
+          store_.insert_alert(incident_resolved_alert(inc, clock_.now()));
+      }
       pass.changes.push_back(change);
       return inc.id;
     };
     for (auto& stored : store_.unassigned_fault_signals()) {
       int64_t incident_id = 0;
       for (auto& change : tracker.on_signal(stored.signal)) {
+        // A diagnose request right after the Opened it follows carries the tracker's copy of the
+        // incident from before storage gave it an id.
+        if (change.incident.id == 0 && incident_id != 0) change.incident.id = incident_id;
         auto id = apply(change);
         if (change.kind == IncidentChange::Kind::Opened || change.kind == IncidentChange::Kind::Extended) incident_id = id;
       }

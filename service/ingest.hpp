@@ -51,6 +51,10 @@ class Ingest {
 
   FileIngest ingest_file(const std::string& path, const ProgressFn& progress = {});
 
+  // The monitor records an alert for each incident opened or resolved, in the transaction of the
+  // change (the outbox); an offline scan does not.
+  void record_alerts(bool on) { record_alerts_ = on; }
+
   // Attaches unassigned fault signals to incidents (oldest first) and resolves quiet ones, in
   // one transaction. Diagnose requests are returned for the caller (the service runs probes).
   IncidentPass update_incidents();
@@ -60,7 +64,8 @@ class Ingest {
   storage::Store store_;
   const Config& config_;
   const Clock& clock_;
-  Detector detector_;  // one per scan: protocol-log sessions may span a file rollover
+  Detector detector_;
+  bool record_alerts_ = false;  // one per scan: protocol-log sessions may span a file rollover
 };
 
 }  // namespace authwatch::service

@@ -56,6 +56,18 @@ struct ProbeRunRecord {
   std::string error;
 };
 
+// An alert in the outbox: written in the same transaction as the incident change it reports, so a
+// crash can neither lose nor invent one; delivered_at is set once every sink has taken it.
+struct AlertRecord {
+  int64_t id = 0;
+  std::optional<int64_t> incident_id;
+  std::string kind;                      // "incident-opened", "cause-diagnosed", "incident-resolved", "health"
+  int windows_event_id = 0;              // the message table's ID for this kind (installer/)
+  TimePoint created_at{};
+  nlohmann::json payload = nlohmann::json::object();
+  std::optional<TimePoint> delivered_at;
+};
+
 struct PruneCounts {
   int64_t events = 0, signals = 0, incidents = 0, probe_runs = 0, alerts = 0;
 };
@@ -94,6 +106,12 @@ class Store {
   int64_t insert_probe_run(const ProbeRunRecord& run, const std::vector<Finding>& findings);
   std::vector<ProbeRunRecord> probe_runs(std::optional<int64_t> incident_id, int limit = 0);
   std::vector<Finding> findings(int64_t run_id);
+
+  // The alert outbox (storage/store_alerts.cpp).
+  int64_t insert_alert(const AlertRecord& alert);
+  std::vector<AlertRecord> pending_alerts();  // undelivered, oldest first
+  std::vector<AlertRecord> alerts(int limit);  // newest first
+  void mark_alert_delivered(int64_t id, TimePoint when);
 
   // Retention: deletes everything whose time is before cutoff (incidents: resolved before cutoff,
   // with their signals; events no longer referenced).

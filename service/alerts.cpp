@@ -1,0 +1,141 @@
+#include "service/alerts.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#ifndef _WIN32
+#include <syslog.h>
+#endif
+
+namespace authwatch::service {
+
+int cause_event_id(const std::string& cause) {
+  const auto& causes = cause_vocabulary();
+  auto it = std::find(causes.begin(), causes.end(), cause);
+  return it == causes.end() ? kEventNoCauseFound : kEventCauseDiagnosedBase + static_cast<int>(it - causes.begin());
+}
+
+nlohmann::json incident_json(const Incident& i) {
+  nlohmann::json j = {{"id", i.id},
+                      {"direction", std::string(to_string(i.direction))},
+                      {"peer", i.peer},
+                      {"peer_name", i.peer_name},
+                      {"status", std::string(to_string(i.status))},
+                      {"first_seen", format_iso8601(i.first_seen)},
+                      {"last_seen", format_iso8601(i.last_seen)},
+                      {"signal_count", i.signal_count}};
+  if (i.resolved_at) j["resolved_at"] = format_iso8601(*i.resolved_at);
+  return j;
+}
+
+namespace {
+
+storage::AlertRecord alert_for(const Incident& incident, const char* kind, int event_id, TimePoint now) {
+  storage::AlertRecord a;
+  a.incident_id = incident.id;
+  a.kind = kind;
+  a.windows_event_id = event_id;
+  a.created_at = now;
+  a.payload = {{"incident", incident_json(incident)}};
+  return a;
+}
+
+std::string peer_text(const nlohmann::json& incident) {
+  std::string peer = incident.value("peer", "");
+  const std::string name = incident.value("peer_name", "");
+  if (!name.empty() && name != peer) peer += " (" + name + ")";
+  return peer;
+}
+
+}  // namespace
+
+storage::AlertRecord incident_opened_alert(const Incident& incident, TimePoint now) {
+  return alert_for(incident, "incident-opened", kEventIncidentOpened, now);
+}
+
+storage::AlertRecord incident_resolved_alert(const Incident& incident, TimePoint now) {
+  return alert_for(incident, "incident-resolved", kEventIncidentResolved, now);
+}
+
+storage::AlertRecord cause_diagnosed_alert(const Incident& incident, const Diagnosis& diagnosis, int64_t probe_run_id, TimePoint now) {
+  const std::string top = diagnosis.causes.empty() ? "" : diagnosis.causes.front().cause;
+  auto a = alert_for(incident, "cause-diagnosed", top.empty() ? kEventNoCauseFound : cause_event_id(top), now);
+  a.payload["probe_run_id"] = probe_run_id;
+  a.payload["diagnosis"] = to_json(diagnosis);
+  return a;
+}
+
+std::string alert_message(const storage::AlertRecord& a) {
+  const auto& incident = a.payload.contains("incident") ? a.payload["incident"] : nlohmann::json::object();
+  const std::string what = std::string(incident.value("direction", "") == "inbound" ? "from " : "to ") + peer_text(incident);
+  if (a.kind == "incident-opened")
+    return "Exchange authentication failures " + what + ": incident " + std::to_string(incident.value("id", 0)) +
+           " opened (454 4.7.0, first seen " + incident.value("first_seen", "") + ")";
+  if (a.kind == "incident-resolved")
+    return "Exchange authentication " + what + " recovered: incident " + std::to_string(incident.value("id", 0)) + " resolved after " +
+           std::to_string(incident.value("signal_count", 0)) + " failure signal(s)";
+  if (a.kind == "cause-diagnosed") {
+    const auto causes = a.payload["diagnosis"].value("causes", nlohmann::json::array());
+    if (causes.empty()) return "Incident " + std::to_string(incident.value("id", 0)) + " (" + what + "): the probes found no cause";
+    const auto& top = causes[0];
+    return "Incident " + std::to_string(incident.value("id", 0)) + " (" + what + "): cause " + top.value("cause", "") + " on " +
+           top.value("target", "") + " — " + top.value("summary", "") + ". Fix: " + top.value("fix", "");
+  }
+  return a.payload.value("message", a.kind);
+}
+
+namespace {
+
+nlohmann::json alert_line(const storage::AlertRecord& a) {
+  nlohmann::json j = {{"id", a.id},           {"time", format_iso8601(a.created_at)}, {"kind", a.kind},
+                      {"event_id", a.windows_event_id}, {"message", alert_message(a)}};
+  j["incident_id"] = a.incident_id ? nlohmann::json(*a.incident_id) : nlohmann::json(nullptr);
+  for (const auto& [k, v] : a.payload.items()) j[k] = v;
+  return j;
+}
+
+class JsonLinesSink final : public AlertSink {
+ public:
+  explicit JsonLinesSink(std::string path) : path_(std::move(path)) {}
+  std::string name() const override { return "jsonl:" + path_; }
+  Result<bool> deliver(const storage::AlertRecord& a) override {
+    const std::string line = alert_line(a).dump() + "\n";
+    if (path_ == "-") {
+      std::cout << line << std::flush;
+      return true;
+    }
+    std::ofstream out(path_, std::ios::app | std::ios::binary);
+    out << line;
+    out.flush();
+    if (!out) return Error{"cannot append to " + path_};
+    return true;
+  }
+
+ private:
+  std::string path_;
+};
+
+#ifndef _WIN32
+class SyslogSink final : public AlertSink {
+ public:
+  SyslogSink() { openlog("authwatch", LOG_PID, LOG_DAEMON); }
+  ~SyslogSink() override { closelog(); }
+  std::string name() const override { return "syslog"; }
+  Result<bool> deliver(const storage::AlertRecord& a) override {
+    const int priority = a.kind == "incident-resolved" ? LOG_NOTICE : LOG_WARNING;
+    syslog(priority, "[%d] %s", a.windows_event_id, alert_message(a).c_str());
+    return true;
+  }
+};
+#endif
+
+}  // namespace
+
+std::unique_ptr<AlertSink> make_json_lines_sink(const std::string& path) { return std::make_unique<JsonLinesSink>(path); }
+#ifndef _WIN32
+std::unique_ptr<AlertSink> make_syslog_sink() { return std::make_unique<SyslogSink>(); }
+#endif
+
+}  // namespace authwatch::service

@@ -1,0 +1,71 @@
+// The alert outbox: alerts are rows first, deliveries second (at least once to each sink; a crash
+// between a sink's write and the delivered mark repeats that one alert, never loses it).
+#include <stdexcept>
+
+#include "storage/connection.hpp"
+#include "storage/store.hpp"
+
+namespace authwatch::storage {
+namespace {
+
+TimePoint parse_stored(const std::string& text) {
+  auto t = parse_iso8601(text);
+  if (!t) throw std::runtime_error("alerts: stored time '" + text + "' is not ISO 8601");
+  return *t;
+}
+
+std::vector<AlertRecord> read_alerts(SQLite::Statement& st) {
+  std::vector<AlertRecord> out;
+  while (st.executeStep()) {
+    AlertRecord a;
+    a.id = st.getColumn(0).getInt64();
+    if (!st.getColumn(1).isNull()) a.incident_id = st.getColumn(1).getInt64();
+    a.kind = st.getColumn(2).getString();
+    a.windows_event_id = st.getColumn(3).isNull() ? 0 : st.getColumn(3).getInt();
+    a.created_at = parse_stored(st.getColumn(4).getString());
+    a.payload = nlohmann::json::parse(st.getColumn(5).getString(), nullptr, false);
+    if (a.payload.is_discarded()) throw std::runtime_error("alerts: payload of alert " + std::to_string(a.id) + " is not JSON");
+    if (!st.getColumn(6).isNull()) a.delivered_at = parse_stored(st.getColumn(6).getString());
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+constexpr const char* kColumns = "SELECT id, incident_id, kind, windows_event_id, created_at, payload_json, delivered_at FROM alerts ";
+
+}  // namespace
+
+int64_t Store::insert_alert(const AlertRecord& alert) {
+  auto& db = connection_of(db_);
+  StatementUse st(db.statement(
+      "INSERT INTO alerts(incident_id, kind, windows_event_id, created_at, payload_json) "
+      "VALUES (:incident, :kind, :event_id, :created, :payload)"));
+  if (alert.incident_id) st->bind(":incident", *alert.incident_id);
+  else st->bind(":incident");
+  st->bind(":kind", alert.kind);
+  st->bind(":event_id", alert.windows_event_id);
+  st->bind(":created", format_iso8601(alert.created_at));
+  st->bind(":payload", alert.payload.dump());
+  st->exec();
+  return db.getLastInsertRowid();
+}
+
+std::vector<AlertRecord> Store::pending_alerts() {
+  StatementUse st(connection_of(db_).statement(std::string(kColumns) + "WHERE delivered_at IS NULL ORDER BY id"));
+  return read_alerts(*st);
+}
+
+std::vector<AlertRecord> Store::alerts(int limit) {
+  StatementUse st(connection_of(db_).statement(std::string(kColumns) + "ORDER BY id DESC LIMIT :limit"));
+  st->bind(":limit", limit > 0 ? limit : -1);
+  return read_alerts(*st);
+}
+
+void Store::mark_alert_delivered(int64_t id, TimePoint when) {
+  StatementUse st(connection_of(db_).statement("UPDATE alerts SET delivered_at = :when WHERE id = :id"));
+  st->bind(":when", format_iso8601(when));
+  st->bind(":id", id);
+  st->exec();
+}
+
+}  // namespace authwatch::storage

@@ -1,0 +1,163 @@
+// The monitor's loop on a real folder and a real SQLite file: protocol-log lines appended as
+// Exchange writes them (a partial last line included), a failing X-EXPS session opening an
+// incident with exactly one JSON-lines alert, a healthy session changing nothing, the quiet
+// period resolving it with its own alert, and a restart repeating nothing.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+#include "core/time.hpp"
+#include "service/monitor.hpp"
+#include "storage/store.hpp"
+
+namespace fs = std::filesystem;
+using namespace authwatch;
+using namespace std::chrono_literals;
+
+namespace {
+
+class MonitorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("authwatch-monitor-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(dir_ / "logs");
+    log_ = dir_ / "logs" / "RECV2026112816-1.LOG";
+    std::ofstream(log_, std::ios::binary) << "\xEF\xBB\xBF#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n"
+                                          << "#Log-type: SMTP Receive Protocol Log\r\n#Date: " << format_iso8601(clock_.now()) << "\r\n"
+                                          << "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,"
+                                             "remote-endpoint,event,data,context\r\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  service::MonitorOptions options() {
+    service::MonitorOptions o;
+    o.database = (dir_ / "authwatch.db").string();
+    o.watch = {(dir_ / "logs").string()};
+    o.alerts_jsonl = (dir_ / "alerts.jsonl").string();
+    o.probes = false;
+    o.config.incidents.quiet_period = 2s;
+    return o;
+  }
+
+  // The lines of one receive session from `peer_ip`, stamped now; `failing`: X-EXPS answered 454.
+  std::vector<std::string> session(const std::string& id, const std::string& peer_ip, bool failing) {
+    const std::string t = format_iso8601(clock_.now()), prefix = t + ",EX2\\Default EX2," + id + ",";
+    const std::string ends = ",10.0.0.2:2525," + peer_ip + ":41234,";
+    std::vector<std::string> lines = {
+        prefix + "0" + ends + "+,,",
+        prefix + "1" + ends + "<,EHLO peer.contoso.com,",
+        prefix + "2" + ends + "<,X-EXPS EXCHANGEAUTH SHA256 <authentication data>,"};
+    if (failing) {
+      lines.push_back(prefix + "3" + ends + "*,,Inbound ExchangeAuth negotiation failed because of IllegalMessage");
+      lines.push_back(prefix + "4" + ends + ">,454 4.7.0 Temporary authentication failure,");
+      lines.push_back(prefix + "5" + ends + "-,,Local");
+    } else {
+      lines.push_back(prefix + "3" + ends + ">,235 <authentication response>,");
+      lines.push_back(prefix + "4" + ends + "-,,Remote(Close)");
+    }
+    return lines;
+  }
+
+  void append(const std::string& text) { std::ofstream(log_, std::ios::binary | std::ios::app) << text; }
+  void append_lines(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const auto& l : lines) text += l + "\r\n";
+    append(text);
+  }
+
+  std::vector<nlohmann::json> alerts() {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(dir_ / "alerts.jsonl");
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  }
+
+  SystemClock clock_;
+  fs::path dir_, log_;
+};
+
+TEST_F(MonitorTest, AFailingSessionOpensOneIncidentWithOneAlertAndTheQuietPeriodResolvesIt) {
+  service::Monitor monitor(options(), clock_);
+  ASSERT_TRUE(monitor.open().ok());
+  EXPECT_EQ(monitor.pass().opened, 0);
+
+  append_lines(session("08DC44A1B2C30002", "10.0.0.5", /*failing=*/false));
+  auto healthy = monitor.pass();
+  EXPECT_EQ(healthy.opened, 0) << "a session ending in 235 opens nothing";
+  EXPECT_TRUE(alerts().empty());
+
+  // Exchange writes lines asynchronously: the first pass sees the failure line cut in the middle.
+  auto failing = session("08DC44A1B2C30001", "10.0.0.1", /*failing=*/true);
+  std::string text;
+  for (const auto& l : failing) text += l + "\r\n";
+  const size_t cut = text.find("ExchangeAuth negotiation failed") + 5;
+  append(text.substr(0, cut));
+  EXPECT_EQ(monitor.pass().opened, 0) << "a partial last line waits for the rest";
+  append(text.substr(cut));
+  auto opened = monitor.pass();
+  EXPECT_EQ(opened.opened, 1);
+  EXPECT_EQ(opened.alerts_delivered, 1);
+  auto after_open = alerts();
+  ASSERT_EQ(after_open.size(), 1u);
+  EXPECT_EQ(after_open[0]["kind"], "incident-opened");
+  EXPECT_EQ(after_open[0]["event_id"], service::kEventIncidentOpened);
+  EXPECT_EQ(after_open[0]["incident"]["peer"], "10.0.0.1");
+  EXPECT_EQ(after_open[0]["incident"]["direction"], "inbound");
+  EXPECT_NE(after_open[0]["message"].get<std::string>().find("10.0.0.1"), std::string::npos);
+
+  EXPECT_EQ(monitor.pass().alerts_delivered, 0) << "one alert per state change, not per pass";
+  std::this_thread::sleep_for(2500ms);
+  auto quiet = monitor.pass();
+  EXPECT_EQ(quiet.resolved, 1);
+  auto after_quiet = alerts();
+  ASSERT_EQ(after_quiet.size(), 2u);
+  EXPECT_EQ(after_quiet[1]["kind"], "incident-resolved");
+  EXPECT_EQ(after_quiet[1]["incident_id"], after_quiet[0]["incident_id"]);
+}
+
+TEST_F(MonitorTest, ARestartRepeatsNoEventAndNoAlert) {
+  append_lines(session("08DC44A1B2C30001", "10.0.0.1", true));
+  {
+    service::Monitor first(options(), clock_);
+    ASSERT_TRUE(first.open().ok());
+    EXPECT_EQ(first.pass().opened, 1);
+  }
+  append_lines(session("08DC44A1B2C30003", "10.0.0.1", true));
+  service::Monitor second(options(), clock_);
+  ASSERT_TRUE(second.open().ok());
+  auto pass = second.pass();
+  EXPECT_EQ(pass.opened, 0) << "the same peer's open incident is extended, not reopened";
+  EXPECT_EQ(pass.alerts_delivered, 0);
+  EXPECT_EQ(alerts().size(), 1u);
+  auto db = storage::Database::open(options().database, storage::Database::Mode::ReadOnly);
+  ASSERT_TRUE(db.ok());
+  storage::Store store(*db.value());
+  EXPECT_EQ(store.incidents(storage::IncidentFilter::All).size(), 1u);
+  EXPECT_EQ(store.incidents(storage::IncidentFilter::All)[0].signal_count, 2) << "both sessions, each once";
+  EXPECT_TRUE(store.pending_alerts().empty());
+}
+
+TEST_F(MonitorTest, AnAlertASinkCannotTakeStaysInTheOutboxUntilItCan) {
+  auto o = options();
+  o.alerts_jsonl = (dir_ / "no-such-folder" / "alerts.jsonl").string();
+  append_lines(session("08DC44A1B2C30001", "10.0.0.1", true));
+  service::Monitor monitor(o, clock_);
+  ASSERT_TRUE(monitor.open().ok());
+  auto pass = monitor.pass();
+  EXPECT_EQ(pass.opened, 1);
+  EXPECT_EQ(pass.alerts_delivered, 0);
+  ASSERT_FALSE(pass.errors.empty());
+  EXPECT_NE(pass.errors[0].find("no-such-folder"), std::string::npos) << pass.errors[0];
+  fs::create_directories(dir_ / "no-such-folder");
+  EXPECT_EQ(monitor.pass().alerts_delivered, 1) << "delivered once the sink works";
+}
+
+}  // namespace
