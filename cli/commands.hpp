@@ -21,6 +21,7 @@ Command add_show_command(CLI::App& app, Context& ctx);
 Command add_prune_command(CLI::App& app, Context& ctx);
 Command add_config_command(CLI::App& app, Context& ctx);
 Command add_probe_command(CLI::App& app, Context& ctx);
+Command add_status_command(CLI::App& app, Context& ctx);
 
 // --format table|json|csv on a subcommand.
 void add_format_option(CLI::App& sub, Context& ctx, bool csv = true);

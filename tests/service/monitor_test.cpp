@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/app.hpp"
 #include "core/clock.hpp"
 #include "core/time.hpp"
 #include "service/monitor.hpp"
@@ -121,6 +122,29 @@ TEST_F(MonitorTest, AFailingSessionOpensOneIncidentWithOneAlertAndTheQuietPeriod
   ASSERT_EQ(after_quiet.size(), 2u);
   EXPECT_EQ(after_quiet[1]["kind"], "incident-resolved");
   EXPECT_EQ(after_quiet[1]["incident_id"], after_quiet[0]["incident_id"]);
+}
+
+TEST_F(MonitorTest, StatusShowsTheFollowedLogTheLiveIncidentAndTheOutbox) {
+  service::Monitor monitor(options(), clock_);
+  ASSERT_TRUE(monitor.open().ok());
+  append_lines(session("08DC44A1B2C30001", "10.0.0.1", true));
+  monitor.pass();
+  append("2026-11-28T16:00:00.000Z,EX2\\Default EX2,08DC44A1B2C3");  // a line Exchange is still writing
+  const std::string db = options().database;
+  std::vector<const char*> argv{"authwatch", "--db", db.c_str(), "status", "--format", "json"};
+  std::ostringstream out, err;
+  ASSERT_EQ(cli::run(static_cast<int>(argv.size()), argv.data(), out, err), 0) << err.str();
+  auto status = nlohmann::json::parse(out.str());
+  ASSERT_EQ(status["sources"].size(), 1u) << status.dump(1);
+  EXPECT_EQ(status["sources"][0]["location"], log_.string());
+  EXPECT_EQ(status["sources"][0]["kind"], "protocol-log");
+  EXPECT_GT(status["sources"][0]["behind_bytes"].get<int64_t>(), 0) << "the partial line is not read yet";
+  ASSERT_EQ(status["open_incidents"].size(), 1u);
+  EXPECT_EQ(status["open_incidents"][0]["peer"], "10.0.0.1");
+  EXPECT_EQ(status["alerts_pending"], 0);
+  ASSERT_EQ(status["recent_alerts"].size(), 1u);
+  EXPECT_EQ(status["recent_alerts"][0]["kind"], "incident-opened");
+  EXPECT_FALSE(status["recent_alerts"][0]["delivered"].is_null());
 }
 
 TEST_F(MonitorTest, ARestartRepeatsNoEventAndNoAlert) {
