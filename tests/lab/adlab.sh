@@ -287,6 +287,9 @@ cmd_fixtures() {
     onhost samba-tool spn add "$s" 'EXCH01$' -H $H -U "$U"
   done
   samba-tool domain exportkeytab "$DIR/exch01.keytab" -s "$DIR/dc1/etc/smb.conf" --principal='EXCH01$'
+  # Settled before anyone looks: DC2 holds the accounts and SPNs too, else the first probe run
+  # sees the DCs disagree (a replication fault that is only latency).
+  if [ -d "$DIR/dc2" ]; then cmd_replicate 2 "DC=lab,DC=example" || log "DC2 has not replicated the fixtures yet"; fi
   log "fixtures created; keytab $DIR/exch01.keytab"
 }
 
