@@ -2,6 +2,7 @@
 # DNS SRV discovery and DNS query packets (POSIX libresolv), and the "dns" probe.
 target_sources(authwatch_probes PRIVATE
   dns_probe.cpp
+  ldap/generalized_time.cpp
 )
 if(WIN32)  # the same interfaces over DnsQuery_W and Wldap32
   include(${CMAKE_CURRENT_LIST_DIR}/win/directory_sources.cmake)

@@ -4,7 +4,6 @@
 target_sources(authwatch_probes PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/dns_srv.cpp
   ${CMAKE_CURRENT_LIST_DIR}/root_dse.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/generalized_time.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cldap.cpp
   ${CMAKE_CURRENT_LIST_DIR}/kerberos_logging_registry.cpp
 )

@@ -1,7 +1,5 @@
-// LDAP GeneralizedTime for the Windows build. A verbatim copy of the portable half of
-// probes/ldap/root_dse.cpp, whose other half is the OpenLDAP client the Windows build cannot use.
-// To be removed when that parser moves to a file of its own (probes/ldap/generalized_time.cpp)
-// that both builds compile.
+// LDAP GeneralizedTime (RFC 4517 §3.3.13), as rootDSE currentTime carries a DC's clock. Portable:
+// both the OpenLDAP and the Wldap32 rootDSE readers use it.
 #include "probes/ldap/root_dse.hpp"
 
 namespace authwatch::probes {
