@@ -29,8 +29,11 @@ TicketOutcome outcome_of_krb_error(int code, KerberosSide side) {
     case 14:  // KDC_ERR_ETYPE_NOSUPP
       return TicketOutcome::Etype;
     // The acceptor has no key that decrypts the ticket: the peer's keytab is older (or newer)
-    // than the key the KDC encrypted with.
+    // than the key the KDC encrypted with, or the KDC used another account's key (the SPN is on
+    // the wrong account). MIT's acceptor, trying every key of a keytab exported under the account's
+    // own name (EXCH01$), says NOT_US when none of them decrypts the ticket, whatever its kvno.
     case 31:  // KRB_AP_ERR_BAD_INTEGRITY
+    case 35:  // KRB_AP_ERR_NOT_US
     case 44:  // KRB_AP_ERR_BADKEYVER
     case 45:  // KRB_AP_ERR_NOKEY
       return side == KerberosSide::Acceptor ? TicketOutcome::StaleKey : TicketOutcome::Other;

@@ -129,7 +129,11 @@ Finding judge_ticket(const std::string& target, const TicketResult& r, const Tic
       f.status = FindingStatus::Fail;
       f.summary = "the peer's keys cannot decrypt its ticket" + kvno_text;
       if (r.accept && r.accept->keytab_kvno) f.summary += ": its keytab holds kvno " + std::to_string(*r.accept->keytab_kvno);
-      f.summary += " — a stale key";
+      // Same version, other key: the KDC encrypted the ticket in another account's key.
+      if (r.accept && r.accept->keytab_kvno && r.kvno && *r.kvno == *r.accept->keytab_kvno)
+        f.summary += " too, but not the key the KDC used — the SPN on another account, or a stale key";
+      else
+        f.summary += " — a stale key";
       f.remediation = "The peer's computer account password changed in AD but the peer still uses its old key (or the SPN moved to "
                       "another account): check that AD replication has converged (replication probe: msDS-KeyVersionNumber on "
                       "every DC), then repair the peer's secure channel (`Test-ComputerSecureChannel -Repair` or "

@@ -2,6 +2,8 @@
 // combinations that make a cause more or less likely, and the runs that must yield no cause.
 #include "core/diagnosis.hpp"
 
+#include <fstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -573,4 +575,95 @@ TEST(DiagnosisMatchers, KerberosAndReplicationCodes) {
   EXPECT_EQ(diagnosis::replication_error_hint(0), "");
   EXPECT_EQ(diagnosis::seconds_text(412.4), "+412 s");
   EXPECT_EQ(diagnosis::seconds_text(-3.25), "-3.2 s");
+}
+
+// ---- real runs on the Samba lab (tests/data/diagnosis/, recorded by tests/cli/diagnosis_lab_test.cpp) --------
+
+namespace {
+
+struct LabRun {
+  const char* file;    // tests/data/diagnosis/lab-<test>.json
+  const char* cause;   // the top cause; "" for none
+  const char* target;
+};
+
+// One fault each, injected for real (tests/data/diagnosis/PROVENANCE.tsv), DCs 198.18.82.11/.12.
+const LabRun kLabRuns[] = {
+    {"lab-HealthyLabNamesNoCause.json", "", ""},
+    {"lab-MissingSpn.json", "spn-missing", "exch01.lab.example"},
+    {"lab-DuplicateSpn.json", "spn-duplicate", "SMTPSVC/exch01.lab.example"},
+    {"lab-SpnOnTheWrongAccount.json", "spn-wrong-owner", "SMTPSVC/exch01.lab.example"},
+    {"lab-StaleKeyAfterAPasswordChange.json", "stale-key", "SMTPSVC/exch01.lab.example"},
+    {"lab-Dc2NotReplicatingWhileTheSpnChangesOnDc1.json", "replication", "CN=EXCH01,CN=Computers,DC=lab,DC=example"},
+    {"lab-DcClockTenMinutesAhead.json", "clock-skew", "198.18.82.11"},
+    {"lab-PeerClockTenMinutesBehind.json", "clock-skew", "127.0.0.1"},
+    {"lab-KerberosPortBlockedOnBothDcs.json", "ports-blocked", "198.18.82.11"},
+    {"lab-KerberosPortDroppedOnOneDcOnly.json", "ports-blocked", "198.18.82.12"},
+    {"lab-KerberosAndLdapDroppedOnOneDcOnly.json", "ports-blocked", "198.18.82.12"},
+    {"lab-ConnectorWithoutExchangeServerAuthentication.json", "connector-auth", "EXCH01\\Default EXCH01"},
+};
+
+nlohmann::json read_lab_run(const std::string& file) {
+  std::ifstream in(std::string(AUTHWATCH_TEST_DATA) + "/diagnosis/" + file);
+  if (!in) throw std::runtime_error("cannot read tests/data/diagnosis/" + file);
+  return nlohmann::json::parse(in);
+}
+
+std::vector<Finding> findings_of(const nlohmann::json& run) {
+  std::vector<Finding> out;
+  for (const auto& f : run.at("findings")) out.push_back(rec::finding(f.dump()));
+  return out;
+}
+
+}  // namespace
+
+// The findings of each real run give the same ranked causes (cause and target, in order) as the run
+// printed, with the injected fault first: a rule change that would re-rank a real fault fails here.
+TEST(DiagnosisOnLabRuns, EachInjectedFaultIsTheTopCauseAsRecorded) {
+  for (const auto& lab : kLabRuns) {
+    SCOPED_TRACE(lab.file);
+    const auto run = read_lab_run(lab.file);
+    const auto d = ::run(findings_of(run));
+    const auto recorded = run["diagnosis"]["causes"];
+    ASSERT_EQ(d.causes.size(), recorded.size()) << causes_text(d);
+    for (size_t i = 0; i < d.causes.size(); ++i) {
+      EXPECT_EQ(d.causes[i].cause, recorded[i]["cause"]) << i;
+      EXPECT_EQ(d.causes[i].target, recorded[i]["target"]) << i;
+    }
+    if (*lab.cause == 0) {
+      EXPECT_TRUE(d.causes.empty()) << causes_text(d);
+      EXPECT_TRUE(d.notes.empty()) << to_json(d)["notes"].dump(1);
+      continue;
+    }
+    ASSERT_FALSE(d.causes.empty());
+    EXPECT_EQ(d.causes[0].cause, lab.cause) << causes_text(d);
+    EXPECT_EQ(d.causes[0].target, lab.target) << causes_text(d);
+  }
+}
+
+// The run that exposed the ticket probe's reading: the SPN on EXCH02$ (same kvno as the peer's
+// keytab) is the wrong owner, corroborated by the ticket the peer cannot decrypt, and the ticket's
+// own stale-key reading folds into it rather than standing as a second cause.
+TEST(DiagnosisOnLabRuns, WrongOwnerIsCorroboratedByTheUndecryptableTicket) {
+  const auto d = run(findings_of(read_lab_run("lab-SpnOnTheWrongAccount.json")));
+  ASSERT_EQ(d.causes.size(), 1u) << causes_text(d);
+  EXPECT_GE(d.causes[0].confidence, 0.95);
+  ASSERT_GE(d.causes[0].evidence.size(), 2u);
+  EXPECT_EQ(d.causes[0].evidence[1]["probe"], "ticket");
+  EXPECT_EQ(d.causes[0].evidence[1]["role"], "corroborates");
+  EXPECT_EQ(d.causes[0].evidence[1]["outcome"], "stale-key");
+  EXPECT_THAT(d.causes[0].fix, HasSubstr("setspn -D SMTPSVC/exch01.lab.example LAB\\EXCH02$"));
+  EXPECT_TRUE(d.notes.empty()) << to_json(d)["notes"].dump(1);
+}
+
+// Kerberos dropped on every DC: ports-blocked on each (the firewall is the fix), the ticket's "no KDC
+// answered" folded in; kdc-unreachable is for a DC that answers on nothing.
+TEST(DiagnosisOnLabRuns, KerberosDroppedEverywhereIsPortsBlockedOnEachDcNotKdcUnreachable) {
+  const auto d = run(findings_of(read_lab_run("lab-KerberosPortBlockedOnBothDcs.json")));
+  ASSERT_EQ(d.causes.size(), 2u) << causes_text(d);
+  for (const auto& c : d.causes) {
+    EXPECT_EQ(c.cause, "ports-blocked");
+    EXPECT_GE(c.confidence, 0.9) << "the ticket corroborates";
+  }
+  EXPECT_EQ(d.causes[1].target, "198.18.82.12");
 }

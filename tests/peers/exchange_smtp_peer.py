@@ -3,7 +3,8 @@
 
 Exchange cannot run here, so the smtp probe's tests talk to this instead. Standard library only.
 
-  exchange_smtp_peer.py --port P [--mode MODE] [--bind 127.0.0.1] [--clock-offset S] [--exit-when-stdin-closes]
+  exchange_smtp_peer.py --port P [--mode MODE] [--bind 127.0.0.1] [--clock-offset S] [--fqdn NAME]
+                        [--exit-when-stdin-closes]
 
 Modes:
   exchange  the "Default <Server>" connector with ExchangeServer authentication (X-ANONYMOUSTLS, X-EXPS GSSAPI NTLM)
@@ -15,6 +16,8 @@ Modes:
 
 --clock-offset S shifts the date in the banner by S seconds: a server whose clock is off (Exchange's
 banner ends in its local time, "ready at Thu, 14 Mar 2024 10:21:33 +0100").
+--fqdn NAME is the server's name in the banner and the EHLO reply (default ex2.contoso.com): the lab
+plays exch01.lab.example, the computer account whose connectors and SPNs the directory holds.
 
 Prints "READY <port>" on stdout once listening (--port 0 lets the OS pick; the real port is printed)
 and serves connections, each on its own thread, until killed. With --exit-when-stdin-closes it
@@ -159,15 +162,17 @@ def exit_when_stdin_closes():
 
 
 def main():
+    global CLOCK_OFFSET, SERVER_FQDN
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--mode", default="exchange", choices=["exchange", "no-xexps", "silent", "drip", "flood", "reject"])
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--clock-offset", type=float, default=0.0)
+    parser.add_argument("--fqdn", default=SERVER_FQDN)
     parser.add_argument("--exit-when-stdin-closes", action="store_true")
     args = parser.parse_args()
-    global CLOCK_OFFSET
     CLOCK_OFFSET = args.clock_offset
+    SERVER_FQDN = args.fqdn
     if args.exit_when_stdin_closes:
         exit_when_stdin_closes()
     server = Server((args.bind, args.port), Session)

@@ -36,6 +36,9 @@ TEST(TicketOutcome, TheSameCodeFromTheAcceptorMeansAStaleKey) {
   EXPECT_EQ(outcome_of_krb_error(31, KerberosSide::Acceptor), TicketOutcome::StaleKey);  // BAD_INTEGRITY
   EXPECT_EQ(outcome_of_krb_error(44, KerberosSide::Acceptor), TicketOutcome::StaleKey);  // BADKEYVER
   EXPECT_EQ(outcome_of_krb_error(45, KerberosSide::Acceptor), TicketOutcome::StaleKey);  // NOKEY
+  // No key in the keytab decrypts it (MIT, keytab under the account's name): also the wrong owner's key.
+  EXPECT_EQ(outcome_of_krb_error(35, KerberosSide::Acceptor), TicketOutcome::StaleKey);  // NOT_US
+  EXPECT_EQ(outcome_of_krb_error(35, KerberosSide::Kdc), TicketOutcome::Other);
   EXPECT_EQ(outcome_of_krb_error(31, KerberosSide::Kdc), TicketOutcome::Other);
   EXPECT_EQ(outcome_of_krb_error(7, KerberosSide::Acceptor), TicketOutcome::Other);
   EXPECT_EQ(outcome_of_krb_error(37, KerberosSide::Acceptor), TicketOutcome::Skew);
@@ -157,6 +160,20 @@ TEST(TicketVerdict, StaleKeyComparesTicketAndKeytabVersions) {
   EXPECT_EQ(f.evidence["accept"]["gss_minor"], KRB5KRB_AP_ERR_BADKEYVER);
   EXPECT_NE(f.summary.find("kvno 3"), std::string::npos) << f.summary;
   EXPECT_NE(f.summary.find("kvno 2"), std::string::npos) << f.summary;
+}
+
+// Recorded on the lab (tests/cli/diagnosis_lab_test.cpp SpnOnTheWrongAccount): SMTPSVC/exch01 moved
+// to EXCH02$, whose key is kvno 2 like EXCH01$'s; the ticket is in EXCH02$'s key.
+TEST(TicketVerdict, SameKvnoOtherKeyIsNotCalledOnlyAStaleKey) {
+  auto r = result_of(TicketOutcome::StaleKey);
+  r.kvno = 2;
+  r.accept = AcceptResult{false, 2, "Request ticket server SMTPSVC/exch01.lab.example@LAB.EXAMPLE not found in keytab (ticket kvno 2)",
+                          KRB5KRB_AP_ERR_NOT_US, TicketOutcome::StaleKey};
+  auto f = judge_ticket("SMTPSVC/exch01.lab.example", r, {});
+  EXPECT_EQ(f.status, FindingStatus::Fail);
+  EXPECT_EQ(f.evidence["outcome"], "stale-key");
+  EXPECT_NE(f.summary.find("kvno 2 too"), std::string::npos) << f.summary;
+  EXPECT_NE(f.summary.find("SPN on another account"), std::string::npos) << f.summary;
 }
 
 TEST(TicketVerdict, AnOkTicketIsNotBlamedOnAnEarlierKrbError) {
