@@ -67,10 +67,10 @@ class DiagnosisLabTest : public CliTest {
     for (const auto& spn : kExch02Spns) apply.push_back("spn add " + spn + " 'EXCH02$' 2>/dev/null || true");
     apply.push_back("connector EXCH01 'Default EXCH01' " + auth + " 0.0.0.0-255.255.255.255 0.0.0.0:" +
                     std::to_string(peer_.port()));
-    apply.push_back("replicate 2");
+    apply.push_back("settle 2");
     undo.push_back("connector-delete EXCH01 'Default EXCH01'");
     for (const auto& spn : kExch02Spns) undo.push_back("spn delete " + spn + " 'EXCH02$' 2>/dev/null || true");
-    undo.push_back("replicate 2");
+    undo.push_back("settle 2");
     healthy_ = std::make_unique<LabChange>(apply, undo);
     ASSERT_TRUE(healthy_->applied()) << healthy_->failure();
   }

@@ -18,6 +18,7 @@
 #   adlab.sh isolate N       cut DC N off from the other DC only (an unreachable route to it in DC N's netns):
 #                            DRS, DNS and Kerberos between the DCs fail at once; the host still reaches both
 #   adlab.sh rejoin N        undo isolate, then replicate every NC both ways until it succeeds (<= 60 s)
+#   adlab.sh settle N [NC]     replicate, retried for up to 30 s (a DC restarted seconds ago is slow to answer)
 #   adlab.sh replicate N [NC]  one 'samba-tool drs replicate' of NC (default: each NC) to DC N from the other;
 #                            exit 1 when one fails (the failure is recorded in DC N's repsFrom)
 #   adlab.sh dupspn SPN ACCOUNT    give ACCOUNT (e.g. 'EXCH02$') an SPN another object holds: Samba refuses that
@@ -567,6 +568,16 @@ cmd_replicate() {  # cmd_replicate N [NC]: DC N pulls NC (default every NC) from
   return $rc
 }
 
+# Right after a DC restarts (the faketime tests do that) its DRS server takes a few seconds to
+# answer: a one-shot replicate then fails although nothing is wrong. Retry for up to 30 s.
+cmd_replicate_settled() {
+  local t; t=$(ts)
+  until cmd_replicate "$1" "${2:-}" 2>/dev/null; do
+    [ "$(el "$t" | cut -d. -f1)" -ge 30 ] && { cmd_replicate "$1" "${2:-}"; return; }
+    sleep 1
+  done
+}
+
 cmd_rejoin() {
   local i=$1 o t; o=$(other_dc "$1"); t=$(ts)
   ip -n $NS$i route del unreachable $NET.1$o/32 2>/dev/null || true
@@ -579,7 +590,7 @@ cmd_rejoin() {
 
 cmd=${1:-}
 case "$cmd" in
-  up|down|purge|fixtures|restart|block|reject|unblock|spn|dupspn|undupspn|exchange-schema|connector|connector-delete|isolate|rejoin|replicate|rekey|keytab)
+  up|down|purge|fixtures|restart|block|reject|unblock|spn|dupspn|undupspn|exchange-schema|connector|connector-delete|isolate|rejoin|replicate|settle|rekey|keytab)
     need_root_and_samba ;;
 esac
 case "$cmd" in
@@ -599,6 +610,7 @@ case "$cmd" in
   isolate) need_dc_pair "${2:-}"; cmd_isolate "$2" ;;
   rejoin) need_dc_pair "${2:-}"; cmd_rejoin "$2" ;;
   replicate) need_dc_pair "${2:-}"; cmd_replicate "$2" "${3:-}" ;;
+  settle) need_dc_pair "${2:-}"; cmd_replicate_settled "$2" "${3:-}" ;;
   undupspn) cmd_spn_raw delete "${2:-}" "${3:-}" ;;
   exchange-schema) cmd_exchange_schema ;;
   rekey) cmd_rekey "${2:-}" ;;
