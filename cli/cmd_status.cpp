@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "core/clock.hpp"
 
 namespace authwatch::cli {
 namespace {
@@ -18,6 +19,26 @@ int64_t lag_bytes(const storage::SourceRecord& s) {
   return static_cast<int64_t>(size) - static_cast<int64_t>(s.position.offset);
 }
 
+// The monitor's own record (storage monitor_state): running when its heartbeat (written every few
+// seconds while it runs) is fresh, stopped when it said so on its way out.
+nlohmann::json monitor_json(const std::map<std::string, storage::Store::MonitorStateValue>& state, TimePoint now) {
+  nlohmann::json m = {{"state", "never ran"}, {"pid", nullptr},         {"last_pass", nullptr},
+                      {"maintenance", ""},    {"last_error", nullptr}, {"last_notice", nullptr}};
+  if (auto alive = state.find("last_pass"); alive != state.end()) {
+    const auto details = nlohmann::json::parse(alive->second.value, nullptr, false);
+    const auto stopped = state.find("stopped");
+    const bool said_stopped = stopped != state.end() && stopped->second.updated_at >= alive->second.updated_at;
+    const bool fresh = now - alive->second.updated_at < std::chrono::seconds{15};
+    m["state"] = said_stopped ? "stopped" : fresh ? "running" : "not running (no heartbeat since " + format_iso8601(alive->second.updated_at) + ")";
+    m["pid"] = details.is_object() ? details.value("pid", nlohmann::json(nullptr)) : nlohmann::json(nullptr);
+    m["last_pass"] = format_iso8601(alive->second.updated_at);
+  }
+  if (auto held = state.find("maintenance"); held != state.end()) m["maintenance"] = held->second.value;
+  for (const char* name : {"last_error", "last_notice"})
+    if (auto it = state.find(name); it != state.end()) m[name] = {{"message", it->second.value}, {"at", format_iso8601(it->second.updated_at)}};
+  return m;
+}
+
 void run_status(Context& ctx) {
   auto db = ctx.open_database(storage::Database::Mode::ReadOnly);
   if (!db) return;
@@ -27,6 +48,8 @@ void run_status(Context& ctx) {
   const auto runs = store.probe_runs(std::nullopt, 1);
   const auto pending = store.pending_alerts();
   const auto recent = store.alerts(5);
+  const auto state = store.monitor_state();
+  const auto now = SystemClock{}.now();
 
   nlohmann::json json = {{"sources", nlohmann::json::array()}, {"open_incidents", nlohmann::json::array()},
                          {"last_probe_run", nullptr},         {"alerts_pending", pending.size()},
@@ -42,6 +65,7 @@ void run_status(Context& ctx) {
                                {"behind_bytes", lag < 0 ? nlohmann::json(nullptr) : nlohmann::json(lag)}, {"records_read", s.records_read},
                                {"bad_records", s.bad_records}, {"updated_at", format_iso8601(s.updated_at)}, {"last_error", s.last_error}});
   }
+  json["monitor"] = monitor_json(state, now);
   for (const auto& i : open) json["open_incidents"].push_back(incident_json(i));
   if (!runs.empty()) {
     const auto& r = runs.front();
@@ -50,12 +74,21 @@ void run_status(Context& ctx) {
   }
   for (const auto& a : recent)
     json["recent_alerts"].push_back({{"id", a.id}, {"kind", a.kind}, {"event_id", a.windows_event_id}, {"created", format_iso8601(a.created_at)},
-                                     {"delivered", a.delivered_at ? nlohmann::json(format_iso8601(*a.delivered_at)) : nlohmann::json(nullptr)}});
+                                     {"delivered", a.delivered_at ? nlohmann::json(format_iso8601(*a.delivered_at)) : nlohmann::json(nullptr)},
+                                     {"suppressed", a.sink.starts_with("suppressed: ") ? nlohmann::json(a.sink.substr(12)) : nlohmann::json(nullptr)}});
   if (ctx.format() == OutputFormat::Json) {
     ctx.out << json.dump(2) << '\n';
     return;
   }
-  ctx.out << "Sources\n";
+  const auto& m = json["monitor"];
+  ctx.out << "Monitor: " << m["state"].get<std::string>();
+  if (!m["pid"].is_null()) ctx.out << " (pid " << m["pid"] << ", last pass " << m["last_pass"].get<std::string>() << ")";
+  ctx.out << '\n';
+  if (!m["maintenance"].get<std::string>().empty()) ctx.out << "Alerts held back: " << m["maintenance"].get<std::string>() << '\n';
+  if (!m["last_error"].is_null()) ctx.out << "Last error: " << m["last_error"]["message"].get<std::string>() << " (" << m["last_error"]["at"].get<std::string>() << ")\n";
+  if (!m["last_notice"].is_null())
+    ctx.out << "Last notice: " << m["last_notice"]["message"].get<std::string>() << " (" << m["last_notice"]["at"].get<std::string>() << ")\n";
+  ctx.out << "\nSources\n";
   write_table(ctx.out, source_rows);
   ctx.out << "\nOpen incidents: " << open.size() << '\n';
   if (!open.empty()) {

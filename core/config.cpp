@@ -28,6 +28,53 @@ Setter minutes_to(std::chrono::seconds IncidentPolicy::*field) {
   };
 }
 
+template <class Field>
+Setter string_to(Field field) {
+  return [field](const json& v, Config& c) -> std::optional<std::string> {
+    if (!v.is_string()) return "must be a string, got " + shown(v);
+    field(c) = v.get<std::string>();
+    return std::nullopt;
+  };
+}
+
+template <class Field>
+Setter strings_to(Field field) {
+  return [field](const json& v, Config& c) -> std::optional<std::string> {
+    if (!v.is_array()) return "must be an array of strings, got " + shown(v);
+    std::vector<std::string> out;
+    for (const auto& item : v) {
+      if (!item.is_string() || item.get<std::string>().empty()) return "must be an array of non-empty strings, got " + shown(v);
+      out.push_back(item.get<std::string>());
+    }
+    field(c) = std::move(out);
+    return std::nullopt;
+  };
+}
+
+// A command as its argument vector: ["pwsh", "-NoProfile", "-Command", "..."] (no shell between).
+template <class Field>
+Setter command_to(Field field) {
+  return [field](const json& v, Config& c) -> std::optional<std::string> {
+    const bool ok = v.is_array() && !v.empty() && std::all_of(v.begin(), v.end(), [](const json& a) { return a.is_string(); }) &&
+                    !v[0].get<std::string>().empty();
+    if (!ok) return "must be the command as an array of strings, program first (e.g. [\"pwsh\", \"-Command\", \"...\"]), got " + shown(v);
+    field(c) = v.get<std::vector<std::string>>();
+    return std::nullopt;
+  };
+}
+
+template <class Field>
+Setter duration_to(Field field, std::chrono::seconds min, std::chrono::seconds max) {
+  return [field, min, max](const json& v, Config& c) -> std::optional<std::string> {
+    auto d = v.is_string() ? parse_duration(v.get<std::string>()) : std::nullopt;
+    if (!d || *d < min || *d > max)
+      return "must be a duration like \"90s\", \"30m\", \"2h\" from " + std::to_string(min.count()) + " s to " + std::to_string(max.count()) +
+             " s, got " + shown(v);
+    field(c) = *d;
+    return std::nullopt;
+  };
+}
+
 const std::map<std::string, std::map<std::string, Setter>>& schema() {
   static const std::map<std::string, std::map<std::string, Setter>> s = {
       {"database",
@@ -46,7 +93,57 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
          }}}},
       {"incidents",
        {{"quiet_period_minutes", minutes_to(&IncidentPolicy::quiet_period)},
-        {"diagnose_cooldown_minutes", minutes_to(&IncidentPolicy::diagnose_cooldown)}}},
+        {"diagnose_cooldown_minutes", minutes_to(&IncidentPolicy::diagnose_cooldown)},
+        // The same as durations ("90s", "30m"): tests and labs want seconds.
+        {"quiet_period", duration_to([](Config& c) -> auto& { return c.incidents.quiet_period; }, std::chrono::seconds{1}, std::chrono::days{7})},
+        {"diagnose_cooldown",
+         duration_to([](Config& c) -> auto& { return c.incidents.diagnose_cooldown; }, std::chrono::seconds{1}, std::chrono::days{7})}}},
+      {"monitor",
+       {{"protocol_log_dirs", strings_to([](Config& c) -> auto& { return c.monitor.protocol_log_dirs; })},
+        {"drop_dirs", strings_to([](Config& c) -> auto& { return c.monitor.drop_dirs; })},
+        {"dcs", strings_to([](Config& c) -> auto& { return c.monitor.dcs; })},
+        {"alerts_jsonl", string_to([](Config& c) -> auto& { return c.monitor.alerts_jsonl; })},
+        {"realm", string_to([](Config& c) -> auto& { return c.monitor.realm; })},
+        {"domain", string_to([](Config& c) -> auto& { return c.monitor.domain; })},
+        {"syslog",
+         [](const json& v, Config& c) -> std::optional<std::string> {
+           if (!v.is_boolean()) return "must be true or false, got " + shown(v);
+           c.monitor.syslog = v.get<bool>();
+           return std::nullopt;
+         }},
+        {"poll_ms",
+         [](const json& v, Config& c) -> std::optional<std::string> {
+           if (!v.is_number_integer() || v.get<long long>() < 10 || v.get<long long>() > 60000)
+             return "must be an integer number of milliseconds from 10 to 60000, got " + shown(v);
+           c.monitor.poll_ms = v.get<int>();
+           return std::nullopt;
+         }}}},
+      {"queue",
+       {{"enabled",
+         [](const json& v, Config& c) -> std::optional<std::string> {
+           if (!v.is_boolean()) return "must be true or false, got " + shown(v);
+           c.queue.enabled = v.get<bool>();
+           return std::nullopt;
+         }},
+        {"command", command_to([](Config& c) -> auto& { return c.queue.command; })},
+        {"interval", duration_to([](Config& c) -> auto& { return c.queue.interval; }, std::chrono::seconds{5}, std::chrono::hours{24})},
+        {"timeout", duration_to([](Config& c) -> auto& { return c.queue.timeout; }, std::chrono::seconds{1}, std::chrono::hours{1})}}},
+      {"maintenance",
+       {{"windows",
+         [](const json& v, Config& c) -> std::optional<std::string> {
+           if (!v.is_array()) return "must be an array of windows (\"Sat 22:00-02:00\", \"START/END\"), got " + shown(v);
+           c.maintenance.windows.clear();
+           for (const auto& item : v) {
+             if (!item.is_string()) return "each window must be a string, got " + shown(item);
+             auto w = parse_maintenance_window(item.get<std::string>());
+             if (!w) return w.error();
+             c.maintenance.windows.push_back(std::move(w).value());
+           }
+           return std::nullopt;
+         }},
+        {"offline_state_command", command_to([](Config& c) -> auto& { return c.maintenance.offline_state_command; })},
+        {"check_interval",
+         duration_to([](Config& c) -> auto& { return c.maintenance.check_interval; }, std::chrono::seconds{5}, std::chrono::hours{24})}}},
       {"logging",
        {{"level", [](const json& v, Config& c) -> std::optional<std::string> {
            static const std::vector<std::string> levels = {"trace", "debug", "info", "warning", "error"};
@@ -98,6 +195,42 @@ ConfigParse parse_config(std::string_view text, const std::string& origin) {
   return out;
 }
 
+namespace {
+
+// Windows PowerShell 5.1 on the Exchange server, through Exchange's remote PowerShell endpoint
+// (the supported way; the snap-in is not). DOMAIN.md §4: times as UTC ISO 8601 text and enums as
+// their names, so the JSON does not depend on the PowerShell version or culture.
+constexpr const char* kQueueScript =
+    "$ErrorActionPreference='Stop';"
+    "$fqdn=[System.Net.Dns]::GetHostEntry($env:COMPUTERNAME).HostName;"
+    "$s=New-PSSession -ConfigurationName Microsoft.Exchange -ConnectionUri \"http://$fqdn/PowerShell/\" -Authentication Kerberos;"
+    "try{Import-PSSession $s -CommandName Get-Queue -DisableNameChecking -AllowClobber|Out-Null;"
+    "$t={param($d)if($d){([datetime]$d).ToUniversalTime().ToString('o')}};"
+    "@(Get-Queue -Server $env:COMPUTERNAME -ResultSize 1000|Select-Object "
+    "@{n='Identity';e={\"$($_.Identity)\"}},@{n='DeliveryType';e={\"$($_.DeliveryType)\"}},@{n='Status';e={\"$($_.Status)\"}},"
+    "MessageCount,@{n='NextHopDomain';e={\"$($_.NextHopDomain)\"}},LastError,"
+    "@{n='FirstRetryTime';e={&$t $_.FirstRetryTime}},@{n='LastRetryTime';e={&$t $_.LastRetryTime}},"
+    "@{n='NextRetryTime';e={&$t $_.NextRetryTime}})|ConvertTo-Json -Compress}"
+    "finally{Remove-PSSession $s}";
+
+constexpr const char* kOfflineStateScript =
+    "$ErrorActionPreference='Stop';"
+    "$fqdn=[System.Net.Dns]::GetHostEntry($env:COMPUTERNAME).HostName;"
+    "$s=New-PSSession -ConfigurationName Microsoft.Exchange -ConnectionUri \"http://$fqdn/PowerShell/\" -Authentication Kerberos;"
+    "try{Import-PSSession $s -CommandName Get-ServerComponentState -DisableNameChecking -AllowClobber|Out-Null;"
+    "(Get-ServerComponentState -Identity $env:COMPUTERNAME -Component ServerWideOffline).State}"
+    "finally{Remove-PSSession $s}";
+
+}  // namespace
+
+std::vector<std::string> Config::default_queue_command() {
+  return {"powershell.exe", "-NoProfile", "-NonInteractive", "-Command", kQueueScript};
+}
+
+std::vector<std::string> Config::default_offline_state_command() {
+  return {"powershell.exe", "-NoProfile", "-NonInteractive", "-Command", kOfflineStateScript};
+}
+
 std::string default_config_json() {
   Config c;
   json j = {
@@ -106,6 +239,15 @@ std::string default_config_json() {
        {{"quiet_period_minutes", std::chrono::duration_cast<std::chrono::minutes>(c.incidents.quiet_period).count()},
         {"diagnose_cooldown_minutes", std::chrono::duration_cast<std::chrono::minutes>(c.incidents.diagnose_cooldown).count()}}},
       {"logging", {{"level", c.logging.level}}},
+      {"monitor",
+       {{"protocol_log_dirs", c.monitor.protocol_log_dirs}, {"drop_dirs", c.monitor.drop_dirs}, {"alerts_jsonl", c.monitor.alerts_jsonl},
+        {"syslog", c.monitor.syslog}, {"poll_ms", c.monitor.poll_ms}, {"dcs", c.monitor.dcs}, {"realm", c.monitor.realm},
+        {"domain", c.monitor.domain}}},
+      {"queue",
+       {{"enabled", c.queue.enabled}, {"command", c.queue.command}, {"interval", std::to_string(c.queue.interval.count()) + "s"},
+        {"timeout", std::to_string(c.queue.timeout.count()) + "s"}}},
+      {"maintenance",
+       {{"windows", json::array()}, {"check_interval", std::to_string(c.maintenance.check_interval.count()) + "s"}}},
   };
   return j.dump(2);
 }

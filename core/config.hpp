@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/incident.hpp"
+#include "core/maintenance.hpp"
 #include "core/result.hpp"
 
 namespace authwatch {
@@ -21,6 +22,40 @@ struct Config {
   struct Logging {
     std::string level = "info";  // trace|debug|info|warning|error
   } logging;
+  // authwatch-service; its flags (--protocol-log-dir, --drop-dir, --alerts-jsonl, --dc, --realm)
+  // override these.
+  struct Monitor {
+    std::vector<std::string> protocol_log_dirs;  // followed SMTP send/receive protocol-log folders
+    std::vector<std::string> drop_dirs;          // exported event XML/.evtx and queue JSON dropped in
+    std::string alerts_jsonl;                    // "" = none, "-" = stdout
+    bool syslog = false;
+    int poll_ms = 250;
+    std::vector<std::string> dcs;
+    std::string realm, domain;
+  } monitor;
+  // Get-Queue snapshots taken by running a command (DOMAIN.md §4).
+  struct Queue {
+#ifdef _WIN32
+    bool enabled = true;
+#else
+    bool enabled = false;  // a monitoring station needs PowerShell and a route to Exchange first
+#endif
+    std::vector<std::string> command = default_queue_command();
+    std::chrono::seconds interval{5 * 60};
+    std::chrono::seconds timeout{60};
+  } queue;
+  // Alerts are held back (incidents still recorded) inside a window, or while the server's
+  // ServerWideOffline component is Inactive (the command prints the state).
+  struct Maintenance {
+    std::vector<MaintenanceWindow> windows;
+    std::vector<std::string> offline_state_command;  // empty = not asked
+    std::chrono::seconds check_interval{60};
+  } maintenance;
+
+  // Exchange's remote PowerShell: Get-Queue on this server as compressed JSON, times in UTC ISO 8601.
+  static std::vector<std::string> default_queue_command();
+  // Exchange's remote PowerShell: the State of this server's ServerWideOffline component.
+  static std::vector<std::string> default_offline_state_command();
 };
 
 struct ConfigProblem {

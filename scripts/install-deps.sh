@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config
-  libboost-dev libboost-log-dev libboost-program-options-dev
+  libboost-dev libboost-log-dev libboost-program-options-dev libboost-filesystem-dev
   libsqlitecpp-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libgtest-dev libgmock-dev
   libpugixml-dev libcli11-dev libevtx-dev libevtx-utils
   python3 iproute2 util-linux

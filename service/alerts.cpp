@@ -5,9 +5,6 @@
 #include <fstream>
 #include <iostream>
 
-#ifndef _WIN32
-#include <syslog.h>
-#endif
 
 namespace authwatch::service {
 
@@ -67,6 +64,16 @@ storage::AlertRecord cause_diagnosed_alert(const Incident& incident, const Diagn
   return a;
 }
 
+storage::AlertRecord health_alert(const std::string& message, nlohmann::json details, TimePoint now) {
+  storage::AlertRecord a;
+  a.kind = "health";
+  a.windows_event_id = kEventServiceHealth;
+  a.created_at = now;
+  a.payload = details.is_object() ? std::move(details) : nlohmann::json::object();
+  a.payload["message"] = message;
+  return a;
+}
+
 std::string alert_message(const storage::AlertRecord& a) {
   const auto& incident = a.payload.contains("incident") ? a.payload["incident"] : nlohmann::json::object();
   const std::string what = std::string(incident.value("direction", "") == "inbound" ? "from " : "to ") + peer_text(incident);
@@ -117,25 +124,9 @@ class JsonLinesSink final : public AlertSink {
   std::string path_;
 };
 
-#ifndef _WIN32
-class SyslogSink final : public AlertSink {
- public:
-  SyslogSink() { openlog("authwatch", LOG_PID, LOG_DAEMON); }
-  ~SyslogSink() override { closelog(); }
-  std::string name() const override { return "syslog"; }
-  Result<bool> deliver(const storage::AlertRecord& a) override {
-    const int priority = a.kind == "incident-resolved" ? LOG_NOTICE : LOG_WARNING;
-    syslog(priority, "[%d] %s", a.windows_event_id, alert_message(a).c_str());
-    return true;
-  }
-};
-#endif
 
 }  // namespace
 
 std::unique_ptr<AlertSink> make_json_lines_sink(const std::string& path) { return std::make_unique<JsonLinesSink>(path); }
-#ifndef _WIN32
-std::unique_ptr<AlertSink> make_syslog_sink() { return std::make_unique<SyslogSink>(); }
-#endif
 
 }  // namespace authwatch::service

@@ -30,6 +30,8 @@ int cause_event_id(const std::string& cause);  // kEventCauseDiagnosedBase + ind
 nlohmann::json incident_json(const Incident& incident);
 storage::AlertRecord incident_opened_alert(const Incident& incident, TimePoint now);
 storage::AlertRecord incident_resolved_alert(const Incident& incident, TimePoint now);
+// About the monitor itself (a source that stopped working, and working again): kEventServiceHealth.
+storage::AlertRecord health_alert(const std::string& message, nlohmann::json details, TimePoint now);
 storage::AlertRecord cause_diagnosed_alert(const Incident& incident, const Diagnosis& diagnosis, int64_t probe_run_id, TimePoint now);
 
 // The text an administrator reads (event log message, syslog line, JSON "message").
@@ -45,8 +47,6 @@ class AlertSink {
 // One JSON object per line: {"id","time","kind","event_id","incident_id","message", ...payload}.
 // "-" writes to stdout. The file is opened for append per delivery, so log rotation just works.
 std::unique_ptr<AlertSink> make_json_lines_sink(const std::string& path);
-#ifndef _WIN32
-std::unique_ptr<AlertSink> make_syslog_sink();  // LOG_DAEMON, ident "authwatch"; journald takes it
-#endif
+// The system log sinks (syslog/journald, the Windows event log): service/platform.hpp.
 
 }  // namespace authwatch::service

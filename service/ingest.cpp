@@ -1,12 +1,15 @@
 #include "service/ingest.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include <boost/log/trivial.hpp>
 
 #include "service/alerts.hpp"
+#include "sources/fingerprint.hpp"
 
 namespace authwatch::service {
 namespace fs = std::filesystem;
@@ -48,6 +51,95 @@ std::vector<std::string> expand_paths(const std::vector<std::string>& inputs, st
   return files;
 }
 
+namespace {
+
+// Why a protocol log's stored position no longer fits the file it names.
+std::string file_replaced(const std::string& path, const SourcePosition& stored) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size < stored.offset)
+    return "truncated: the file has " + std::to_string(size) + " bytes, the stored position was byte " + std::to_string(stored.offset) +
+           "; read again from the start";
+  return "replaced: its first bytes are not those the stored position (byte " + std::to_string(stored.offset) +
+         ") belongs to; read again from the start";
+}
+
+// The byte offset at the end of a protocol-log event's natural key ("plog:<file>:<created>:<offset>",
+// sources/protocol_log.cpp), or nullopt for another key.
+std::optional<uint64_t> protocol_log_offset(const std::string& key) {
+  const auto colon = key.rfind(':');
+  if (!key.starts_with("plog:") || colon == std::string::npos) return std::nullopt;
+  uint64_t offset = 0;
+  const char* first = key.data() + colon + 1;
+  const char* last = key.data() + key.size();
+  auto [end, ec] = std::from_chars(first, last, offset);
+  if (ec != std::errc{} || end != last) return std::nullopt;
+  return offset;
+}
+
+// How far back warm_up re-reads: Exchange sessions last seconds and are written as they happen,
+// so the lines of any session still open at a stop lie in the last few hundred kilobytes.
+constexpr uint64_t kWarmUpBytes = 256 * 1024;
+
+}  // namespace
+
+std::string Ingest::moved_behind_our_back(const SourcePosition* stored, const std::string& location) const {
+  auto mine = committed_.find(location);
+  if (mine == committed_.end()) return "";
+  const auto& had = mine->second;
+  if (!stored || (stored->identity.empty() && stored->offset == 0 && had.offset > 0))
+    return "its stored position was cleared (this monitor had read up to byte " + std::to_string(had.offset) +
+           "); read again from the start, events already stored are not stored twice";
+  if (stored->identity == had.identity && stored->offset < had.offset)
+    return "its stored position was rewound from byte " + std::to_string(had.offset) + " to byte " + std::to_string(stored->offset) +
+           "; read again from there, events already stored are not stored twice";
+  return "";
+}
+
+const SourcePosition* Ingest::committed(const std::string& path) const {
+  auto it = committed_.find(fs::absolute(path).lexically_normal().string());
+  return it == committed_.end() ? nullptr : &it->second;
+}
+
+bool Ingest::position_moved(const std::string& path) {
+  const std::string location = fs::absolute(path).lexically_normal().string();
+  if (!committed_.count(location)) return false;
+  auto stored = store_.find_source(std::string(to_string(sources::source_kind_of(sources::detect_file_format(path)))), location);
+  return !moved_behind_our_back(stored ? &stored->position : nullptr, location).empty();
+}
+
+void Ingest::warm_up(const std::string& path) {
+  if (sources::detect_file_format(path) != sources::FileFormat::ProtocolLog) return;
+  const std::string location = fs::absolute(path).lexically_normal().string();
+  auto stored = store_.find_source(std::string(to_string(SourceKind::ProtocolLog)), location);
+  if (!stored || stored->position.offset == 0 || !sources::fingerprint_matches(path, stored->position.identity)) return;
+  const uint64_t end = stored->position.offset;
+  SourcePosition from = stored->position;
+  from.offset = 0;
+  if (end > kWarmUpBytes) {
+    // Start at the first line that begins inside the window.
+    std::ifstream in(path, std::ios::binary);
+    std::string window(kWarmUpBytes, '\0');
+    in.seekg(static_cast<std::streamoff>(end - kWarmUpBytes));
+    in.read(window.data(), static_cast<std::streamsize>(window.size()));
+    const auto newline = window.find('\n');
+    if (!in || newline == std::string::npos) return;
+    from.offset = end - kWarmUpBytes + newline + 1;
+  }
+  auto source = sources::make_file_source(path, sources::FileFormat::ProtocolLog);
+  uint64_t fed = 0;
+  (void)source->read(
+      from,
+      [&](TransportEvent&& event) {
+        auto offset = protocol_log_offset(event.key);
+        if (!offset || *offset >= end) return;  // beyond the stored position: the next read's
+        (void)detector_->detect(event);
+        ++fed;
+      },
+      [](sources::ReadError&&) {});
+  BOOST_LOG_TRIVIAL(debug) << path << ": detector warmed up with " << fed << " line(s) before byte " << end;
+}
+
 Ingest::Ingest(storage::Database& db, const Config& config, const Clock& clock)
     : db_(db), store_(db), config_(config), clock_(clock) {}
 
@@ -62,18 +154,23 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
   }
   const std::string kind(to_string(sources::source_kind_of(r.format)));
   const std::string location = fs::absolute(path).lexically_normal().string();
+  SourcePosition committing;
   try {
     db_.transaction([&] {
       auto stored = store_.find_source(kind, location);
       SourcePosition from = stored ? stored->position : SourcePosition{};
+      r.position_reset = moved_behind_our_back(stored ? &from : nullptr, location);
       const int64_t source_row = stored ? stored->id : store_.save_source(kind, location, from, 0, 0, "", clock_.now());
       uint64_t seen = 0;
       auto read = source->read(
           from,
           [&](TransportEvent&& event) {
             if (progress && (++seen % 1000) == 0) progress(path, seen);
-            auto signal = detector_.detect(event);
+            auto signal = detector_->detect(event);
             if (!signal) return;  // only events that matter are stored; the position covers the rest
+            // A session signalled before a restart (its state was lost with the process): an
+            // uninterrupted read would not store its later lines, so neither does this one.
+            if (store_.has_signal(signal->key)) return;
             auto event_row = store_.insert_event(event, source_row);
             if (!event_row) return;  // read before (e.g. the same record in another export)
             ++r.new_events;
@@ -89,16 +186,25 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
         return;
       }
       const auto& summary = read.value();
+      if (r.format == sources::FileFormat::ProtocolLog && !summary.resumed && from.offset > 0 && r.position_reset.empty())
+        r.position_reset = file_replaced(path, from);
+      committing = summary.position;
       r.records_read = summary.records_read;
       r.bad_records = summary.bad_records;
       r.unchanged = summary.resumed && summary.records_read == 0;
       store_.save_source(kind, location, summary.position, summary.records_read, summary.bad_records,
-                         r.errors.empty() ? "" : r.errors.back().message(), clock_.now());
+                         r.errors.empty() ? r.position_reset : r.errors.back().message(), clock_.now());
     });
+    if (r.failure.empty()) committed_[location] = committing;
   } catch (const std::exception& e) {
     r.failure = path + ": " + e.what();
     r.new_events = r.fault_signals = r.noise_signals = 0;  // rolled back
+    // The detector saw lines that storage did not keep: its session state is ahead of the stored
+    // position. The caller re-warms it (warm_up) before the next read.
+    reset_detector();
+    r.detector_reset = true;
   }
+  if (!r.position_reset.empty()) BOOST_LOG_TRIVIAL(warning) << path << ": " << r.position_reset;
   if (!r.failure.empty()) BOOST_LOG_TRIVIAL(error) << r.failure;
   return r;
 }

@@ -5,6 +5,8 @@
 // nor repeats anything.
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,11 @@ struct FileIngest {
   bool unchanged = false;      // resumed at the end: nothing new to read
   std::vector<sources::ReadError> errors;  // bad records (the rest was read)
   std::string failure;         // the file could not be read at all
+  // Set when the stored position could not be resumed and the file was read again from its start
+  // (a followed log truncated or replaced under the same name, or its stored position cleared or
+  // rewound by something other than this process). Events already stored are not stored again.
+  std::string position_reset;
+  bool detector_reset = false;  // the read was rolled back: warm the detector up again
 };
 
 struct IncidentPass {
@@ -55,17 +62,35 @@ class Ingest {
   // change (the outbox); an offline scan does not.
   void record_alerts(bool on) { record_alerts_ = on; }
 
+  // After a restart the detector has forgotten the SMTP sessions that were in progress. This
+  // re-feeds it the tail of a protocol log already read (the lines just before its stored
+  // position) without storing anything, so a session cut by the restart keeps its peer name, its
+  // evidence and its "already signalled" mark. Other formats: nothing to do.
+  void warm_up(const std::string& path);
+  // The position this process last stored for the file at `path`; nullptr when it has not read it.
+  const SourcePosition* committed(const std::string& path) const;
+  // True when the stored position of a file this process read is not the one it stored (cleared
+  // or rewound by something else): ingest_file then reads again and reports it.
+  bool position_moved(const std::string& path);
+
+  // Forgets the detector's session state (after a rolled-back read, whose lines it has seen but
+  // storage has not); the caller warms it up again.
+  void reset_detector() { detector_ = std::make_unique<Detector>(); }
+
   // Attaches unassigned fault signals to incidents (oldest first) and resolves quiet ones, in
   // one transaction. Diagnose requests are returned for the caller (the service runs probes).
   IncidentPass update_incidents();
 
  private:
+  std::string moved_behind_our_back(const SourcePosition* stored, const std::string& location) const;
+
   storage::Database& db_;
   storage::Store store_;
   const Config& config_;
   const Clock& clock_;
-  Detector detector_;
-  bool record_alerts_ = false;  // one per scan: protocol-log sessions may span a file rollover
+  std::unique_ptr<Detector> detector_ = std::make_unique<Detector>();  // one per scan: protocol-log sessions may span a file rollover
+  bool record_alerts_ = false;
+  std::map<std::string, SourcePosition> committed_;  // the position this process last stored, by location
 };
 
 }  // namespace authwatch::service

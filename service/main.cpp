@@ -1,5 +1,6 @@
 // authwatch-service: the monitor. On Linux (and with --console on Windows) it runs in the
 // foreground until SIGINT/SIGTERM; the Windows service glue (SCM) belongs to the Windows build.
+// The config file (--config) holds every setting; the flags override it for the common cases.
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -18,45 +19,57 @@ using namespace authwatch;
 std::optional<std::chrono::seconds> duration_option(const std::string& text, const char* flag) {
   if (text.empty()) return std::nullopt;
   auto d = parse_duration(text);
-  if (!d) throw CLI::ValidationError(flag, "'" + text + "' is not a duration like 90s, 30m, 1h");
+  if (!d || d->count() == 0) throw CLI::ValidationError(flag, "'" + text + "' is not a duration like 90s, 30m, 1h");
   return d;
+}
+
+// A command line given on the command line runs through the system's shell.
+std::vector<std::string> shell_command(const std::string& line) {
+#ifdef _WIN32
+  return {"cmd.exe", "/d", "/c", line};
+#else
+  return {"/bin/sh", "-c", line};
+#endif
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"authwatch-service: watches SMTP protocol logs and exported events for Exchange authentication failures "
-               "(454 4.7.0), opens incidents, probes their causes and raises alerts"};
+  CLI::App app{"authwatch-service: watches SMTP protocol logs, exported events and Get-Queue snapshots for Exchange "
+               "authentication failures (454 4.7.0), opens incidents, probes their causes and raises alerts"};
   service::MonitorOptions options;
-  std::string config_path, quiet, cooldown;
-  std::vector<std::string> log_dirs, drop_dirs;
-  int poll_ms = 250, verbosity = 0;
-  bool console = false, no_probes = false;
+  std::string config_path, quiet, cooldown, queue_command, queue_interval, alerts_jsonl, realm;
+  std::vector<std::string> log_dirs, drop_dirs, dcs, windows;
+  int poll_ms = 0, verbosity = 0;
+  bool console = false, no_probes = false, syslog = false;
   app.add_flag("--console", console, "Run in the foreground (always so on Linux)");
   app.add_option("--config", config_path, "Configuration file (JSON; `authwatch config` prints the default)");
-  app.add_option("--db", options.database, "SQLite database (default: $AUTHWATCH_DB or ./authwatch.db)");
+  app.add_option("--db", options.database, "SQLite database (default: database.path, $AUTHWATCH_DB or ./authwatch.db)");
   app.add_option("--protocol-log-dir", log_dirs, "SMTP send/receive protocol-log folder to follow (repeatable)");
   app.add_option("--drop-dir", drop_dirs, "Folder where exported event XML/.evtx/queue JSON files are dropped (repeatable)");
-  app.add_option("--alerts-jsonl", options.alerts_jsonl, "Append alerts as JSON lines to this file ('-' = stdout)");
-  app.add_flag("--syslog", options.syslog, "Also send alerts to syslog/journald");
-  app.add_option("--dc", options.targets.dcs, "Domain controller to probe (repeatable)");
-  app.add_option("--realm", options.targets.realm, "Kerberos realm");
+  app.add_option("--alerts-jsonl", alerts_jsonl, "Append alerts as JSON lines to this file ('-' = stdout)");
+  app.add_flag("--syslog", syslog, "Also send alerts to syslog/journald");
+  app.add_option("--dc", dcs, "Domain controller to probe (repeatable)");
+  app.add_option("--realm", realm, "Kerberos realm");
   app.add_option("--domain", options.targets.domain, "AD DNS domain (DC discovery when no --dc)");
   app.add_option("--ccache", options.targets.ccache, "Kerberos credential cache for the directory and ticket probes");
   app.add_flag("--no-probes", no_probes, "Record incidents and alerts, but run no probes");
-  app.add_option("--poll-ms", poll_ms, "How often the folders are looked at (default 250)")->check(CLI::Range(10, 60000));
+  app.add_option("--poll-ms", poll_ms, "How often the sources are polled (default 250)")->check(CLI::Range(10, 60000));
   app.add_option("--quiet-period", quiet, "Resolve an incident after this long without failures (overrides the config; e.g. 30m)");
   app.add_option("--diagnose-cooldown", cooldown, "At most one probe run per incident per this long (overrides the config)");
+  app.add_option("--queue-command", queue_command, "Take Get-Queue snapshots with this shell command (enables queue polling)");
+  app.add_option("--queue-interval", queue_interval, "How often the queue command runs (default 5m)");
+  app.add_option("--maintenance-window", windows, "Hold alerts back in this window (repeatable): 'Sat 22:00-02:00' or START/END (UTC)");
   app.add_flag("-v,--verbose", verbosity, "More logging (twice: trace)");
   app.footer("Exit codes: 0 stopped cleanly; 1 the database or config is unusable; 2 usage error.");
   try {
     app.parse(argc, argv);
-    if (auto q = duration_option(quiet, "--quiet-period")) options.config.incidents.quiet_period = *q;
-    if (auto c = duration_option(cooldown, "--diagnose-cooldown")) options.config.incidents.diagnose_cooldown = *c;
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   cli::init_logging(std::cerr, std::max(verbosity, 1), false);
+
+  Config& config = options.config;
   if (!config_path.empty()) {
     std::ifstream in(config_path, std::ios::binary);
     std::stringstream text;
@@ -70,22 +83,46 @@ int main(int argc, char** argv) {
       for (const auto& p : parsed.problems) std::cerr << "authwatch-service: " << config_path << ": " << p.message() << '\n';
       return 1;
     }
-    const auto overrides = options.config.incidents;
-    options.config = parsed.config;
-    if (!quiet.empty()) options.config.incidents.quiet_period = overrides.quiet_period;
-    if (!cooldown.empty()) options.config.incidents.diagnose_cooldown = overrides.diagnose_cooldown;
+    config = parsed.config;
   }
-  if (options.database.empty()) options.database = !options.config.database.path.empty() ? options.config.database.path
-                                                   : std::getenv("AUTHWATCH_DB")          ? std::getenv("AUTHWATCH_DB")
-                                                                                           : "authwatch.db";
-  options.watch = log_dirs;
-  options.watch.insert(options.watch.end(), drop_dirs.begin(), drop_dirs.end());
-  if (options.watch.empty()) {
-    std::cerr << "authwatch-service: nothing to watch: give --protocol-log-dir and/or --drop-dir\n";
+  // Flags override the file.
+  try {
+    if (auto q = duration_option(quiet, "--quiet-period")) config.incidents.quiet_period = *q;
+    if (auto c = duration_option(cooldown, "--diagnose-cooldown")) config.incidents.diagnose_cooldown = *c;
+    if (auto i = duration_option(queue_interval, "--queue-interval")) config.queue.interval = *i;
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  for (const auto& text : windows) {
+    auto w = parse_maintenance_window(text);
+    if (!w) {
+      std::cerr << "authwatch-service: --maintenance-window: " << w.error() << '\n';
+      return 2;
+    }
+    config.maintenance.windows.push_back(std::move(w).value());
+  }
+  if (!queue_command.empty()) {
+    config.queue.command = shell_command(queue_command);
+    config.queue.enabled = true;
+  }
+  auto& monitor_config = config.monitor;
+  options.protocol_log_dirs = !log_dirs.empty() ? log_dirs : monitor_config.protocol_log_dirs;
+  options.drop_dirs = !drop_dirs.empty() ? drop_dirs : monitor_config.drop_dirs;
+  options.alerts_jsonl = !alerts_jsonl.empty() ? alerts_jsonl : monitor_config.alerts_jsonl;
+  options.syslog = syslog || monitor_config.syslog;
+  options.targets.dcs = !dcs.empty() ? dcs : monitor_config.dcs;
+  options.targets.realm = !realm.empty() ? realm : monitor_config.realm;
+  if (options.targets.domain.empty()) options.targets.domain = monitor_config.domain;
+  options.poll = std::chrono::milliseconds{poll_ms > 0 ? poll_ms : monitor_config.poll_ms};
+  options.probes = !no_probes;
+  if (options.database.empty()) options.database = !config.database.path.empty() ? config.database.path
+                                                   : std::getenv("AUTHWATCH_DB")  ? std::getenv("AUTHWATCH_DB")
+                                                                                   : "authwatch.db";
+  if (options.protocol_log_dirs.empty() && options.drop_dirs.empty() && !config.queue.enabled) {
+    std::cerr << "authwatch-service: nothing to watch: give --protocol-log-dir, --drop-dir or --queue-command "
+                 "(or monitor.protocol_log_dirs/drop_dirs, queue.enabled in the config)\n";
     return 2;
   }
-  options.poll = std::chrono::milliseconds{poll_ms};
-  options.probes = !no_probes;
   SystemClock clock;
   service::Monitor monitor(options, clock);
   if (auto opened = monitor.open(); !opened) {

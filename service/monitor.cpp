@@ -1,18 +1,24 @@
 #include "service/monitor.hpp"
 
+#include <utility>  // before Boost.Asio (GCC 12 / Boost 1.74)
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/log/trivial.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/diagnosis.hpp"
 #include "probes/engine.hpp"
 #include "probes/probe_set.hpp"
-#include "service/ingest.hpp"
+#include "service/folder_source.hpp"
+#include "service/platform.hpp"
+#include "service/queue_command_source.hpp"
 
 namespace authwatch::service {
 
-// A probe run for one incident, running on its own thread until a pass stores it.
+// A probe run for one incident, running on the pool until a pass stores it.
 struct Monitor::PendingRun {
   Incident incident;
   probes::ProbeTargets targets;
@@ -21,14 +27,15 @@ struct Monitor::PendingRun {
 
 Monitor::Monitor(MonitorOptions options, const Clock& clock) : options_(std::move(options)), clock_(clock) {
   if (!options_.alerts_jsonl.empty()) sinks_.push_back(make_json_lines_sink(options_.alerts_jsonl));
-#ifndef _WIN32
-  if (options_.syslog) sinks_.push_back(make_syslog_sink());
-#endif
+  for (auto& sink : make_platform_sinks(options_)) sinks_.push_back(std::move(sink));
 }
 
 Monitor::~Monitor() {
+  for (auto& source : sources_) source->stop();
+  if (offline_) offline_->stop();
   for (auto& r : running_)
     if (r->result.valid()) r->result.wait();
+  pool_.join();
 }
 
 Result<bool> Monitor::open() {
@@ -37,37 +44,59 @@ Result<bool> Monitor::open() {
   db_ = std::move(db).value();
   ingest_ = std::make_unique<Ingest>(*db_, options_.config, clock_);
   ingest_->record_alerts(true);
+
+  if (!options_.protocol_log_dirs.empty())
+    sources_.push_back(std::make_unique<FolderSource>(options_.protocol_log_dirs, FolderSource::Kind::ProtocolLogs));
+  if (!options_.drop_dirs.empty()) sources_.push_back(std::make_unique<FolderSource>(options_.drop_dirs, FolderSource::Kind::DropFolder));
+  const auto& queue = options_.config.queue;
+  if (queue.enabled)
+    sources_.push_back(std::make_unique<QueueCommandSource>(
+        QueueCommandOptions{queue.command, queue.interval, queue.timeout, options_.database + "-queue.json"}, pool_, *db_, clock_));
+  for (auto& source : make_platform_sources(options_)) sources_.push_back(std::move(source));
+  const auto& maintenance = options_.config.maintenance;
+  if (!maintenance.offline_state_command.empty())
+    offline_ = std::make_unique<OfflineStateWatch>(maintenance.offline_state_command, maintenance.check_interval,
+                                                   options_.config.queue.timeout, pool_);
+  started_ = clock_.now();
   return true;
 }
 
+// The loop. Everything the monitor does happens in this order, once per poll.
 PassReport Monitor::pass() {
   PassReport report;
-  // 1. What is new in the watched folders: one transaction per file (events, signals, position).
-  std::vector<std::string> missing;
-  for (const auto& path : expand_paths(options_.watch, missing)) {
-    auto file = ingest_->ingest_file(path);
-    report.new_events += file.new_events;
-    report.bad_records += file.bad_records;
-    for (const auto& e : file.errors) report.errors.push_back(path + ": " + e.message());
-    if (!file.failure.empty()) report.errors.push_back(path + ": " + file.failure);
+  // 1. What is new at every source: each commits its records, their signals and its position
+  //    in one transaction.
+  for (auto& source : sources_) {
+    auto got = source->poll(*ingest_);
+    report.new_events += got.new_events;
+    report.bad_records += got.bad_records;
+    report.errors.insert(report.errors.end(), got.errors.begin(), got.errors.end());
+    report.notices.insert(report.notices.end(), got.notices.begin(), got.notices.end());
   }
-  for (const auto& m : missing) report.errors.push_back(m + ": no such folder");
 
   // 2. Signals become incidents; opened/resolved alerts go into the outbox in the same transaction.
   auto incidents = ingest_->update_incidents();
   report.opened = incidents.opened();
   report.resolved = incidents.resolved();
 
-  // 3. An incident that asks for a diagnosis gets a probe run (the engine bounds it by its deadlines).
+  // 3. An incident that asks for a diagnosis (on open, then at most once per cooldown) gets a
+  //    probe run on the pool; the engine bounds it by its deadlines.
   for (const auto& change : incidents.changes) {
     if (change.kind != IncidentChange::Kind::DiagnoseRequested || !options_.probes) continue;
     start_probe_run(change.incident);
     ++report.probe_runs_started;
   }
 
-  // 4. Finished runs are stored with their diagnosis and its alert; 5. the outbox is delivered.
+  // 4. Finished runs are stored with their diagnosis and its alert.
   report.probe_runs_stored = store_finished_runs(false);
-  report.alerts_delivered = deliver_alerts(report.errors);
+
+  // 5. Maintenance (a window, or ServerWideOffline Inactive) holds alerts back; else the outbox
+  //    goes to the sinks, in order.
+  if (offline_) offline_->poll(report.errors);
+  report.alerts_delivered = deliver_alerts(report);
+
+  // 6. What `authwatch status` shows: that the monitor is alive, its last error.
+  record_state(report);
   return report;
 }
 
@@ -84,10 +113,12 @@ void Monitor::start_probe_run(const Incident& incident) {
     return;
   }
   using ProbeList = std::vector<std::unique_ptr<probes::Probe>>;
-  auto set = std::make_shared<ProbeList>(std::move(probes).value());
-  run->result = std::async(std::launch::async, [targets = run->targets, settings = options_.probe_settings, set]() {
-    return probes::run_probes(std::move(*set), targets, settings);
-  });
+  auto task = std::make_shared<std::packaged_task<probes::ProbeRunResult()>>(
+      [targets = run->targets, settings = options_.probe_settings, set = std::make_shared<ProbeList>(std::move(probes).value())] {
+        return probes::run_probes(std::move(*set), targets, settings);
+      });
+  run->result = task->get_future();
+  boost::asio::post(pool_, [task] { (*task)(); });
   BOOST_LOG_TRIVIAL(info) << "incident " << incident.id << ": probing " << run->targets.peer;
   running_.push_back(std::move(run));
 }
@@ -122,19 +153,37 @@ int Monitor::store_finished_runs(bool wait) {
 
 void Monitor::wait_for_probes() {
   store_finished_runs(true);
-  std::vector<std::string> errors;
-  deliver_alerts(errors);
+  PassReport report;
+  deliver_alerts(report);
 }
 
-int Monitor::deliver_alerts(std::vector<std::string>& errors) {
+std::string Monitor::maintenance_reason() const {
+  if (const auto* window = active_maintenance_window(options_.config.maintenance.windows, clock_.now()))
+    return "maintenance window " + window->text;
+  if (offline_ && offline_->offline()) return "ServerWideOffline is Inactive";
+  return "";
+}
+
+int Monitor::deliver_alerts(PassReport& report) {
   storage::Store store(*db_);
+  const std::string held = maintenance_reason();
+  if (held != maintenance_) {
+    BOOST_LOG_TRIVIAL(info) << (held.empty() ? "maintenance over: alerts go out again" : "alerts held back: " + held);
+    db_->transaction([&] { store.set_monitor_state("maintenance", held, clock_.now()); });
+    maintenance_ = held;
+  }
   int delivered = 0;
   for (const auto& alert : store.pending_alerts()) {
+    if (!held.empty()) {  // recorded, marked, never sent: no flood of stale alerts when it ends
+      store.mark_alert_delivered(alert.id, clock_.now(), "suppressed: " + held);
+      ++report.alerts_suppressed;
+      continue;
+    }
     bool all = true;
     for (auto& sink : sinks_) {
       auto ok = sink->deliver(alert);
       if (!ok) {
-        errors.push_back(sink->name() + ": " + ok.error());
+        report.errors.push_back(sink->name() + ": " + ok.error());
         all = false;
       }
     }
@@ -143,6 +192,21 @@ int Monitor::deliver_alerts(std::vector<std::string>& errors) {
     ++delivered;
   }
   return delivered;
+}
+
+void Monitor::record_state(const PassReport& report) {
+  const auto now = std::chrono::steady_clock::now();
+  const bool news = !report.errors.empty() || !report.notices.empty();
+  if (!news && now - state_written_ < std::chrono::seconds{2}) return;  // a heartbeat, not a write per pass
+  state_written_ = now;
+  storage::Store store(*db_);
+  const nlohmann::json alive = {{"pid", current_process_id()}, {"started", format_iso8601(started_)},
+                                {"poll_ms", options_.poll.count()}, {"probe_runs_running", running_.size()}};
+  db_->transaction([&] {
+    store.set_monitor_state("last_pass", alive.dump(), clock_.now());
+    if (!report.errors.empty()) store.set_monitor_state("last_error", report.errors.back(), clock_.now());
+    if (!report.notices.empty()) store.set_monitor_state("last_notice", report.notices.back(), clock_.now());
+  });
 }
 
 int Monitor::run(bool handle_signals) {
@@ -166,10 +230,11 @@ int Monitor::run(bool handle_signals) {
     }
     auto report = pass();
     for (const auto& e : report.errors) BOOST_LOG_TRIVIAL(warning) << e;
-    if (report.opened || report.resolved || report.probe_runs_stored)
+    for (const auto& n : report.notices) BOOST_LOG_TRIVIAL(warning) << n;
+    if (report.opened || report.resolved || report.probe_runs_stored || report.alerts_suppressed)
       BOOST_LOG_TRIVIAL(info) << "pass: " << report.new_events << " new event(s), " << report.opened << " opened, " << report.resolved
                               << " resolved, " << report.probe_runs_stored << " probe run(s) stored, " << report.alerts_delivered
-                              << " alert(s) delivered";
+                              << " alert(s) delivered, " << report.alerts_suppressed << " held back";
     timer.expires_after(options_.poll);
     timer.async_wait([&](const boost::system::error_code& ec) {
       if (!ec) turn();
@@ -177,7 +242,10 @@ int Monitor::run(bool handle_signals) {
   };
   turn();
   io.run();
+  for (auto& source : sources_) source->stop();  // a running command is killed, not waited for
   wait_for_probes();
+  storage::Store store(*db_);
+  db_->transaction([&] { store.set_monitor_state("stopped", "", clock_.now()); });
   BOOST_LOG_TRIVIAL(info) << "stopped";
   return 0;
 }

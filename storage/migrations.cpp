@@ -136,8 +136,19 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_by_incident ON alerts(incident_id);
 )sql";
 
+// The monitor's own state, for `authwatch status`: when it last completed a pass (is it
+// running?), the last error a pass met, whether alerts are held back by maintenance.
+constexpr std::string_view kMonitorState = R"sql(
+CREATE TABLE monitor_state (
+  name       TEXT PRIMARY KEY,
+  value      TEXT NOT NULL DEFAULT '',
+  updated_at TEXT NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
+    Migration{2, "monitor state", kMonitorState},
 };
 
 constexpr std::string_view kMigrationLog = R"sql(

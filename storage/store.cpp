@@ -250,6 +250,12 @@ std::optional<int64_t> Store::insert_signal(const Signal& signal, int64_t event_
   return db.getLastInsertRowid();
 }
 
+bool Store::has_signal(const std::string& dedup_key) {
+  StatementUse st(connection_of(db_).statement("SELECT 1 FROM signals WHERE dedup_key = :key"));
+  st->bind(":key", dedup_key);
+  return st->executeStep();
+}
+
 std::vector<StoredSignal> Store::unassigned_fault_signals() {
   static const std::string sql =
       std::string(kSignalColumns) + " WHERE s.incident_id IS NULL AND s.class = 'fault' ORDER BY s.time_utc, s.id";

@@ -2,6 +2,7 @@
 // Typed reads and writes of AuthWatch's tables. All methods throw std::runtime_error (from
 // SQLiteCpp) on database failure; callers wrap batches in Database::transaction.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,7 @@ struct AlertRecord {
   TimePoint created_at{};
   nlohmann::json payload = nlohmann::json::object();
   std::optional<TimePoint> delivered_at;
+  std::string sink;                      // set when taken: the sinks, or "suppressed: <why>" (maintenance)
 };
 
 struct PruneCounts {
@@ -90,6 +92,7 @@ class Store {
 
   // Signals: the row id, or nullopt when a signal with the same natural key is already stored.
   std::optional<int64_t> insert_signal(const Signal& signal, int64_t event_row_id);
+  bool has_signal(const std::string& dedup_key);
   // Fault signals not yet attached to an incident, oldest first.
   std::vector<StoredSignal> unassigned_fault_signals();
   void assign_signal(int64_t signal_id, int64_t incident_id);
@@ -111,7 +114,17 @@ class Store {
   int64_t insert_alert(const AlertRecord& alert);
   std::vector<AlertRecord> pending_alerts();  // undelivered, oldest first
   std::vector<AlertRecord> alerts(int limit);  // newest first
-  void mark_alert_delivered(int64_t id, TimePoint when);
+  // `sink`: who took it ("" = every sink), or "suppressed: <why>" when a maintenance window held it back.
+  void mark_alert_delivered(int64_t id, TimePoint when, const std::string& sink = "");
+
+  // The monitor's own state by name ("last_pass", "last_error", "maintenance", ...), upserted
+  // (storage/store_monitor.cpp).
+  void set_monitor_state(const std::string& name, const std::string& value, TimePoint now);
+  struct MonitorStateValue {
+    std::string value;
+    TimePoint updated_at{};
+  };
+  std::map<std::string, MonitorStateValue> monitor_state();
 
   // Retention: deletes everything whose time is before cutoff (incidents: resolved before cutoff,
   // with their signals; events no longer referenced).

@@ -26,12 +26,13 @@ std::vector<AlertRecord> read_alerts(SQLite::Statement& st) {
     a.payload = nlohmann::json::parse(st.getColumn(5).getString(), nullptr, false);
     if (a.payload.is_discarded()) throw std::runtime_error("alerts: payload of alert " + std::to_string(a.id) + " is not JSON");
     if (!st.getColumn(6).isNull()) a.delivered_at = parse_stored(st.getColumn(6).getString());
+    a.sink = st.getColumn(7).getString();
     out.push_back(std::move(a));
   }
   return out;
 }
 
-constexpr const char* kColumns = "SELECT id, incident_id, kind, windows_event_id, created_at, payload_json, delivered_at FROM alerts ";
+constexpr const char* kColumns = "SELECT id, incident_id, kind, windows_event_id, created_at, payload_json, delivered_at, sink FROM alerts ";
 
 }  // namespace
 
@@ -61,9 +62,10 @@ std::vector<AlertRecord> Store::alerts(int limit) {
   return read_alerts(*st);
 }
 
-void Store::mark_alert_delivered(int64_t id, TimePoint when) {
-  StatementUse st(connection_of(db_).statement("UPDATE alerts SET delivered_at = :when WHERE id = :id"));
+void Store::mark_alert_delivered(int64_t id, TimePoint when, const std::string& sink) {
+  StatementUse st(connection_of(db_).statement("UPDATE alerts SET delivered_at = :when, sink = :sink WHERE id = :id"));
   st->bind(":when", format_iso8601(when));
+  st->bind(":sink", sink);
   st->bind(":id", id);
   st->exec();
 }

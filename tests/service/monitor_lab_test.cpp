@@ -1,12 +1,13 @@
 // The monitor end to end against the Samba lab: lines of a failing 454 session from the scripted
 // Exchange peer (127.0.0.1) are appended to a followed receive log while DC1's clock is 10 minutes
 // ahead; the incident opens, its probe run goes to the lab and the peer, and the cause-diagnosed
-// alert names DC1's clock. Healthy lines change nothing.
+// alert names DC1's clock. Healthy lines change nothing; the quiet period resolves it with its own alert.
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -56,12 +57,13 @@ TEST(MonitorLab, AFailingSessionIsDiagnosedAgainstTheLabAndAlerted) {
                                        << "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n";
   service::MonitorOptions o;
   o.database = (dir / "authwatch.db").string();
-  o.watch = {(dir / "logs").string()};
+  o.protocol_log_dirs = {(dir / "logs").string()};
   o.alerts_jsonl = (dir / "alerts.jsonl").string();
   o.targets.dcs = {test::dc_ip(1)};
   o.targets.realm = test::realm;
   o.targets.peer_smtp_ports = {peer.port()};
   o.only = {"clock", "ports", "smtp"};
+  o.config.incidents.quiet_period = std::chrono::seconds{8};  // longer than a probe run
   SystemClock clock;
   service::Monitor monitor(o, clock);
   ASSERT_TRUE(monitor.open().ok());
@@ -72,6 +74,7 @@ TEST(MonitorLab, AFailingSessionIsDiagnosedAgainstTheLabAndAlerted) {
   EXPECT_EQ(healthy.probe_runs_started, 0);
 
   std::ofstream(log, std::ios::binary | std::ios::app) << session_lines("08DC44A1B2C30001", true);
+  const auto failed_at = std::chrono::steady_clock::now();
   auto pass = monitor.pass();
   EXPECT_EQ(pass.opened, 1);
   EXPECT_EQ(pass.probe_runs_started, 1) << "a fresh incident asks for a diagnosis";
@@ -90,6 +93,21 @@ TEST(MonitorLab, AFailingSessionIsDiagnosedAgainstTheLabAndAlerted) {
   EXPECT_EQ(causes[0]["target"], test::dc_ip(1));
   EXPECT_EQ(alerts[1]["event_id"], service::cause_event_id("clock-skew"));
   EXPECT_NE(alerts[1]["message"].get<std::string>().find("clock-skew"), std::string::npos) << alerts[1]["message"];
+
+  // Healthy sessions from the same peer change nothing; after the quiet period the incident
+  // resolves with its own alert.
+  std::ofstream(log, std::ios::binary | std::ios::app) << session_lines("08DC44A1B2C30003", false);
+  auto after = monitor.pass();
+  EXPECT_EQ(after.opened + after.resolved + after.probe_runs_started + after.alerts_delivered, 0);
+  std::this_thread::sleep_until(failed_at + std::chrono::milliseconds{8500});
+  auto quiet = monitor.pass();
+  EXPECT_EQ(quiet.resolved, 1);
+  std::ifstream again(dir / "alerts.jsonl");
+  std::vector<nlohmann::json> all;
+  for (std::string line; std::getline(again, line);) all.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2]["kind"], "incident-resolved");
+  EXPECT_EQ(all[2]["incident_id"], all[0]["incident_id"]);
   fs::remove_all(dir);
 }
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.hpp"
+#include "cli/logging.hpp"
 #include "core/clock.hpp"
 #include "core/time.hpp"
 #include "service/monitor.hpp"
@@ -41,7 +42,7 @@ class MonitorTest : public ::testing::Test {
   service::MonitorOptions options() {
     service::MonitorOptions o;
     o.database = (dir_ / "authwatch.db").string();
-    o.watch = {(dir_ / "logs").string()};
+    o.protocol_log_dirs = {(dir_ / "logs").string()};
     o.alerts_jsonl = (dir_ / "alerts.jsonl").string();
     o.probes = false;
     o.config.incidents.quiet_period = 2s;
@@ -134,6 +135,7 @@ TEST_F(MonitorTest, StatusShowsTheFollowedLogTheLiveIncidentAndTheOutbox) {
   std::vector<const char*> argv{"authwatch", "--db", db.c_str(), "status", "--format", "json"};
   std::ostringstream out, err;
   ASSERT_EQ(cli::run(static_cast<int>(argv.size()), argv.data(), out, err), 0) << err.str();
+  cli::init_logging(std::cerr, 1, false);  // the CLI logged into `err`, which dies with this test
   auto status = nlohmann::json::parse(out.str());
   ASSERT_EQ(status["sources"].size(), 1u) << status.dump(1);
   EXPECT_EQ(status["sources"][0]["location"], log_.string());

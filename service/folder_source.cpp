@@ -1,0 +1,107 @@
+#include "service/folder_source.hpp"
+
+#include <chrono>
+#include <system_error>
+
+#include <boost/log/trivial.hpp>
+
+namespace authwatch::service {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Sessions still in progress at a restart were written in the last minutes: Exchange drops an
+// idle SMTP connection after 10 (receive connector ConnectionInactivityTimeout defaults to 5,
+// ConnectionTimeout to 10), so older files hold no open session.
+constexpr auto kOpenSessionAge = std::chrono::minutes{15};
+
+// How often the stored positions of files that did not change are looked at.
+constexpr auto kRecheckPositions = std::chrono::seconds{2};
+
+}  // namespace
+
+FolderSource::FolderSource(std::vector<std::string> folders, Kind kind) : folders_(std::move(folders)), kind_(kind) {}
+
+std::string FolderSource::name() const {
+  std::string n = kind_ == Kind::ProtocolLogs ? "protocol logs:" : "drop folder:";
+  for (const auto& f : folders_) n += " " + f;
+  return n;
+}
+
+void FolderSource::warm_up(Ingest& ingest, const std::vector<std::string>& files) {
+  const auto now = fs::file_time_type::clock::now();
+  for (const auto& path : files) {  // name order: a session cut by a rollover is met in order
+    std::error_code ec;
+    const auto modified = fs::last_write_time(path, ec);
+    if (!ec && now - modified < kOpenSessionAge) ingest.warm_up(path);
+  }
+  warm_ = true;
+}
+
+SourcePoll FolderSource::poll(Ingest& ingest) {
+  SourcePoll out;
+  std::vector<std::string> missing;
+  const auto files = expand_paths(folders_, missing);
+  for (const auto& folder : folders_) {
+    const bool is_missing = std::find(missing.begin(), missing.end(), folder) != missing.end();
+    if (is_missing && missing_reported_.insert(folder).second) out.errors.push_back(folder + ": no such folder (watched again once it exists)");
+    if (!is_missing) missing_reported_.erase(folder);
+  }
+  if (!warm_ && kind_ == Kind::ProtocolLogs) warm_up(ingest, files);
+
+  const auto now = std::chrono::steady_clock::now();
+  const bool recheck = now - rechecked_ >= kRecheckPositions;
+  if (recheck) rechecked_ = now;
+
+  std::map<std::string, Seen> now_seen;
+  for (const auto& path : files) {
+    std::error_code ec;
+    Seen state;
+    state.size = fs::file_size(path, ec);
+    if (!ec) state.modified = fs::last_write_time(path, ec);
+    if (ec || state.size == 0) continue;  // gone meanwhile, or created and not yet written
+    auto before = seen_.find(path);
+    const bool changed = before == seen_.end() || before->second.size != state.size || before->second.modified != state.modified;
+    if (!changed && before->second.read && !(recheck && ingest.position_moved(path))) {
+      now_seen[path] = before->second;
+      continue;
+    }
+    // A file being copied into a drop folder is read once it stopped changing for one poll.
+    if (kind_ == Kind::DropFolder && changed) {
+      now_seen[path] = state;
+      continue;
+    }
+    auto file = ingest.ingest_file(path);
+    out.new_events += file.new_events;
+    out.bad_records += file.bad_records;
+    for (const auto& e : file.errors) out.errors.push_back(e.message());
+    if (!file.position_reset.empty()) out.notices.push_back(path + ": " + file.position_reset);
+    if (file.detector_reset) warm_ = false;
+    const bool unrecognised = file.format == sources::FileFormat::Unknown;
+    if (file.failure.empty()) {
+      state.read = true;
+    } else if (unrecognised && !changed) {
+      // Unrecognised and settled (not a header still being written): reported once.
+      out.errors.push_back(file.failure);
+      state.read = true;
+    } else if (!unrecognised) {
+      out.errors.push_back(file.failure);  // retried next pass
+    }
+    now_seen[path] = state;
+  }
+  // Files that were there on the last pass and are gone now: rotated away by Exchange's retention,
+  // or deleted by hand. Worth a word only when they went before they were read to the end.
+  for (const auto& [path, state] : seen_) {
+    if (now_seen.count(path)) continue;
+    const SourcePosition* read_to = ingest.committed(path);
+    if (kind_ == Kind::ProtocolLogs && read_to && read_to->offset < state.size)
+      out.notices.push_back(path + ": deleted before it was read to the end (read up to byte " + std::to_string(read_to->offset) + " of " +
+                            std::to_string(state.size) + ")");
+    else
+      BOOST_LOG_TRIVIAL(info) << path << ": no longer there";
+  }
+  seen_ = std::move(now_seen);
+  return out;
+}
+
+}  // namespace authwatch::service

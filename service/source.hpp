@@ -1,0 +1,37 @@
+#pragma once
+// A source of the monitor: somewhere new records appear. Each keeps its own position in SQLite
+// (the sources table) and commits its records, their signals and its new position in one
+// transaction through Ingest, so a kill -9 between two polls loses and repeats nothing.
+//
+// The sources of this build: FolderSource (followed SMTP protocol logs, a drop folder of exported
+// event/queue files; service/folder_source.hpp) and QueueCommandSource (Get-Queue snapshots by
+// command; service/queue_command_source.hpp). The live Windows event log (wevtapi, with an
+// EvtCreateBookmark position) is one more implementation of this interface in service/win/.
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "service/ingest.hpp"
+
+namespace authwatch::service {
+
+struct SourcePoll {
+  uint64_t new_events = 0;
+  uint64_t bad_records = 0;
+  std::vector<std::string> errors;   // what could not be read, each naming the file/command and why
+  std::vector<std::string> notices;  // worth an operator's attention but not an error (a position reset)
+};
+
+class MonitorSource {
+ public:
+  virtual ~MonitorSource() = default;
+  virtual std::string name() const = 0;
+  // Called once per pass of the loop, on the loop's thread. It must not block for long: blocking
+  // work (a command, a platform API) is started on the monitor's pool and its result taken by a
+  // later poll.
+  virtual SourcePoll poll(Ingest& ingest) = 0;
+  // The monitor is stopping: abandon running work (kill a command) without waiting for it.
+  virtual void stop() {}
+};
+
+}  // namespace authwatch::service
