@@ -5,7 +5,7 @@
 # CMakeLists.txt (never stubbed):
 #   sources/posix/evtx_file.cpp (libevtx)  -> sources/win/evtx_file.cpp (wevtapi EvtQuery)
 #   probes/posix/dns_srv.cpp (libresolv)   -> probes/win/dns_srv.cpp (DnsQuery_W)
-#   probes/ldap/root_dse.cpp, cldap.cpp (OpenLDAP) -> probes/win/ (Wldap32)
+#   probes/ldap/root_dse.cpp, cldap.cpp, posix/ldap_directory.cpp (OpenLDAP) -> probes/win/ (Wldap32)
 #   tests/lab (Samba in Linux network namespaces) and the suites that need it run on Linux only.
 
 # Windows 10 API level; no min/max macros from windows.h (they break std::min/max).
@@ -30,11 +30,8 @@ set(CMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE PRE_TEST)
 # where they are not (sources/event_xml.cpp), and warnings are errors.
 set(CMAKE_CXX_FLAGS_RELEASE "-O2 -DNDEBUG" CACHE STRING "" FORCE)
 
-# Probes whose platform backend the Windows build does not have yet are not offered
-# (probes/probe_set.cpp); their sources still compile, and the linker leaves them out of the exes.
-#   ticket: needs an SSPI TicketSession (POSIX: probes/posix/gss_ticket.cpp, MIT krb5 + GSSAPI)
-#   replication, spn, connector: need the Wldap32 Directory (POSIX: probes/posix/ldap_directory.cpp)
-add_compile_definitions(AUTHWATCH_WITHOUT_TICKET_PROBE AUTHWATCH_WITHOUT_DIRECTORY_PROBES)
+# Every probe has its Windows backend: the directory probes (replication, spn, connector) use the
+# Wldap32 Directory (probes/win/ldap_directory.cpp), the ticket probe SSPI (probes/win/sspi_ticket.cpp).
 
 # GCC 12 reports Boost.Asio's coroutine frame allocator (awaitable_frame_base::operator delete)
 # as mismatched new/delete where it inlines it into our coroutines; MinGW only, a false positive.

@@ -15,14 +15,7 @@
 namespace authwatch::probes {
 
 const std::vector<std::string>& probe_names() {
-  // The Windows build leaves out the probes whose platform backend it lacks (cmake/windows.cmake).
-  static const std::vector<std::string> names = {"dns", "clock", "ports", "smtp",
-#ifndef AUTHWATCH_WITHOUT_TICKET_PROBE
-                                                 "ticket",
-#endif
-#ifndef AUTHWATCH_WITHOUT_DIRECTORY_PROBES
-                                                 "replication", "spn", "connector",
-#endif
+  static const std::vector<std::string> names = {"dns", "clock", "ports", "smtp", "ticket", "replication", "spn", "connector",
                                                  "kerberos-logging"};
   return names;
 }
@@ -35,14 +28,10 @@ Result<std::vector<std::unique_ptr<Probe>>> make_probes(const std::vector<std::s
     else if (n == "clock") probes.push_back(std::make_unique<ClockProbe>());
     else if (n == "ports") probes.push_back(std::make_unique<PortsProbe>());
     else if (n == "smtp") probes.push_back(std::make_unique<SmtpProbe>());
-#ifndef AUTHWATCH_WITHOUT_TICKET_PROBE
     else if (n == "ticket") probes.push_back(std::make_unique<TicketProbe>());
-#endif
-#ifndef AUTHWATCH_WITHOUT_DIRECTORY_PROBES
     else if (n == "replication") probes.push_back(std::make_unique<ReplicationProbe>());
     else if (n == "spn") probes.push_back(std::make_unique<SpnProbe>());
     else if (n == "connector") probes.push_back(std::make_unique<ConnectorProbe>());
-#endif
     else if (n == "kerberos-logging") probes.push_back(std::make_unique<KerberosLoggingProbe>());
     else {
       std::string known;

@@ -13,4 +13,6 @@ if(NOT WIN32)
     ${CMAKE_CURRENT_LIST_DIR}/posix/krb5_status.cpp
   )
   target_link_libraries(authwatch_probes PRIVATE PkgConfig::KRB5)
+else()  # SSPI
+  include(${CMAKE_CURRENT_LIST_DIR}/win/ticket_sources.cmake)
 endif()

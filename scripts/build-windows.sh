@@ -9,7 +9,12 @@ BUILD_DIR=${AUTHWATCH_WIN_BUILD_DIR:-build-windows}
 ./scripts/install-windows-deps.sh
 PREFIX=$(./scripts/build-windows-deps.sh)
 # $AUTHWATCH_LINUX_EXE (the Linux build's authwatch) enables the test that compares the two builds' scans.
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+# ccache, when installed (a developer's machine), makes rebuilds of other build folders cheap.
+LAUNCHER=()
+if command -v ccache >/dev/null; then
+  LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${LAUNCHER[@]}" \
   -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/mingw-w64.toolchain.cmake" -DAUTHWATCH_MINGW_PREFIX="$PREFIX" \
   ${AUTHWATCH_LINUX_EXE:+-DAUTHWATCH_LINUX_EXE="$AUTHWATCH_LINUX_EXE"} >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"

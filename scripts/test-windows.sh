@@ -15,6 +15,14 @@ export AUTHWATCH_LINUX_EXE
 ./scripts/build-windows.sh
 
 export WINEPREFIX=$PWD/$BUILD_DIR/wineprefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+# The Wine tests against the Samba lab (tests/win/*_wine_test.cpp) run when the lab of $ADLAB_ID is
+# up (`ADLAB_ID=N tests/lab/adlab.sh up 1 && ADLAB_ID=N tests/lab/adlab.sh fixtures`, as root) and
+# skip with that command otherwise. Wine's Kerberos package runs MIT krb5 with the Unix environment:
+# the lab's krb5.conf and administrator ccache stand in for a domain-joined host's LSA.
+LAB_DIR=${ADLAB_DIR:-/tmp/authwatch-lab$([ "${ADLAB_ID:-0}" = 0 ] || echo "-$ADLAB_ID")}
+if [ -f "$LAB_DIR/etc/krb5.conf" ] && [ -f "$LAB_DIR/ccache.admin" ]; then
+  export KRB5_CONFIG=$LAB_DIR/etc/krb5.conf KRB5CCNAME=FILE:$LAB_DIR/ccache.admin
+fi
 unset DISPLAY
 # With "wineserver -p" the prefix's system processes never exit on their own: always shut them
 # down, or a later "wineserver -w" on this prefix waits forever.

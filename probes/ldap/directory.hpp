@@ -27,6 +27,15 @@ struct SimpleBind {
   std::string ca_file;
 };
 
+// Windows (Wldap32) only: Negotiate as this account instead of the process's own (the machine
+// account when run as a service), e.g. for an interactive run. The POSIX backend takes its
+// credentials from the Kerberos ccache/keytab and refuses it.
+struct NegotiateIdentity {
+  std::string user;      // "svc-authwatch", or "svc@contoso.com" with an empty domain
+  std::string domain;    // NetBIOS or DNS domain name
+  std::string password;
+};
+
 struct ConnectOptions {
   std::string host;       // IP or name of the DC to connect to
   uint16_t port = 389;    // 389 LDAP, 3268 global catalog
@@ -39,6 +48,7 @@ struct ConnectOptions {
   std::string ccache;
   // Set: simple bind over TLS. Unset: SASL GSSAPI (POSIX) / Negotiate (Windows).
   std::shared_ptr<const SimpleBind> simple;
+  std::shared_ptr<const NegotiateIdentity> negotiate_as;  // Windows only, see above; unset = this process's account
 };
 
 enum class Scope { Base, OneLevel, Subtree };

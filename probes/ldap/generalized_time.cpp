@@ -1,6 +1,6 @@
-// LDAP GeneralizedTime (RFC 4517 §3.3.13), as rootDSE currentTime carries a DC's clock. Portable:
-// both the OpenLDAP and the Wldap32 rootDSE readers use it.
-#include "probes/ldap/root_dse.hpp"
+#include "probes/ldap/generalized_time.hpp"
+
+#include <chrono>
 
 namespace authwatch::probes {
 namespace {

@@ -9,6 +9,7 @@
 
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "probes/ldap/generalized_time.hpp"  // currentTime's syntax
 
 namespace authwatch::probes {
 
@@ -22,10 +23,5 @@ struct RootDse {
 // take at most about `timeout`; no referrals are chased; a reply over 64 KiB is refused.
 // Blocking: the caller runs it via run_blocking. Never throws.
 Result<RootDse> read_root_dse(const std::string& host, uint16_t port, std::chrono::milliseconds timeout);
-
-// LDAP GeneralizedTime (RFC 4517 §3.3.13) as AD writes it, "20240315100000.0Z":
-// YYYYMMDDHH[MM[SS[(.|,)fraction]]] then Z or a +hh[mm]/-hh[mm] offset. Fractions beyond
-// microseconds are truncated. nullopt when malformed or out of range.
-std::optional<TimePoint> parse_generalized_time(std::string_view text);
 
 }  // namespace authwatch::probes

@@ -341,6 +341,7 @@ Result<Directory> Directory::connect(const ConnectOptions& options) {
   if (options.port == 0) return fail("options", "port 0");
   if (options.timeout.count() <= 0) return fail("options", "the timeout must be positive");
   if (options.simple && options.simple->dn.empty()) return fail("options", "simple bind without a DN");
+  if (options.negotiate_as) return fail("options", "negotiate_as is Windows-only: GSSAPI uses the ccache or client keytab");
   try {
     SigpipeBlocked sigpipe;
     const Budget budget{Clock::now() + options.timeout};

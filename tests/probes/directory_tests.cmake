@@ -1,6 +1,7 @@
 # tests of the directory probes: GeneralizedTime, CLDAP and DNS packets (hand-derived bytes),
 # SRV answers from a scripted DNS server on 127.0.0.1, and the real Samba AD lab (tests/lab).
 target_sources(authwatch_probes_tests PRIVATE
+  generalized_time_test.cpp
   root_dse_test.cpp
   dns_srv_test.cpp
   cldap_test.cpp
