@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <system_error>
 
 #include <boost/log/trivial.hpp>
 
 #include "service/alerts.hpp"
 #include "sources/fingerprint.hpp"
+#include "sources/shared_file.hpp"
 
 namespace authwatch::service {
 namespace fs = std::filesystem;
@@ -118,7 +118,7 @@ void Ingest::warm_up(const std::string& path) {
   from.offset = 0;
   if (end > kWarmUpBytes) {
     // Start at the first line that begins inside the window.
-    std::ifstream in(path, std::ios::binary);
+    sources::SharedInputFile in(path);
     std::string window(kWarmUpBytes, '\0');
     in.seekg(static_cast<std::streamoff>(end - kWarmUpBytes));
     in.read(window.data(), static_cast<std::streamsize>(window.size()));

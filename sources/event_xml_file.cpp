@@ -11,16 +11,13 @@
 #include "sources/event_xml.hpp"
 #include "sources/readers.hpp"
 #include "sources/text_encoding.hpp"
+#include "sources/shared_file.hpp"
 
 namespace authwatch::sources {
 namespace {
 
-struct StdioClose {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
 Result<std::string> read_whole_file(const std::string& path) {
-  std::unique_ptr<std::FILE, StdioClose> file(std::fopen(path.c_str(), "rb"));
+  FilePtr file = open_shared(path);
   if (!file) return Error{path + ": cannot open: " + std::strerror(errno)};
   std::string bytes;
   char buffer[1 << 16];

@@ -1,10 +1,10 @@
 #include "sources/fingerprint.hpp"
 
 #include <charconv>
-#include <fstream>
 #include <vector>
 
 #include "core/text.hpp"
+#include "sources/shared_file.hpp"
 
 namespace authwatch::sources {
 namespace {
@@ -12,7 +12,7 @@ namespace {
 constexpr size_t kPrefix = 1024;
 
 bool read_prefix(const std::string& path, size_t max, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
+  SharedInputFile in(path);
   if (!in) return false;
   out.resize(max);
   in.read(out.data(), static_cast<std::streamsize>(max));

@@ -1,9 +1,9 @@
 // Format names and content-based format detection for exported files.
-#include <fstream>
 
 #include "core/text.hpp"
 #include "sources/file_source.hpp"
 #include "sources/text_encoding.hpp"
+#include "sources/shared_file.hpp"
 
 namespace authwatch::sources {
 namespace {
@@ -67,7 +67,7 @@ FileFormat detect_format(std::string_view head) {
 }
 
 FileFormat detect_file_format(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  SharedInputFile in(path);
   if (!in) return FileFormat::Unknown;
   std::string head(kHeadSize, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));

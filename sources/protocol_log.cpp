@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 
 #include "core/text.hpp"
@@ -12,6 +11,7 @@
 #include "sources/fingerprint.hpp"
 #include "sources/readers.hpp"
 #include "sources/text_encoding.hpp"
+#include "sources/shared_file.hpp"
 
 namespace authwatch::sources {
 
@@ -186,7 +186,7 @@ std::string_view strip_bom_at_start(std::string_view line, uint64_t offset) {
 // `created` receives the top "#Date:" value: when Exchange created the file.
 LogHeader read_top_header(const std::string& path, std::string& created) {
   LogHeader header;
-  std::ifstream in(path, std::ios::binary);
+  SharedInputFile in(path);
   if (!in) return header;
   LineReader lines(in, 0);
   std::string_view line;
@@ -368,7 +368,7 @@ class ProtocolLogFile final : public FileSource {
   // force at offset when a mid-file header changed it, else "" (the top header is re-read).
   Result<ReadSummary> read(const SourcePosition& from, const EventHandler& on_event,
                            const ErrorHandler& on_error) override {
-    std::ifstream in(path_, std::ios::binary);
+    SharedInputFile in(path_);
     if (!in) return Error{"cannot open protocol log " + path_};
     ReadSummary summary;
     summary.position.identity = file_fingerprint(path_);

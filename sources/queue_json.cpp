@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -12,6 +11,7 @@
 #include "core/text.hpp"
 #include "sources/readers.hpp"
 #include "sources/text_encoding.hpp"
+#include "sources/shared_file.hpp"
 
 namespace authwatch::sources {
 
@@ -59,7 +59,7 @@ struct RawFile {
 };
 
 std::optional<RawFile> read_raw_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  SharedInputFile in(path);
   if (!in) return std::nullopt;
   std::ostringstream content;
   content << in.rdbuf();
