@@ -5,6 +5,7 @@
 # $AUTHWATCH_LINUX_EXE, else build/cli/authwatch (scripts/build.sh), built here if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 BUILD_DIR=${AUTHWATCH_WIN_BUILD_DIR:-build-windows}
 if [ -z "${AUTHWATCH_LINUX_EXE:-}" ]; then
   LINUX_BUILD=${AUTHWATCH_BUILD_DIR:-build}
@@ -19,14 +20,25 @@ export WINEPREFIX=$PWD/$BUILD_DIR/wineprefix WINEARCH=win64 WINEDEBUG=-all WINED
 # up (`ADLAB_ID=N tests/lab/adlab.sh up 1 && ADLAB_ID=N tests/lab/adlab.sh fixtures`, as root) and
 # skip with that command otherwise. Wine's Kerberos package runs MIT krb5 with the Unix environment:
 # the lab's krb5.conf and administrator ccache stand in for a domain-joined host's LSA.
+# When no lab is up and this is root with Samba installed (CI), a one-DC lab is brought up for the
+# run and purged after it; AUTHWATCH_WINE_LAB=0 skips that.
 LAB_DIR=${ADLAB_DIR:-/tmp/authwatch-lab$([ "${ADLAB_ID:-0}" = 0 ] || echo "-$ADLAB_ID")}
+lab_started=0
+# With "wineserver -p" the prefix's system processes never exit on their own: always shut them
+# down, or a later "wineserver -w" on this prefix waits forever.
+finish() {
+  wineserver -k >/dev/null 2>&1 || true
+  if [ "$lab_started" = 1 ]; then "$ROOT/tests/lab/adlab.sh" purge >/dev/null 2>&1 || true; fi
+}
+trap finish EXIT
+if [ "${AUTHWATCH_WINE_LAB:-1}" = 1 ] && [ ! -f "$LAB_DIR/ccache.admin" ] && [ "$(id -u)" = 0 ] && command -v samba >/dev/null; then
+  lab_started=1
+  tests/lab/adlab.sh up 1 && tests/lab/adlab.sh fixtures || { echo "test-windows: the Samba lab did not come up" >&2; exit 1; }
+fi
 if [ -f "$LAB_DIR/etc/krb5.conf" ] && [ -f "$LAB_DIR/ccache.admin" ]; then
   export KRB5_CONFIG=$LAB_DIR/etc/krb5.conf KRB5CCNAME=FILE:$LAB_DIR/ccache.admin
 fi
 unset DISPLAY
-# With "wineserver -p" the prefix's system processes never exit on their own: always shut them
-# down, or a later "wineserver -w" on this prefix waits forever.
-trap 'wineserver -k >/dev/null 2>&1 || true' EXIT
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineboot -i </dev/null >/dev/null 2>&1 || true
   wine winecfg -v win10 </dev/null >/dev/null 2>&1
