@@ -39,6 +39,9 @@ Monitor::~Monitor() {
 }
 
 Result<bool> Monitor::open() {
+  auto lock = InstanceLock::acquire(options_.database);
+  if (!lock) return Error{lock.error()};
+  lock_ = std::make_unique<InstanceLock>(std::move(lock).value());
   auto db = storage::Database::open(options_.database, storage::Database::Mode::ReadWrite);
   if (!db) return Error{db.error()};
   db_ = std::move(db).value();

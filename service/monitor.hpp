@@ -25,6 +25,7 @@
 #include "probes/probe.hpp"
 #include "service/alerts.hpp"
 #include "service/ingest.hpp"
+#include "service/instance_lock.hpp"
 #include "service/offline_state.hpp"
 #include "service/source.hpp"
 #include "storage/database.hpp"
@@ -83,6 +84,7 @@ class Monitor {
   MonitorOptions options_;
   const Clock& clock_;
   boost::asio::thread_pool pool_{4};  // probe runs and commands
+  std::unique_ptr<InstanceLock> lock_;  // held from open() until destruction: one monitor per database
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<Ingest> ingest_;  // one for the monitor's life: protocol-log sessions span passes
   std::vector<std::unique_ptr<MonitorSource>> sources_;
