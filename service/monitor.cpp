@@ -13,6 +13,7 @@
 #include "probes/engine.hpp"
 #include "probes/probe_set.hpp"
 #include "service/folder_source.hpp"
+#include "service/folder_watch.hpp"
 #include "service/platform.hpp"
 #include "service/queue_command_source.hpp"
 
@@ -212,6 +213,12 @@ void Monitor::record_state(const PassReport& report) {
   });
 }
 
+void Monitor::stop() {
+  stopping_ = true;
+  std::lock_guard lock(wake_mutex_);
+  if (wake_) wake_();
+}
+
 int Monitor::run(bool handle_signals) {
   boost::asio::io_context io;
   boost::asio::signal_set signals(io);
@@ -226,9 +233,27 @@ int Monitor::run(bool handle_signals) {
     });
   }
   boost::asio::steady_timer timer(io);
-  std::function<void()> turn = [&] {
+  // A change in a watched folder wakes the loop at once (after a short settle, so a burst of lines
+  // is one pass); the poll stays as the safety net and is all there is for the other sources.
+  std::vector<std::string> folders = options_.protocol_log_dirs;
+  folders.insert(folders.end(), options_.drop_dirs.begin(), options_.drop_dirs.end());
+  FolderWatch watch(io, folders);
+  for (const auto& problem : watch.problems())
+    BOOST_LOG_TRIVIAL(warning) << problem << ": polled every " << options_.poll.count() << " ms instead";
+  constexpr std::chrono::milliseconds kSettle{10};
+  std::function<void()> turn;
+  auto wait_for = [&](std::chrono::milliseconds delay) {
+    timer.expires_after(delay);  // cancels the wait in progress, if any
+    timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      watch.cancel();
+      turn();
+    });
+  };
+  turn = [&] {
     if (stopping_) {
       signals.cancel();
+      watch.cancel();
       return;
     }
     auto report = pass();
@@ -238,13 +263,19 @@ int Monitor::run(bool handle_signals) {
       BOOST_LOG_TRIVIAL(info) << "pass: " << report.new_events << " new event(s), " << report.opened << " opened, " << report.resolved
                               << " resolved, " << report.probe_runs_stored << " probe run(s) stored, " << report.alerts_delivered
                               << " alert(s) delivered, " << report.alerts_suppressed << " held back";
-    timer.expires_after(options_.poll);
-    timer.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) turn();
-    });
+    wait_for(options_.poll);
+    watch.async_wait([&] { wait_for(kSettle); });
   };
+  {
+    std::lock_guard lock(wake_mutex_);
+    wake_ = [&] { boost::asio::post(io, [&] { wait_for(std::chrono::milliseconds{0}); }); };
+  }
   turn();
   io.run();
+  {
+    std::lock_guard lock(wake_mutex_);
+    wake_ = nullptr;
+  }
   for (auto& source : sources_) source->stop();  // a running command is killed, not waited for
   wait_for_probes();
   storage::Store store(*db_);

@@ -13,7 +13,9 @@
 // nothing on the pool touches the database.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,7 +70,8 @@ class Monitor {
   // pass() every options.poll until stop() (or SIGINT/SIGTERM when handle_signals); then stores
   // the running probe runs and delivers the last alerts. Returns the process exit code.
   int run(bool handle_signals);
-  void stop() { stopping_ = true; }
+  // From any thread (a signal, the SCM's control handler): the loop wakes and stops at once.
+  void stop();
 
   // Why alerts are held back now ("maintenance window Sat 22:00-02:00", "ServerWideOffline is
   // Inactive"), or "".
@@ -92,6 +95,8 @@ class Monitor {
   std::vector<std::unique_ptr<AlertSink>> sinks_;
   std::vector<std::unique_ptr<PendingRun>> running_;
   std::atomic<bool> stopping_{false};
+  std::mutex wake_mutex_;
+  std::function<void()> wake_;  // set while run() runs: wakes its loop
   std::string maintenance_;                              // the reason recorded last (monitor_state)
   std::chrono::steady_clock::time_point state_written_{};  // last "last_pass" write
   TimePoint started_{};
