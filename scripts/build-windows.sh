@@ -14,13 +14,7 @@ LAUNCHER=()
 if command -v ccache >/dev/null; then
   LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
-# -O2, not CMake's -O3: 14 % less compile time for the same tests (a fresh CI machine builds it all).
-# Given only when the folder is new: changing flags of an existing folder would rebuild everything.
-FLAGS=()
-if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-  FLAGS=(-DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG")
-fi
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${LAUNCHER[@]}" "${FLAGS[@]}" \
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "${LAUNCHER[@]}" \
   -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/mingw-w64.toolchain.cmake" -DAUTHWATCH_MINGW_PREFIX="$PREFIX" \
   ${AUTHWATCH_LINUX_EXE:+-DAUTHWATCH_LINUX_EXE="$AUTHWATCH_LINUX_EXE"} >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
