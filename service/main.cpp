@@ -1,5 +1,7 @@
-// authwatch-service: the monitor. On Linux (and with --console on Windows) it runs in the
-// foreground until SIGINT/SIGTERM; the Windows service glue (SCM) belongs to the Windows build.
+// authwatch-service: the monitor. On Linux it runs in the foreground until SIGINT/SIGTERM (the
+// systemd unit in installer/linux). On Windows it is a service: the SCM starts it without
+// arguments but those `install` registered (--config FILE), and `install`, `uninstall`, `start`,
+// `stop` manage it; `--console` runs it in the foreground instead (Ctrl+C stops it).
 // The config file (--config) holds every setting; the flags override it for the common cases.
 #include <fstream>
 #include <iostream>
@@ -11,6 +13,10 @@
 #include "core/clock.hpp"
 #include "core/time.hpp"
 #include "service/monitor.hpp"
+#ifdef _WIN32
+#include "cli/platform.hpp"
+#include "service/win/windows_service.hpp"
+#endif
 
 namespace {
 
@@ -42,13 +48,23 @@ int main(int argc, char** argv) {
   std::vector<std::string> log_dirs, drop_dirs, dcs, windows;
   int poll_ms = 0, verbosity = 0;
   bool console = false, no_probes = false, syslog = false;
+#ifdef _WIN32
+  app.add_flag("--console", console, "Run in the foreground instead of as the Windows service (Ctrl+C stops it)");
+  app.add_option("--config", config_path, "Configuration file (JSON; `authwatch config` prints the default; the service's: %ProgramData%\\AuthWatch\\authwatch.json)");
+  app.add_option("--db", options.database, "SQLite database (default: database.path, else %ProgramData%\\AuthWatch\\authwatch.db)");
+#else
   app.add_flag("--console", console, "Run in the foreground (always so on Linux)");
   app.add_option("--config", config_path, "Configuration file (JSON; `authwatch config` prints the default)");
   app.add_option("--db", options.database, "SQLite database (default: database.path, $AUTHWATCH_DB or ./authwatch.db)");
+#endif
   app.add_option("--protocol-log-dir", log_dirs, "SMTP send/receive protocol-log folder to follow (repeatable)");
   app.add_option("--drop-dir", drop_dirs, "Folder where exported event XML/.evtx/queue JSON files are dropped (repeatable)");
   app.add_option("--alerts-jsonl", alerts_jsonl, "Append alerts as JSON lines to this file ('-' = stdout)");
+#ifdef _WIN32
+  app.add_flag("--eventlog,--syslog", syslog, "Also write alerts to the Application event log (always so as a service)");
+#else
   app.add_flag("--syslog", syslog, "Also send alerts to syslog/journald");
+#endif
   app.add_option("--dc", dcs, "Domain controller to probe (repeatable)");
   app.add_option("--realm", realm, "Kerberos realm");
   app.add_option("--domain", options.targets.domain, "AD DNS domain (DC discovery when no --dc)");
@@ -61,13 +77,57 @@ int main(int argc, char** argv) {
   app.add_option("--queue-interval", queue_interval, "How often the queue command runs (default 5m)");
   app.add_option("--maintenance-window", windows, "Hold alerts back in this window (repeatable): 'Sat 22:00-02:00' or START/END (UTC)");
   app.add_flag("-v,--verbose", verbosity, "More logging (twice: trace)");
+#ifdef _WIN32
+  // The Windows service's own commands. The service runs with --config FILE (the MSI's: the
+  // default config in %ProgramData%\AuthWatch); everything else is in that file.
+  std::string service_config;
+  int timeout_s = 60;
+  auto* install = app.add_subcommand("install", "Register the AuthWatch service (automatic, delayed start; LocalSystem; restarted after a failure) "
+                                                "and the AuthWatch event source, or update them; needs an administrator");
+  install->add_option("--config", service_config, "The configuration file the service runs with (default %ProgramData%\\AuthWatch\\authwatch.json)");
+  auto* uninstall = app.add_subcommand("uninstall", "Stop and remove the service and its event source (the database and config stay)");
+  auto* start = app.add_subcommand("start", "Start the service and wait until it runs");
+  auto* stop = app.add_subcommand("stop", "Stop the service and wait until it has stopped cleanly");
+  for (auto* command : {uninstall, start, stop})
+    command->add_option("--timeout", timeout_s, "Seconds to wait (default 60)")->check(CLI::Range(1, 3600));
+  app.require_subcommand(0, 1);
+  app.footer("Exit codes: 0 stopped cleanly (or the command did what it says); 1 the database or config is unusable; 2 usage "
+             "error (or not started by the Service Control Manager: use --console); 3 a service command failed.");
+#else
   app.footer("Exit codes: 0 stopped cleanly; 1 the database or config is unusable; 2 usage error.");
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   cli::init_logging(std::cerr, std::max(verbosity, 1), false);
+#ifdef _WIN32
+  const std::chrono::seconds timeout{timeout_s};
+  auto done = [](const char* what, const Result<bool>& r) {
+    if (!r) {
+      std::cerr << "authwatch-service " << what << ": " << r.error() << '\n';
+      return 3;
+    }
+    std::cout << "authwatch-service " << what << ": done\n";
+    return 0;
+  };
+  if (install->parsed()) {
+    const std::string file = !service_config.empty() ? service_config : service::program_data_folder() + "\\authwatch.json";
+    auto installed = service::install_service({{"--config", file}});
+    if (!installed) {
+      std::cerr << "authwatch-service install: " << installed.error() << '\n';
+      return 3;
+    }
+    for (const auto& refused : installed.value()) std::cerr << "authwatch-service install: warning: " << refused << '\n';
+    std::cout << "authwatch-service install: the AuthWatch service runs `" << service::this_executable() << " --config " << file
+              << "`; start it with `authwatch-service start`\n";
+    return 0;
+  }
+  if (uninstall->parsed()) return done("uninstall", service::uninstall_service(timeout));
+  if (start->parsed()) return done("start", service::start_service(timeout));
+  if (stop->parsed()) return done("stop", service::stop_service(timeout));
+#endif
 
   Config& config = options.config;
   if (!config_path.empty()) {
@@ -115,15 +175,42 @@ int main(int argc, char** argv) {
   if (options.targets.domain.empty()) options.targets.domain = monitor_config.domain;
   options.poll = std::chrono::milliseconds{poll_ms > 0 ? poll_ms : monitor_config.poll_ms};
   options.probes = !no_probes;
+#ifdef _WIN32
+  if (options.database.empty()) options.database = !config.database.path.empty() ? config.database.path : cli::default_database_path();
+#else
   if (options.database.empty()) options.database = !config.database.path.empty() ? config.database.path
                                                    : std::getenv("AUTHWATCH_DB")  ? std::getenv("AUTHWATCH_DB")
                                                                                    : "authwatch.db";
+#endif
   if (options.protocol_log_dirs.empty() && options.drop_dirs.empty() && !config.queue.enabled) {
     std::cerr << "authwatch-service: nothing to watch: give --protocol-log-dir, --drop-dir or --queue-command "
                  "(or monitor.protocol_log_dirs/drop_dirs, queue.enabled in the config)\n";
     return 2;
   }
   SystemClock clock;
+#ifdef _WIN32
+  if (!console) {
+    // Started by the SCM: the Application log is where an administrator looks.
+    options.syslog = true;
+    auto ran = service::run_as_service([&](const std::function<void(std::function<void()>)>& on_stop) {
+      service::Monitor monitor(options, clock);
+      if (auto opened = monitor.open(); !opened) {
+        std::cerr << "authwatch-service: " << opened.error() << '\n';
+        return 1;
+      }
+      on_stop([&monitor] { monitor.stop(); });
+      return monitor.run(/*handle_signals=*/false);
+    });
+    if (ran) return ran.value();
+    if (service::started_from_console(ran.error())) {
+      std::cerr << "authwatch-service: not started by the Service Control Manager. Use `authwatch-service --console ...` to run in "
+                   "this window, or `authwatch-service install` and `start` for the service.\n";
+      return 2;
+    }
+    std::cerr << "authwatch-service: " << ran.error() << '\n';
+    return 1;
+  }
+#endif
   service::Monitor monitor(options, clock);
   if (auto opened = monitor.open(); !opened) {
     std::cerr << "authwatch-service: " << opened.error() << '\n';

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "probes/win/wide_text.hpp"
 #include "service/instance_lock.hpp"
 
 // After the project's headers (Boost.Asio's winsock2.h must come before windows.h).
@@ -12,19 +13,7 @@
 namespace authwatch::service {
 namespace {
 
-std::string last_error_text(DWORD error) {
-  wchar_t* text = nullptr;
-  FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, error, 0,
-                 reinterpret_cast<wchar_t*>(&text), 0, nullptr);
-  std::string out = "error " + std::to_string(error);
-  if (text) {
-    std::wstring wide(text);
-    LocalFree(text);
-    while (!wide.empty() && (wide.back() == L'\n' || wide.back() == L'\r' || wide.back() == L'.')) wide.pop_back();
-    out = std::filesystem::path(wide).string() + " (" + out + ")";
-  }
-  return out;
-}
+std::string last_error_text(DWORD error) { return probes::win::system_message(error) + " (error " + std::to_string(error) + ")"; }
 
 }  // namespace
 

@@ -1,16 +1,21 @@
-// The monitor on Windows. The event log sink (ReportEventW with the message table) and the live
-// event log source (wevtapi EvtSubscribe with bookmarks) belong to the Windows service work of
-// issue 5 and are created here once they exist; until then the Windows build alerts through the
-// JSON-lines sink and reads exported event files from a drop folder, like a monitoring station.
+// The monitor on Windows: the Application event log as the system log sink (ReportEventW with the
+// message table, service/win/eventlog_sink.cpp). The live event log source (wevtapi EvtSubscribe
+// with bookmarks) is created here once it exists; until then exported event files are read from a
+// drop folder, like a monitoring station.
 #include "service/monitor.hpp"
 #include "service/platform.hpp"
+#include "service/win/eventlog_sink.hpp"
 
 // After Boost.Asio (through monitor.hpp): winsock2.h must come before windows.h.
 #include <windows.h>
 
 namespace authwatch::service {
 
-std::vector<std::unique_ptr<AlertSink>> make_platform_sinks(const MonitorOptions&) { return {}; }
+std::vector<std::unique_ptr<AlertSink>> make_platform_sinks(const MonitorOptions& options) {
+  std::vector<std::unique_ptr<AlertSink>> sinks;
+  if (options.syslog) sinks.push_back(make_event_log_sink());
+  return sinks;
+}
 
 std::vector<std::unique_ptr<MonitorSource>> make_platform_sources(const MonitorOptions&) { return {}; }
 

@@ -1,0 +1,43 @@
+#pragma once
+// authwatch-service as a Windows service: the SCM's ServiceMain and control handler around the
+// monitor, and the install/uninstall/start/stop commands. Windows only (service/main.cpp includes
+// it under _WIN32).
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace authwatch::service {
+
+inline constexpr wchar_t kServiceName[] = L"AuthWatch";
+
+// What the service's main does: open the monitor and run it until `stop` has been asked for.
+// `on_stop` registers the call that stops it (Monitor::stop), which the control handler makes on
+// STOP, SHUTDOWN and PRESHUTDOWN. Returns the exit code (0 = clean stop).
+using ServiceBody = std::function<int(const std::function<void(std::function<void()>)>& on_stop)>;
+
+// Hands this process to the SCM (StartServiceCtrlDispatcherW) and runs `body` as the service.
+// Returns the body's exit code, or an error when the process was not started by the SCM
+// (ERROR_FAILED_SERVICE_CONTROLLER_CONNECT: someone ran it from a console).
+Result<int> run_as_service(ServiceBody body);
+bool started_from_console(const std::string& dispatcher_error);
+
+struct InstallOptions {
+  std::vector<std::string> arguments;  // what the SCM passes to the service run (--config FILE ...)
+};
+// CreateServiceW (own process, automatic delayed start, LocalSystem), its description, restart on
+// failure (60 s, twice; reset after a day), and the "AuthWatch" event source with this exe as its
+// message file. Returns the settings Windows (or Wine) refused, which do not stop the install.
+Result<std::vector<std::string>> install_service(const InstallOptions& options);
+// Stops it if it runs, deletes it and the event source: nothing of it is left in the registry.
+Result<bool> uninstall_service(std::chrono::seconds stop_timeout);
+Result<bool> start_service(std::chrono::seconds timeout);  // returns once RUNNING
+Result<bool> stop_service(std::chrono::seconds timeout);   // returns once STOPPED
+
+// %ProgramData%\AuthWatch (created when missing): the default config and database folder.
+std::string program_data_folder();
+std::string this_executable();
+
+}  // namespace authwatch::service
