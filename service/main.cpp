@@ -3,6 +3,7 @@
 // arguments but those `install` registered (--config FILE), and `install`, `uninstall`, `start`,
 // `stop` manage it; `--console` runs it in the foreground instead (Ctrl+C stops it).
 // The config file (--config) holds every setting; the flags override it for the common cases.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -15,6 +16,7 @@
 #include "service/monitor.hpp"
 #ifdef _WIN32
 #include "cli/platform.hpp"
+#include "service/win/eventlog_sink.hpp"
 #include "service/win/windows_service.hpp"
 #endif
 
@@ -113,7 +115,9 @@ int main(int argc, char** argv) {
     return 0;
   };
   if (install->parsed()) {
-    const std::string file = !service_config.empty() ? service_config : service::program_data_folder() + "\\authwatch.json";
+    const std::string file = !service_config.empty()
+                                 ? service_config
+                                 : (std::filesystem::path(cli::default_database_path()).parent_path() / "authwatch.json").string();
     auto installed = service::install_service({{"--config", file}});
     if (!installed) {
       std::cerr << "authwatch-service install: " << installed.error() << '\n';
@@ -176,7 +180,14 @@ int main(int argc, char** argv) {
   options.poll = std::chrono::milliseconds{poll_ms > 0 ? poll_ms : monitor_config.poll_ms};
   options.probes = !no_probes;
 #ifdef _WIN32
-  if (options.database.empty()) options.database = !config.database.path.empty() ? config.database.path : cli::default_database_path();
+  if (options.database.empty() && config.database.path.empty()) {
+    // %ProgramData%\AuthWatch, made on first use (the MSI makes it; `install` alone does not).
+    options.database = cli::default_database_path();
+    std::error_code ignored;
+    std::filesystem::create_directories(std::filesystem::path(options.database).parent_path(), ignored);
+  } else if (options.database.empty()) {
+    options.database = config.database.path;
+  }
 #else
   if (options.database.empty()) options.database = !config.database.path.empty() ? config.database.path
                                                    : std::getenv("AUTHWATCH_DB")  ? std::getenv("AUTHWATCH_DB")
@@ -195,7 +206,9 @@ int main(int argc, char** argv) {
     auto ran = service::run_as_service([&](const std::function<void(std::function<void()>)>& on_stop) {
       service::Monitor monitor(options, clock);
       if (auto opened = monitor.open(); !opened) {
-        std::cerr << "authwatch-service: " << opened.error() << '\n';
+        // A service has no console: the reason goes to the Application log (event 1950).
+        (void)service::make_event_log_sink()->deliver(
+            service::health_alert("AuthWatch could not start: " + opened.error(), {{"ok", false}}, clock.now()));
         return 1;
       }
       on_stop([&monitor] { monitor.stop(); });

@@ -4,7 +4,6 @@
 // returns, and ServiceMain reports STOPPED with the exit code.
 #include "service/win/windows_service.hpp"
 
-#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -246,14 +245,6 @@ Result<bool> stop_service(std::chrono::seconds timeout) {
     return Error{win32_error("ControlService(AuthWatch, STOP)", GetLastError())};
   if (auto stopped = wait_for_state(service.h, SERVICE_STOPPED, timeout); !stopped) return Error{stopped.error()};
   return true;
-}
-
-std::string program_data_folder() {
-  const char* program_data = std::getenv("ProgramData");
-  std::string folder = std::string(program_data && *program_data ? program_data : "C:\\ProgramData") + "\\AuthWatch";
-  std::error_code ignored;
-  std::filesystem::create_directories(folder, ignored);
-  return folder;
 }
 
 std::string this_executable() {

@@ -36,8 +36,6 @@ Result<bool> uninstall_service(std::chrono::seconds stop_timeout);
 Result<bool> start_service(std::chrono::seconds timeout);  // returns once RUNNING
 Result<bool> stop_service(std::chrono::seconds timeout);   // returns once STOPPED
 
-// %ProgramData%\AuthWatch (created when missing): the default config and database folder.
-std::string program_data_folder();
 std::string this_executable();
 
 }  // namespace authwatch::service
