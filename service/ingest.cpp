@@ -166,16 +166,7 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
           from,
           [&](TransportEvent&& event) {
             if (progress && (++seen % 1000) == 0) progress(path, seen);
-            auto signal = detector_->detect(event);
-            if (!signal) return;  // only events that matter are stored; the position covers the rest
-            // A session signalled before a restart (its state was lost with the process): an
-            // uninterrupted read would not store its later lines, so neither does this one.
-            if (store_.has_signal(signal->key)) return;
-            auto event_row = store_.insert_event(event, source_row);
-            if (!event_row) return;  // read before (e.g. the same record in another export)
-            ++r.new_events;
-            if (store_.insert_signal(*signal, *event_row))
-              ++(signal->signal_class == SignalClass::Fault ? r.fault_signals : r.noise_signals);
+            store_if_relevant(event, source_row, r);
           },
           [&](sources::ReadError&& error) {
             BOOST_LOG_TRIVIAL(warning) << error.message();
@@ -207,6 +198,47 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
   if (!r.position_reset.empty()) BOOST_LOG_TRIVIAL(warning) << path << ": " << r.position_reset;
   if (!r.failure.empty()) BOOST_LOG_TRIVIAL(error) << r.failure;
   return r;
+}
+
+void Ingest::store_if_relevant(const TransportEvent& event, int64_t source_row, FileIngest& r) {
+  auto signal = detector_->detect(event);
+  if (!signal) return;  // only events that matter are stored; the position covers the rest
+  // A session signalled before a restart (its state was lost with the process): an
+  // uninterrupted read would not store its later lines, so neither does this one.
+  if (store_.has_signal(signal->key)) return;
+  auto event_row = store_.insert_event(event, source_row);
+  if (!event_row) return;  // read before (e.g. the same record in another export)
+  ++r.new_events;
+  if (store_.insert_signal(*signal, *event_row))
+    ++(signal->signal_class == SignalClass::Fault ? r.fault_signals : r.noise_signals);
+}
+
+FileIngest Ingest::ingest_records(RecordBatch batch) {
+  FileIngest r;
+  r.path = batch.location;
+  const std::string kind(to_string(batch.kind));
+  try {
+    db_.transaction([&] {
+      auto stored = store_.find_source(kind, batch.location);
+      const int64_t source_row =
+          stored ? stored->id : store_.save_source(kind, batch.location, SourcePosition{}, 0, 0, "", clock_.now());
+      for (const auto& event : batch.events) store_if_relevant(event, source_row, r);
+      r.records_read = batch.events.size();
+      r.bad_records = batch.bad_records;
+      store_.save_source(kind, batch.location, batch.position, r.records_read, r.bad_records, batch.last_error, clock_.now());
+    });
+  } catch (const std::exception& e) {
+    r.failure = batch.location + ": " + e.what();
+    r.new_events = r.fault_signals = r.noise_signals = 0;  // rolled back: the source keeps its old position
+  }
+  if (!r.failure.empty()) BOOST_LOG_TRIVIAL(error) << r.failure;
+  return r;
+}
+
+std::optional<SourcePosition> Ingest::stored_position(SourceKind kind, const std::string& location) {
+  auto stored = store_.find_source(std::string(to_string(kind)), location);
+  if (!stored) return std::nullopt;
+  return stored->position;
 }
 
 IncidentPass Ingest::update_incidents() {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,11 +53,26 @@ using ProgressFn = std::function<void(const std::string& path, uint64_t records_
 // are read oldest first. Paths that do not exist are returned in `missing`.
 std::vector<std::string> expand_paths(const std::vector<std::string>& inputs, std::vector<std::string>& missing);
 
+// Records that are not a file (the live Windows event log): what was read since the source's
+// stored position, and its new position.
+struct RecordBatch {
+  SourceKind kind = SourceKind::EventLog;
+  std::string location;  // the channel ("Application")
+  std::vector<TransportEvent> events;
+  SourcePosition position;
+  uint64_t bad_records = 0;
+  std::string last_error;  // stored with the source, for `authwatch status`
+};
+
 class Ingest {
  public:
   Ingest(storage::Database& db, const Config& config, const Clock& clock);
 
   FileIngest ingest_file(const std::string& path, const ProgressFn& progress = {});
+  // The batch's relevant events, their signals and its position in one transaction: a kill -9
+  // loses or repeats nothing (the source resumes from the stored position).
+  FileIngest ingest_records(RecordBatch batch);
+  std::optional<SourcePosition> stored_position(SourceKind kind, const std::string& location);
 
   // The monitor records an alert for each incident opened or resolved, in the transaction of the
   // change (the outbox); an offline scan does not.
@@ -83,6 +99,7 @@ class Ingest {
 
  private:
   std::string moved_behind_our_back(const SourcePosition* stored, const std::string& location) const;
+  void store_if_relevant(const TransportEvent& event, int64_t source_row, FileIngest& r);
 
   storage::Database& db_;
   storage::Store store_;

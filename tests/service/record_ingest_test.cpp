@@ -1,0 +1,96 @@
+// A batch of records that is not a file (the live event log) goes in with its position in one
+// transaction (Ingest::ingest_records): read again after a restart from an older position, nothing
+// is stored twice, and the same record exported to a file is the same event.
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "service/ingest.hpp"
+#include "sources/event_log_channel.hpp"
+#include "sources/event_xml.hpp"
+#include "storage/database.hpp"
+
+namespace fs = std::filesystem;
+using namespace authwatch;
+
+namespace {
+
+std::vector<TransportEvent> live_events() {
+  std::ifstream in(std::string(AUTHWATCH_TEST_DATA) + "/scenario/ex2-application-wevtutil.xml");
+  std::stringstream text;
+  text << in.rdbuf();
+  // As the live source renders them: kind EventLog, location the channel.
+  return sources::parse_event_xml_stream(text.str(), SourceKind::EventLog, "Application").events;
+}
+
+service::RecordBatch batch(std::vector<TransportEvent> events) {
+  service::RecordBatch b;
+  b.location = "Application";
+  b.events = std::move(events);
+  return b;
+}
+
+SourcePosition after(const TransportEvent& last) {
+  SourcePosition p;
+  p.identity = "Application";
+  p.record = last.record_id;
+  p.bookmark = sources::bookmark_xml({"Application", last.record_id});
+  return p;
+}
+
+class RecordIngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("authwatch-records-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  int64_t count(const std::string& table) {
+    SQLite::Database db((dir_ / "authwatch.db").string(), SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT count(*) FROM " + table).getInt64();
+  }
+  fs::path dir_;
+  SystemClock clock_;
+  Config config_;
+};
+
+TEST_F(RecordIngestTest, ABatchAndItsPositionCommitTogetherAndAReReadStoresNothingTwice) {
+  auto events = live_events();
+  ASSERT_EQ(events.size(), 6u);
+  auto db = storage::Database::open((dir_ / "authwatch.db").string(), storage::Database::Mode::ReadWrite);
+  ASSERT_TRUE(db) << db.error();
+  service::Ingest ingest(*db.value(), config_, clock_);
+
+  std::vector<TransportEvent> first(events.begin(), events.begin() + 3);
+  auto r1 = ingest.ingest_records([&] { auto b = batch(first); b.position = after(first.back()); return b; }());
+  EXPECT_TRUE(r1.failure.empty()) << r1.failure;
+  EXPECT_EQ(r1.new_events, 3u) << "two server-to-server 1035s and a Client Frontend logon failure (stored as noise)";
+  auto stored = ingest.stored_position(SourceKind::EventLog, "Application");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->record, first.back().record_id);
+  EXPECT_EQ(sources::parse_bookmark_xml(stored->bookmark, "Application").value().record_id, first.back().record_id);
+
+  // A restart that lost the last commit's bookmark re-reads from the start: only the rest is new.
+  auto r2 = ingest.ingest_records([&] { auto b = batch(events); b.position = after(events.back()); return b; }());
+  EXPECT_TRUE(r2.failure.empty()) << r2.failure;
+  const int64_t events_stored = count("events"), signals = count("signals");
+  EXPECT_EQ(events_stored, static_cast<int64_t>(r1.new_events + r2.new_events));
+  EXPECT_GT(r2.new_events, 0u);
+  auto r3 = ingest.ingest_records([&] { auto b = batch(events); b.position = after(events.back()); return b; }());
+  EXPECT_EQ(r3.new_events, 0u);
+  EXPECT_EQ(count("events"), events_stored);
+  EXPECT_EQ(count("signals"), signals);
+
+  // The same records exported with wevtutil are the same events (natural keys), not new ones.
+  auto file = ingest.ingest_file(std::string(AUTHWATCH_TEST_DATA) + "/scenario/ex2-application-wevtutil.xml");
+  EXPECT_EQ(file.new_events, 0u);
+  EXPECT_EQ(count("events"), events_stored);
+}
+
+}  // namespace
