@@ -111,6 +111,12 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            c.monitor.syslog = v.get<bool>();
            return std::nullopt;
          }},
+        {"event_log",
+         [](const json& v, Config& c) -> std::optional<std::string> {
+           if (!v.is_boolean()) return "must be true or false, got " + shown(v);
+           c.monitor.event_log = v.get<bool>();
+           return std::nullopt;
+         }},
         {"poll_ms",
          [](const json& v, Config& c) -> std::optional<std::string> {
            if (!v.is_number_integer() || v.get<long long>() < 10 || v.get<long long>() > 60000)
@@ -241,7 +247,7 @@ std::string default_config_json() {
       {"logging", {{"level", c.logging.level}}},
       {"monitor",
        {{"protocol_log_dirs", c.monitor.protocol_log_dirs}, {"drop_dirs", c.monitor.drop_dirs}, {"alerts_jsonl", c.monitor.alerts_jsonl},
-        {"syslog", c.monitor.syslog}, {"poll_ms", c.monitor.poll_ms}, {"dcs", c.monitor.dcs}, {"realm", c.monitor.realm},
+        {"syslog", c.monitor.syslog}, {"event_log", c.monitor.event_log}, {"poll_ms", c.monitor.poll_ms}, {"dcs", c.monitor.dcs}, {"realm", c.monitor.realm},
         {"domain", c.monitor.domain}}},
       {"queue",
        {{"enabled", c.queue.enabled}, {"command", c.queue.command}, {"interval", std::to_string(c.queue.interval.count()) + "s"},

@@ -29,6 +29,12 @@ struct Config {
     std::vector<std::string> drop_dirs;          // exported event XML/.evtx and queue JSON dropped in
     std::string alerts_jsonl;                    // "" = none, "-" = stdout
     bool syslog = false;
+    // The live Application and System event logs (wevtapi; Windows only).
+#ifdef _WIN32
+    bool event_log = true;
+#else
+    bool event_log = false;
+#endif
     int poll_ms = 250;
     std::vector<std::string> dcs;
     std::string realm, domain;

@@ -1,9 +1,9 @@
 // The monitor on Windows: the Application event log as the system log sink (ReportEventW with the
-// message table, service/win/eventlog_sink.cpp). The live event log source (wevtapi EvtSubscribe
-// with bookmarks) is created here once it exists; until then exported event files are read from a
-// drop folder, like a monitoring station.
+// message table, service/win/eventlog_sink.cpp); the live event log source (wevtapi EvtSubscribe
+// with bookmarks, service/win/event_log_source.cpp) for the Application and System channels.
 #include "service/monitor.hpp"
 #include "service/platform.hpp"
+#include "service/win/event_log_source.hpp"
 #include "service/win/eventlog_sink.hpp"
 
 // After Boost.Asio (through monitor.hpp): winsock2.h must come before windows.h.
@@ -17,7 +17,12 @@ std::vector<std::unique_ptr<AlertSink>> make_platform_sinks(const MonitorOptions
   return sinks;
 }
 
-std::vector<std::unique_ptr<MonitorSource>> make_platform_sources(const MonitorOptions&) { return {}; }
+std::vector<std::unique_ptr<MonitorSource>> make_platform_sources(const MonitorOptions& options) {
+  std::vector<std::unique_ptr<MonitorSource>> sources;
+  if (options.config.monitor.event_log)
+    for (const auto& channel : sources::watched_channels()) sources.push_back(make_event_log_source(channel));
+  return sources;
+}
 
 long current_process_id() { return static_cast<long>(GetCurrentProcessId()); }
 

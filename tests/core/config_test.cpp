@@ -57,3 +57,17 @@ TEST(Config, DefaultsDocumentRoundTrips) {
   EXPECT_TRUE(p.ok());
   EXPECT_EQ(p.config.incidents.quiet_period, minutes{30});
 }
+
+TEST(Config, TheLiveEventLogIsOnByDefaultOnlyOnWindowsAndCanBeTurnedOff) {
+#ifdef _WIN32
+  EXPECT_TRUE(Config{}.monitor.event_log);
+#else
+  EXPECT_FALSE(Config{}.monitor.event_log) << "Linux has no event log to read: exported files go to a drop folder";
+#endif
+  auto off = parse_config(R"({"monitor": {"event_log": false}})");
+  ASSERT_TRUE(off.ok()) << off.problems[0].message();
+  EXPECT_FALSE(off.config.monitor.event_log);
+  auto bad = parse_config(R"({"monitor": {"event_log": "yes"}})");
+  ASSERT_EQ(bad.problems.size(), 1u);
+  EXPECT_NE(bad.problems[0].message().find("monitor.event_log: must be true or false"), std::string::npos) << bad.problems[0].message();
+}

@@ -64,6 +64,7 @@ TEST_F(FolderWatchTest, TheMonitorAlertsLongBeforeItsNextPoll) {
   o.protocol_log_dirs = {(dir_ / "logs").string()};
   o.alerts_jsonl = (dir_ / "alerts.jsonl").string();
   o.probes = false;
+  o.config.monitor.event_log = false;  // the live event log (Windows) is tests/win/event_log_wine_test.cpp's
   o.config.queue.enabled = false;
   o.poll = 60s;  // the first pass runs at start; the next poll would be a minute later
   SystemClock clock;

@@ -45,6 +45,7 @@ class FollowTest : public ::testing::Test {
     o.drop_dirs = {(dir_ / "drop").string()};
     o.alerts_jsonl = (dir_ / "alerts.jsonl").string();
     o.probes = false;
+    o.config.monitor.event_log = false;  // the live event log (Windows) is tests/win/event_log_wine_test.cpp's
     return o;
   }
   fs::path log(int n) const { return dir_ / "logs" / ("RECV2026112816-" + std::to_string(n) + ".LOG"); }

@@ -33,6 +33,7 @@ class InstanceLockTest : public ::testing::Test {
     o.database = database();
     o.protocol_log_dirs = {(dir_ / "logs").string()};
     o.probes = false;
+    o.config.monitor.event_log = false;  // the live event log (Windows) is tests/win/event_log_wine_test.cpp's
     o.config.queue.enabled = false;
     return o;
   }

@@ -45,6 +45,7 @@ class MonitorTest : public ::testing::Test {
     o.protocol_log_dirs = {(dir_ / "logs").string()};
     o.alerts_jsonl = (dir_ / "alerts.jsonl").string();
     o.probes = false;
+    o.config.monitor.event_log = false;  // the live event log (Windows) is tests/win/event_log_wine_test.cpp's
     o.config.incidents.quiet_period = 2s;
     return o;
   }

@@ -43,6 +43,7 @@ class QueueMaintenanceTest : public ::testing::Test {
     o.database = (dir_ / "authwatch.db").string();
     o.alerts_jsonl = (dir_ / "alerts.jsonl").string();
     o.probes = false;
+    o.config.monitor.event_log = false;  // the live event log (Windows) is tests/win/event_log_wine_test.cpp's
     return o;
   }
   service::MonitorOptions queue_options(std::vector<std::string> command) {

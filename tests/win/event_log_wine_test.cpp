@@ -3,14 +3,22 @@
 // is what Windows needs: the exe carries a message for every event ID with both insertion strings
 // (FormatMessageW against the exe, as Event Viewer does), the sink's calls succeed, and the event
 // types. Reading the events back needs a real Windows host.
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <string>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+// Boost.Asio (through the monitor) before anything that includes windows.h.
+#include "service/monitor.hpp"
 
 #include "core/diagnosis.hpp"
 #include "probes/win/wide_text.hpp"
 #include "service/alerts.hpp"
 #include "service/win/eventlog_sink.hpp"
+#include "wine.hpp"
 
 #include <windows.h>
 
@@ -72,6 +80,44 @@ TEST(EventLogSink, ReportEventSucceedsForEveryKindWithItsType) {
   // A message longer than an insertion string may be is cut, not refused.
   auto huge = alert("health", service::kEventServiceHealth, {{"message", std::string(100000, 'x')}, {"ok", false}});
   EXPECT_TRUE(sink->deliver(huge));
+}
+
+// The live event log source inside the monitor. Under Wine (no wevtapi) it says so once, names
+// the way around it, and the rest of the monitor goes on: an export dropped in still opens
+// incidents. On Windows it subscribes and this test checks that it reads without errors.
+TEST(EventLogSource, WithoutWevtapiItSaysSoOnceAndTheMonitorGoesOn) {
+  namespace fs = std::filesystem;
+  std::random_device rd;
+  const fs::path dir = fs::temp_directory_path() / ("authwatch-evtsrc-" + std::to_string(rd()));
+  fs::create_directories(dir / "drop");
+  service::MonitorOptions o;
+  o.database = (dir / "authwatch.db").string();
+  o.drop_dirs = {(dir / "drop").string()};
+  o.probes = false;
+  o.config.queue.enabled = false;
+  o.config.monitor.event_log = true;
+  SystemClock clock;
+  {
+    service::Monitor monitor(o, clock);
+    ASSERT_TRUE(monitor.open());
+    auto first = monitor.pass();
+    if (test::running_under_wine()) {
+      ASSERT_EQ(first.errors.size(), 2u) << "one per channel";
+      EXPECT_THAT(first.errors[0], ::testing::HasSubstr("the Application event log cannot be read: Wine does not implement"));
+      EXPECT_THAT(first.errors[1], ::testing::HasSubstr("the System event log cannot be read"));
+      EXPECT_TRUE(monitor.pass().errors.empty()) << "said once, not every pass";
+    } else {
+      EXPECT_TRUE(first.errors.empty()) << first.errors[0];
+    }
+    fs::copy_file(std::string(AUTHWATCH_TEST_DATA) + "/scenario/ex2-application-wevtutil.xml", dir / "drop" / "ex2.xml");
+    int opened = 0;
+    for (int i = 0; i < 50 && opened == 0; ++i) {
+      Sleep(100);
+      opened += monitor.pass().opened;
+    }
+    EXPECT_GT(opened, 0) << "the drop folder still works beside the event log source";
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace
