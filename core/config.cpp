@@ -150,6 +150,14 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
         {"offline_state_command", command_to([](Config& c) -> auto& { return c.maintenance.offline_state_command; })},
         {"check_interval",
          duration_to([](Config& c) -> auto& { return c.maintenance.check_interval; }, std::chrono::seconds{5}, std::chrono::hours{24})}}},
+      {"kerberos_logging",
+       {{"on_incident",
+         [](const json& v, Config& c) -> std::optional<std::string> {
+           if (!v.is_boolean()) return "must be true or false, got " + shown(v);
+           c.kerberos_logging.on_incident = v.get<bool>();
+           return std::nullopt;
+         }},
+        {"window", duration_to([](Config& c) -> auto& { return c.kerberos_logging.window; }, std::chrono::minutes{1}, std::chrono::hours{24})}}},
       {"logging",
        {{"level", [](const json& v, Config& c) -> std::optional<std::string> {
            static const std::vector<std::string> levels = {"trace", "debug", "info", "warning", "error"};
@@ -254,6 +262,8 @@ std::string default_config_json() {
         {"timeout", std::to_string(c.queue.timeout.count()) + "s"}}},
       {"maintenance",
        {{"windows", json::array()}, {"check_interval", std::to_string(c.maintenance.check_interval.count()) + "s"}}},
+      {"kerberos_logging",
+       {{"on_incident", c.kerberos_logging.on_incident}, {"window", std::to_string(c.kerberos_logging.window.count()) + "s"}}},
   };
   return j.dump(2);
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/incident.hpp"
+#include "core/kerberos_logging_switch.hpp"
 #include "core/maintenance.hpp"
 #include "core/result.hpp"
 
@@ -57,6 +58,9 @@ struct Config {
     std::vector<std::string> offline_state_command;  // empty = not asked
     std::chrono::seconds check_interval{60};
   } maintenance;
+
+  // Windows: Kerberos event logging (LogLevel=1) while an incident is young (core/kerberos_logging_switch.hpp).
+  KerberosLoggingSettings kerberos_logging;
 
   // Exchange's remote PowerShell: Get-Queue on this server as compressed JSON, times in UTC ISO 8601.
   static std::vector<std::string> default_queue_command();

@@ -61,6 +61,7 @@ Result<bool> Monitor::open() {
   if (!maintenance.offline_state_command.empty())
     offline_ = std::make_unique<OfflineStateWatch>(maintenance.offline_state_command, maintenance.check_interval,
                                                    options_.config.queue.timeout, pool_);
+  kerberos_switch_ = make_kerberos_logging_switch(options_, clock_);
   started_ = clock_.now();
   return true;
 }
@@ -82,6 +83,8 @@ PassReport Monitor::pass() {
   auto incidents = ingest_->update_incidents();
   report.opened = incidents.opened();
   report.resolved = incidents.resolved();
+  if (kerberos_switch_)  // Kerberos logging on for a new incident; back off when its window ends
+    for (auto& problem : kerberos_switch_->on_pass(*db_, report.opened > 0)) report.errors.push_back(std::move(problem));
 
   // 3. An incident that asks for a diagnosis (on open, then at most once per cooldown) gets a
   //    probe run on the pool; the engine bounds it by its deadlines.

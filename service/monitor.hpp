@@ -24,11 +24,13 @@
 
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "probes/kerberos_logging.hpp"
 #include "probes/probe.hpp"
 #include "service/alerts.hpp"
 #include "service/ingest.hpp"
 #include "service/instance_lock.hpp"
 #include "service/offline_state.hpp"
+#include "service/platform.hpp"
 #include "service/source.hpp"
 #include "storage/database.hpp"
 
@@ -44,6 +46,7 @@ struct MonitorOptions {
   bool probes = true;                       // run probes when an incident asks for a diagnosis
   probes::ProbeTargets targets;             // DCs, realm, ... (the peer comes from the incident)
   probes::ProbeSettings probe_settings;
+  probes::LogLevelLocation kerberos_log_level;  // where the Kerberos LogLevel switch writes (tests: an HKCU key)
   std::vector<std::string> only;            // probe subset ("" = all)
   Config config;                            // incidents, queue command, maintenance
 };
@@ -87,7 +90,8 @@ class Monitor {
   MonitorOptions options_;
   const Clock& clock_;
   boost::asio::thread_pool pool_{4};  // probe runs and commands
-  std::unique_ptr<InstanceLock> lock_;  // held from open() until destruction: one monitor per database
+  std::unique_ptr<InstanceLock> lock_;
+  std::unique_ptr<PassHook> kerberos_switch_;  // Windows, when configured  // held from open() until destruction: one monitor per database
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<Ingest> ingest_;  // one for the monitor's life: protocol-log sessions span passes
   std::vector<std::unique_ptr<MonitorSource>> sources_;

@@ -5,8 +5,10 @@
 #include <memory>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "service/alerts.hpp"
 #include "service/source.hpp"
+#include "storage/database.hpp"
 
 namespace authwatch::service {
 
@@ -20,6 +22,18 @@ std::vector<std::unique_ptr<AlertSink>> make_platform_sinks(const MonitorOptions
 // Sources only the platform has: none on POSIX (a monitoring station reads exported files from a
 // drop folder); on Windows the live event log (EvtSubscribe, an EvtCreateBookmark position).
 std::vector<std::unique_ptr<MonitorSource>> make_platform_sources(const MonitorOptions& options);
+
+// Something the monitor does once per pass besides its sources, with the database.
+class PassHook {
+ public:
+  virtual ~PassHook() = default;
+  // `incident_opened`: this pass opened one. Returns the problems met, each naming what failed.
+  virtual std::vector<std::string> on_pass(storage::Database& db, bool incident_opened) = 0;
+};
+
+// Windows: the Kerberos LogLevel switch (config kerberos_logging, core/kerberos_logging_switch.hpp),
+// which also reverts a switch a crashed monitor left on. Elsewhere there is no such setting: nullptr.
+std::unique_ptr<PassHook> make_kerberos_logging_switch(const MonitorOptions& options, const Clock& clock);
 
 // This process's id, for `authwatch status` ("running as pid N").
 long current_process_id();

@@ -31,6 +31,8 @@ std::vector<std::unique_ptr<AlertSink>> make_platform_sinks(const MonitorOptions
 
 std::vector<std::unique_ptr<MonitorSource>> make_platform_sources(const MonitorOptions&) { return {}; }
 
+std::unique_ptr<PassHook> make_kerberos_logging_switch(const MonitorOptions&, const Clock&) { return nullptr; }
+
 long current_process_id() { return static_cast<long>(getpid()); }
 
 }  // namespace authwatch::service
