@@ -52,4 +52,16 @@ cd "$BUILD_DIR"
 # Two CLI end-to-end tests scan .evtx files, which Windows reads through wevtapi, which Wine does
 # not implement (tests/win/README.md): they run on Linux (libevtx) and on a real Windows host.
 WINE_LACKS_WEVTAPI='^(Robustness\.BadFilesAreNamedAndTheRestStillOpensIncidents|ScanEndToEnd\.OpensExactlyTheIncidentsAHumanWould)$'
-ctest --output-on-failure -j"$(nproc)" -E "$WINE_LACKS_WEVTAPI" "$@"
+# A test that fails is run once more, and one that then passes is named at the end. Why: on a
+# fresh CI machine a Wine process has (rarely) died at start, in 0.00 s with no output, on a pure
+# core test that passes on Linux and on every other run; a test that fails twice still fails the
+# run, and a retried one is never silent.
+status=0
+ctest --output-on-failure -j"$(nproc)" --repeat until-pass:2 -E "$WINE_LACKS_WEVTAPI" "$@" | tee wine-ctest.log || status=$?
+retried=$(sed -n 's/^ *[0-9]*\/[0-9]* Test *#[0-9]*: \([^ ]*\) .*\*\*\*.*/\1/p' wine-ctest.log | sort -u |
+  while read -r name; do grep -qE "Test +#[0-9]+: $name \.+ +Passed" wine-ctest.log && echo "$name"; done || true)
+if [ -n "$retried" ]; then
+  echo "test-windows: passed only on the second attempt under Wine (see wine-ctest.log):" >&2
+  echo "$retried" | sed 's/^/  /' >&2
+fi
+exit "$status"

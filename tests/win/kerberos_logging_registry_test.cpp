@@ -12,15 +12,18 @@ using namespace authwatch::probes;
 
 namespace {
 
+// ctest runs the two cases as separate processes at the same time: each has a key of its own.
 const LogLevelLocation kTestKey{false, "Software\\AuthWatchTest\\Kerberos\\Parameters", "LogLevel"};
+const LogLevelLocation kWrongTypeKey{false, "Software\\AuthWatchTestWrongType\\Kerberos\\Parameters", "LogLevel"};
 
 struct RemoveTestKey {
-  ~RemoveTestKey() { RegDeleteTreeW(HKEY_CURRENT_USER, L"Software\\AuthWatchTest"); }
+  const wchar_t* root;
+  ~RemoveTestKey() { RegDeleteTreeW(HKEY_CURRENT_USER, root); }
 };
 
-Finding probe_once() {
+Finding probe_once(const LogLevelLocation& where = kTestKey) {
   std::vector<std::unique_ptr<Probe>> probes;
-  probes.push_back(std::make_unique<KerberosLoggingProbe>(kTestKey));
+  probes.push_back(std::make_unique<KerberosLoggingProbe>(where));
   auto result = run_probes(std::move(probes), {}, {});
   return result.findings.at(0);
 }
@@ -28,7 +31,7 @@ Finding probe_once() {
 }  // namespace
 
 TEST(KerberosLoggingRegistry, WriteReadDeleteUnderATestKey) {
-  RemoveTestKey cleanup;
+  RemoveTestKey cleanup{L"Software\\AuthWatchTest"};
   auto absent = read_log_level(kTestKey);
   ASSERT_TRUE(absent.ok()) << absent.error();
   EXPECT_FALSE(absent.value().has_value()) << "a missing key reads as absent, not as an error";
@@ -51,13 +54,13 @@ TEST(KerberosLoggingRegistry, WriteReadDeleteUnderATestKey) {
 }
 
 TEST(KerberosLoggingRegistry, AValueOfTheWrongTypeIsAnError) {
-  RemoveTestKey cleanup;
+  RemoveTestKey cleanup{L"Software\\AuthWatchTestWrongType"};
   const wchar_t text[] = L"one";
-  ASSERT_EQ(RegSetKeyValueW(HKEY_CURRENT_USER, L"Software\\AuthWatchTest\\Kerberos\\Parameters", L"LogLevel", REG_SZ, text,
+  ASSERT_EQ(RegSetKeyValueW(HKEY_CURRENT_USER, L"Software\\AuthWatchTestWrongType\\Kerberos\\Parameters", L"LogLevel", REG_SZ, text,
                             sizeof text),
             ERROR_SUCCESS);
-  auto read = read_log_level(kTestKey);
+  auto read = read_log_level(kWrongTypeKey);
   ASSERT_FALSE(read.ok());
-  EXPECT_NE(read.error().find("HKCU\\Software\\AuthWatchTest"), std::string::npos) << read.error();
-  EXPECT_EQ(probe_once().status, FindingStatus::Error);
+  EXPECT_NE(read.error().find("HKCU\\Software\\AuthWatchTestWrongType"), std::string::npos) << read.error();
+  EXPECT_EQ(probe_once(kWrongTypeKey).status, FindingStatus::Error);
 }

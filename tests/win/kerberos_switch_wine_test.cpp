@@ -21,18 +21,21 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const probes::LogLevelLocation kTestKey{false, "Software\\AuthWatchSwitchTest\\Kerberos\\Parameters", "LogLevel"};
-
 class KerberosSwitchTest : public ::testing::Test {
  protected:
+  // ctest runs each case as its own process, two at a time: every case gets a key of its own,
+  // or one case's SetUp deletes the value another is in the middle of checking.
   void SetUp() override {
-    RegDeleteTreeW(HKEY_CURRENT_USER, L"Software\\AuthWatchSwitchTest");
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    root_ = L"Software\\AuthWatchSwitchTest\\" + std::wstring(name.begin(), name.end());
+    key_ = {false, "Software\\AuthWatchSwitchTest\\" + name + "\\Kerberos\\Parameters", "LogLevel"};
+    clear_key();
     std::random_device rd;
     dir_ = fs::temp_directory_path() / ("authwatch-kswitch-" + std::to_string(rd()));
     fs::create_directories(dir_ / "logs");
   }
   void TearDown() override {
-    RegDeleteTreeW(HKEY_CURRENT_USER, L"Software\\AuthWatchSwitchTest");
+    clear_key();
     fs::remove_all(dir_);
   }
   service::MonitorOptions options() {
@@ -44,7 +47,7 @@ class KerberosSwitchTest : public ::testing::Test {
     o.config.monitor.event_log = false;
     o.config.kerberos_logging.on_incident = true;
     o.config.kerberos_logging.window = 30min;
-    o.kerberos_log_level = kTestKey;
+    o.kerberos_log_level = key_;
     return o;
   }
   void failing_session(const char* id, const char* peer) {
@@ -53,10 +56,16 @@ class KerberosSwitchTest : public ::testing::Test {
                           test::receive_session(id, peer, true));
   }
   std::optional<uint32_t> level() {
-    auto read = probes::read_log_level(kTestKey);
+    auto read = probes::read_log_level(key_);
     EXPECT_TRUE(read) << read.error();
     return read ? read.value() : std::nullopt;
   }
+  void clear_key() {
+    RegDeleteTreeW(HKEY_CURRENT_USER, root_.c_str());
+    RegDeleteKeyW(HKEY_CURRENT_USER, L"Software\\AuthWatchSwitchTest");  // fails while another case has its key
+  }
+  std::wstring root_;
+  probes::LogLevelLocation key_;
   fs::path dir_;
   ManualClock clock_{SystemClock{}.now()};
 };
@@ -82,7 +91,7 @@ TEST_F(KerberosSwitchTest, AnIncidentTurnsItOnForItsWindowAndAnAbsentValueIsDele
 }
 
 TEST_F(KerberosSwitchTest, AMonitorThatDiedWithItOnIsUndoneByTheNextOne) {
-  ASSERT_TRUE(probes::write_log_level(kTestKey, 0));
+  ASSERT_TRUE(probes::write_log_level(key_, 0));
   {
     service::Monitor crashed(options(), clock_);
     ASSERT_TRUE(crashed.open());
@@ -99,7 +108,7 @@ TEST_F(KerberosSwitchTest, AMonitorThatDiedWithItOnIsUndoneByTheNextOne) {
 }
 
 TEST_F(KerberosSwitchTest, AnAdministratorsOwnLogLevelIsNeverTouchedAndItIsOptIn) {
-  ASSERT_TRUE(probes::write_log_level(kTestKey, 1));
+  ASSERT_TRUE(probes::write_log_level(key_, 1));
   service::Monitor monitor(options(), clock_);
   ASSERT_TRUE(monitor.open());
   failing_session("08DC44A1B2C30003", "10.0.0.3");
@@ -108,7 +117,7 @@ TEST_F(KerberosSwitchTest, AnAdministratorsOwnLogLevelIsNeverTouchedAndItIsOptIn
   monitor.pass();
   EXPECT_EQ(level(), 1u) << "AuthWatch did not set it, so it does not take it away";
 
-  RegDeleteTreeW(HKEY_CURRENT_USER, L"Software\\AuthWatchSwitchTest");
+  clear_key();
   auto off = options();
   off.config.kerberos_logging = KerberosLoggingSettings{};  // the default: off
   off.database = (dir_ / "other.db").string();
