@@ -43,7 +43,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
   // a file named on the command line that cannot be read is an error.
   auto named = [&](const std::string& path) { return std::find(opt.paths.begin(), opt.paths.end(), path) != opt.paths.end(); };
   bool partial = !missing.empty();
-  Rows rows{{"file", "format", "records", "bad", "new events", "faults", "noise", "note"}, {}};
+  Rows rows{{"file", "format", "records", "bad", "new events", "faults", "noise", "kerberos", "note"}, {}};
   nlohmann::json files_json = nlohmann::json::array();
   for (const auto& r : results) {
     const bool skipped = r.format == sources::FileFormat::Unknown && !named(r.path);
@@ -56,7 +56,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
                                            : "";
     rows.rows.push_back({r.path, std::string(sources::to_string(r.format)), std::to_string(r.records_read),
                          std::to_string(r.bad_records), std::to_string(r.new_events), std::to_string(r.fault_signals),
-                         std::to_string(r.noise_signals), note});
+                         std::to_string(r.noise_signals), std::to_string(r.context_signals), note});
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& e : r.errors) errors.push_back({{"locator", e.locator}, {"reason", e.reason}});
     files_json.push_back({{"path", r.path},
@@ -66,6 +66,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
                           {"new_events", r.new_events},
                           {"fault_signals", r.fault_signals},
                           {"noise_signals", r.noise_signals},
+                          {"context_signals", r.context_signals},
                           {"unchanged", r.unchanged},
                           {"errors", errors},
                           {"failure", r.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.failure)}});
@@ -78,6 +79,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
                          {"incidents_opened", pass.opened()},
                          {"incidents_resolved", pass.resolved()},
                          {"signals_assigned", pass.signals_assigned},
+                         {"kerberos_errors_attached", pass.context_assigned},
                          {"opened", incidents}};
   if (ctx.format() == OutputFormat::Json) {
     ctx.out << json.dump(2) << '\n';
@@ -85,7 +87,9 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
     write(ctx.out, ctx.format(), rows, json);
     if (ctx.format() == OutputFormat::Table)
       ctx.out << "\nIncidents: " << pass.opened() << " opened, " << pass.resolved() << " resolved, "
-              << pass.signals_assigned << " signal(s) attached. See `authwatch incidents`.\n";
+              << pass.signals_assigned << " signal(s) attached"
+              << (pass.context_assigned ? ", " + std::to_string(pass.context_assigned) + " Kerberos error(s) as their context" : "")
+              << ". See `authwatch incidents`.\n";
   }
   if (partial) ctx.exit_code = kPartialInput;
 }

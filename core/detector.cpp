@@ -138,11 +138,11 @@ std::optional<Signal> Detector::detect_event_log(const TransportEvent& e) {
     s.direction = rule.direction;
     s.time = e.time;
     for (const auto& [slot, name] : rule.fields) *field_slot(s, slot) = std::string(trim(e.field(name)));
-    s.signal_class = SignalClass::Fault;
+    s.signal_class = rule.matched;
     if (!rule.class_field.empty()) {
       auto value = trim(e.field(rule.class_field));
-      bool fault = std::any_of(rule.fault_values.begin(), rule.fault_values.end(), [&](std::string_view v) { return iequals(v, value); });
-      s.signal_class = fault ? SignalClass::Fault : rule.otherwise;
+      bool hit = std::any_of(rule.class_values.begin(), rule.class_values.end(), [&](std::string_view v) { return iequals(v, value); });
+      s.signal_class = hit ? rule.matched : rule.otherwise;
     }
     normalise_peer(s);
     nlohmann::json data = nlohmann::json::object();

@@ -27,10 +27,11 @@ struct EventLogRule {
   uint32_t event_id = 0;
   Direction direction = Direction::Inbound;
   std::vector<std::pair<SignalField, std::string_view>> fields;  // signal field <- event field ("1" = first <Data>)
-  // Classification: Fault when the event field `class_field` equals one of `fault_values`
-  // (case-insensitive), else `otherwise`. An empty class_field means always Fault.
+  // Classification: `matched` when the event field `class_field` equals one of `class_values`
+  // (case-insensitive), else `otherwise`. An empty class_field means always `matched`.
   std::string_view class_field;
-  std::vector<std::string_view> fault_values;
+  std::vector<std::string_view> class_values;
+  SignalClass matched = SignalClass::Fault;
   SignalClass otherwise = SignalClass::Noise;
 };
 

@@ -22,6 +22,37 @@ std::string_view to_string(IncidentChange::Kind k) {
   return "unknown";
 }
 
+namespace {
+
+std::string_view short_name(std::string_view host) { return host.substr(0, host.find('.')); }
+
+bool names_the_peer(const Incident& inc, const Signal& s) {
+  if (s.peer_name.empty() && s.peer_ip.empty()) return false;
+  if (!s.peer_ip.empty() && s.peer_ip == inc.peer) return true;
+  for (const std::string& mine : {inc.peer_name, inc.peer}) {
+    if (mine.empty() || s.peer_name.empty() || looks_like_ip(mine)) continue;
+    if (iequals(mine, s.peer_name) || iequals(short_name(mine), short_name(s.peer_name))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int64_t incident_for_context(const std::vector<Incident>& open, const Signal& s, const IncidentPolicy& policy) {
+  const Incident* best = nullptr;
+  bool best_named = false;
+  for (const auto& inc : open) {
+    if (inc.id == 0 || inc.status != IncidentStatus::Open) continue;
+    if (s.time + policy.quiet_period < inc.first_seen || s.time > inc.last_seen + policy.quiet_period) continue;
+    const bool named = names_the_peer(inc, s);
+    if (!best || (named && !best_named) || (named == best_named && inc.first_seen > best->first_seen)) {
+      best = &inc;
+      best_named = named;
+    }
+  }
+  return best ? best->id : 0;
+}
+
 IncidentTracker::IncidentTracker(IncidentPolicy policy, const Clock& clock) : policy_(policy), clock_(clock) {}
 
 void IncidentTracker::restore(const std::vector<Incident>& open_incidents) {

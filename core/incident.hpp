@@ -44,6 +44,13 @@ struct IncidentChange {
 };
 std::string_view to_string(IncidentChange::Kind k);
 
+// The open incident a Context signal (a Kerberos error from the System log, DOMAIN.md §1.6)
+// belongs to: of those whose episode, widened by the quiet period on both sides, covers the
+// signal's time, the one whose peer is the host the signal names (full or short name), else
+// the latest to open. 0 when none does. Direction is not compared: the receiver of an
+// Exchange-authenticated session is also a Kerberos client of the sender (DOMAIN.md §3).
+int64_t incident_for_context(const std::vector<Incident>& open, const Signal& signal, const IncidentPolicy& policy);
+
 class IncidentTracker {
  public:
   IncidentTracker(IncidentPolicy policy, const Clock& clock);

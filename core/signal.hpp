@@ -15,11 +15,14 @@ enum class Direction { Inbound, Outbound };
 
 // Fault: server-to-server (Exchange) authentication failure; opens or extends an incident.
 // Noise: a client/user logon failure on a client connector; stored and queryable, opens nothing.
-enum class SignalClass { Fault, Noise };
+// Context: evidence about a fault but not the fault itself (a Kerberos error in the System log,
+// DOMAIN.md §1.6): attached to the open incident it explains, opens nothing.
+enum class SignalClass { Fault, Noise, Context };
 
 std::string_view to_string(Direction d);
 std::string_view to_string(SignalClass c);
 bool parse_direction(std::string_view text, Direction& out);
+bool parse_signal_class(std::string_view text, SignalClass& out);
 
 struct Signal {
   std::string key;        // natural key: the event's key, or the protocol-log session's

@@ -189,7 +189,7 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
     if (r.failure.empty()) committed_[location] = committing;
   } catch (const std::exception& e) {
     r.failure = path + ": " + e.what();
-    r.new_events = r.fault_signals = r.noise_signals = 0;  // rolled back
+    r.new_events = r.fault_signals = r.noise_signals = r.context_signals = 0;  // rolled back
     // The detector saw lines that storage did not keep: its session state is ahead of the stored
     // position. The caller re-warms it (warm_up) before the next read.
     reset_detector();
@@ -210,7 +210,9 @@ void Ingest::store_if_relevant(const TransportEvent& event, int64_t source_row, 
   if (!event_row) return;  // read before (e.g. the same record in another export)
   ++r.new_events;
   if (store_.insert_signal(*signal, *event_row))
-    ++(signal->signal_class == SignalClass::Fault ? r.fault_signals : r.noise_signals);
+    ++(signal->signal_class == SignalClass::Fault   ? r.fault_signals
+       : signal->signal_class == SignalClass::Noise ? r.noise_signals
+                                                    : r.context_signals);
 }
 
 FileIngest Ingest::ingest_records(RecordBatch batch) {
@@ -229,7 +231,7 @@ FileIngest Ingest::ingest_records(RecordBatch batch) {
     });
   } catch (const std::exception& e) {
     r.failure = batch.location + ": " + e.what();
-    r.new_events = r.fault_signals = r.noise_signals = 0;  // rolled back: the source keeps its old position
+    r.new_events = r.fault_signals = r.noise_signals = r.context_signals = 0;  // rolled back: the source keeps its old position
   }
   if (!r.failure.empty()) BOOST_LOG_TRIVIAL(error) << r.failure;
   return r;
@@ -239,6 +241,22 @@ std::optional<SourcePosition> Ingest::stored_position(SourceKind kind, const std
   auto stored = store_.find_source(std::string(to_string(kind)), location);
   if (!stored) return std::nullopt;
   return stored->position;
+}
+
+// Kerberos errors join the open incident they explain (core/incident.hpp). One read before its
+// incident's first fault (the System log polled before the protocol log) waits for it: context
+// from the open incidents' widened episodes on is looked at again each pass.
+void Ingest::attach_context(const IncidentTracker& tracker, IncidentPass& pass) {
+  const auto open = tracker.open_incidents();
+  if (open.empty()) return;
+  TimePoint since = open.front().first_seen;
+  for (const auto& inc : open) since = std::min(since, inc.first_seen);
+  for (auto& stored : store_.unassigned_context_signals(since - tracker.policy().quiet_period)) {
+    if (const int64_t id = incident_for_context(open, stored.signal, tracker.policy())) {
+      store_.assign_signal(stored.id, id);
+      ++pass.context_assigned;
+    }
+  }
 }
 
 IncidentPass Ingest::update_incidents() {
@@ -283,6 +301,7 @@ IncidentPass Ingest::update_incidents() {
         ++pass.signals_assigned;
       }
     }
+    attach_context(tracker, pass);
     for (auto& change : tracker.tick()) apply(change);
   });
   return pass;

@@ -28,6 +28,7 @@ struct FileIngest {
   uint64_t new_events = 0;     // relevant events stored by this read (not seen before)
   uint64_t fault_signals = 0;  // new signals by class
   uint64_t noise_signals = 0;
+  uint64_t context_signals = 0;
   bool unchanged = false;      // resumed at the end: nothing new to read
   std::vector<sources::ReadError> errors;  // bad records (the rest was read)
   std::string failure;         // the file could not be read at all
@@ -40,7 +41,8 @@ struct FileIngest {
 
 struct IncidentPass {
   std::vector<IncidentChange> changes;  // in order
-  uint64_t signals_assigned = 0;
+  uint64_t signals_assigned = 0;  // fault signals
+  uint64_t context_assigned = 0;  // Kerberos errors attached to an open incident
   int opened() const;
   int resolved() const;
   int diagnose_requests() const;
@@ -100,6 +102,7 @@ class Ingest {
  private:
   std::string moved_behind_our_back(const SourcePosition* stored, const std::string& location) const;
   void store_if_relevant(const TransportEvent& event, int64_t source_row, FileIngest& r);
+  void attach_context(const IncidentTracker& tracker, IncidentPass& pass);
 
   storage::Database& db_;
   storage::Store store_;

@@ -146,9 +146,47 @@ CREATE TABLE monitor_state (
 );
 )sql";
 
+// Kerberos errors from the System log are context for an incident (core/signal.hpp): a third
+// signal class. SQLite cannot alter a CHECK constraint, so the table is rebuilt (SQLite's
+// documented procedure: new table, copy, drop, rename, indexes); nothing references signals.
+constexpr std::string_view kContextSignals = R"sql(
+CREATE TABLE signals_v3 (
+  id            INTEGER PRIMARY KEY,
+  dedup_key     TEXT NOT NULL UNIQUE,
+  event_id      INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  incident_id   INTEGER REFERENCES incidents(id) ON DELETE SET NULL,
+  time_utc      TEXT NOT NULL,
+  rule          TEXT NOT NULL,
+  class         TEXT NOT NULL CHECK (class IN ('fault', 'noise', 'context')),
+  direction     TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+  peer_ip       TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+  peer_name     TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+  connector     TEXT NOT NULL DEFAULT '',
+  mechanism     TEXT NOT NULL DEFAULT '',
+  status        TEXT NOT NULL DEFAULT '',
+  reply         TEXT NOT NULL DEFAULT '',
+  target_spn    TEXT NOT NULL DEFAULT '',
+  evidence_json TEXT NOT NULL DEFAULT '{}'
+);
+INSERT INTO signals_v3 SELECT id, dedup_key, event_id, incident_id, time_utc, rule, class, direction, peer_ip,
+  peer_name, connector, mechanism, status, reply, target_spn, evidence_json FROM signals;
+DROP TABLE signals;
+ALTER TABLE signals_v3 RENAME TO signals;
+CREATE INDEX signals_by_time ON signals(time_utc);
+CREATE INDEX signals_by_incident ON signals(incident_id);
+CREATE INDEX signals_by_peer_ip ON signals(peer_ip);
+CREATE INDEX signals_by_peer_name ON signals(peer_name);
+CREATE INDEX signals_by_event ON signals(event_id);
+CREATE INDEX signals_unassigned_faults ON signals(id) WHERE incident_id IS NULL AND class = 'fault';
+-- The incident pass looks for context not yet attached, by time (only recent context can still
+-- find its incident).
+CREATE INDEX signals_unassigned_context ON signals(time_utc) WHERE incident_id IS NULL AND class = 'context';
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "monitor state", kMonitorState},
+    Migration{3, "context signals", kContextSignals},
 };
 
 constexpr std::string_view kMigrationLog = R"sql(

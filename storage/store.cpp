@@ -70,7 +70,8 @@ StoredSignal read_signal(SQLite::Statement& st) {
   s.key = st.getColumn(5).getString();
   s.event_key = st.getColumn(6).getString();
   s.rule = st.getColumn(7).getString();
-  s.signal_class = st.getColumn(8).getString() == to_string(SignalClass::Noise) ? SignalClass::Noise : SignalClass::Fault;
+  if (!parse_signal_class(st.getColumn(8).getString(), s.signal_class))
+    throw std::runtime_error(row + ": unknown class '" + st.getColumn(8).getString() + "'");
   if (!parse_direction(st.getColumn(9).getString(), s.direction))
     throw std::runtime_error(row + ": unknown direction '" + st.getColumn(9).getString() + "'");
   s.time = stored_time(st.getColumn(10), row);
@@ -260,6 +261,15 @@ std::vector<StoredSignal> Store::unassigned_fault_signals() {
   static const std::string sql =
       std::string(kSignalColumns) + " WHERE s.incident_id IS NULL AND s.class = 'fault' ORDER BY s.time_utc, s.id";
   return read_signals(connection_of(db_).statement(sql));
+}
+
+std::vector<StoredSignal> Store::unassigned_context_signals(TimePoint since) {
+  static const std::string sql = std::string(kSignalColumns) +
+                                 " WHERE s.incident_id IS NULL AND s.class = 'context' AND s.time_utc >= :since"
+                                 " ORDER BY s.time_utc, s.id";
+  auto& st = connection_of(db_).statement(sql);
+  st.bind(":since", iso(since));
+  return read_signals(st);
 }
 
 void Store::assign_signal(int64_t signal_id, int64_t incident_id) {

@@ -95,6 +95,8 @@ class Store {
   bool has_signal(const std::string& dedup_key);
   // Fault signals not yet attached to an incident, oldest first.
   std::vector<StoredSignal> unassigned_fault_signals();
+  // Context signals (Kerberos errors) not yet attached to an incident, from `since` on, oldest first.
+  std::vector<StoredSignal> unassigned_context_signals(TimePoint since);
   void assign_signal(int64_t signal_id, int64_t incident_id);
   std::vector<StoredSignal> signals(const SignalQuery& query);
   int64_t count_signals();

@@ -26,8 +26,9 @@ TEST_F(ScanEndToEnd, OpensExactlyTheIncidentsAHumanWould) {
   auto scan = cli({"scan", "--format", "json", folder.string()});
   ASSERT_EQ(scan.code, 0) << scan.err;
   auto summary = scan.json();
-  ASSERT_EQ(summary["files"].size(), 7u) << "five logs, the .evtx, and README.md (skipped: not a log)";
+  ASSERT_EQ(summary["files"].size(), 8u) << "six logs, the .evtx, and README.md (skipped: not a log)";
   EXPECT_EQ(summary["incidents_opened"], 3);
+  EXPECT_EQ(summary["kerberos_errors_attached"], 2) << "EX1's two KDC_ERR_S_PRINCIPAL_UNKNOWN for SMTPSVC/ex2";
 
   auto list = cli({"incidents", "--format", "json"});
   ASSERT_EQ(list.code, 0) << list.err;
@@ -56,7 +57,26 @@ TEST_F(ScanEndToEnd, OpensExactlyTheIncidentsAHumanWould) {
     EXPECT_TRUE(s["incident_id"].is_null());
   }
   auto faults = cli({"history", "--format", "json", "--faults-only"});
-  EXPECT_EQ(faults.json().size(), 9u);
+  EXPECT_EQ(faults.json().size(), 9u) << "Kerberos errors are not faults";
+
+  // EX1's System log (Kerberos logging on): the errors behind its outbound incident join it.
+  auto shown = cli({"show", "--format", "json", std::to_string((*out2)["id"].get<int>())});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  std::vector<std::string> context;
+  const auto shown_json = shown.json();
+  for (const auto& s : shown_json["signals"])
+    if (s["class"] == "context") context.push_back(s["time"].get<std::string>() + " " + s["status"].get<std::string>());
+  EXPECT_EQ(context, (std::vector<std::string>{"2024-03-15T10:05:29.900Z KDC_ERR_S_PRINCIPAL_UNKNOWN",
+                                               "2024-03-15T10:06:01.900Z KDC_ERR_S_PRINCIPAL_UNKNOWN"}));
+  EXPECT_EQ((*out2)["signal_count"], 4) << "context does not count as the incident's signals";
+  auto web = cli({"history", "--format", "json", "--peer", "web.contoso.com"}).json();
+  ASSERT_EQ(web.size(), 1u) << "the skew error of the day before";
+  EXPECT_EQ(web[0]["class"], "context");
+  EXPECT_TRUE(web[0]["incident_id"].is_null()) << "no incident was open near it";
+  auto realm = cli({"history", "--format", "json", "--peer", "contoso.com"}).json();
+  ASSERT_EQ(realm.size(), 1u);
+  EXPECT_EQ(realm[0]["status"], "KDC_ERR_PREAUTH_REQUIRED");
+  EXPECT_EQ(realm[0]["class"], "noise") << "LogLevel=1 chatter";
 }
 
 TEST_F(ScanEndToEnd, ASecondScanOfTheSameFolderChangesNothing) {

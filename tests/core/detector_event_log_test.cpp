@@ -65,7 +65,7 @@ TEST(DetectorEventLog, OtherProvidersAndIdsAreIgnored) {
   Detector d;
   EXPECT_FALSE(d.detect(exchange_event("MSExchangeTransportSubmission", 1035, {"IllegalMessage", "x", "ExchangeAuth", "10.0.0.1"})));
   EXPECT_FALSE(d.detect(exchange_event("MSExchangeTransport", 1036, {"IllegalMessage", "x", "ExchangeAuth", "10.0.0.1"})));
-  EXPECT_FALSE(d.detect(exchange_event("Microsoft-Windows-Security-Kerberos", 3, {})));
+  EXPECT_FALSE(d.detect(exchange_event("Service Control Manager", 7036, {"AuthWatch", "running"})));
 }
 
 TEST(DetectorEventLog, Sender2017TakesThePeerFromTheTargetSpn) {
@@ -101,7 +101,7 @@ TEST(DetectorEventLog, NamedDataFieldsWorkThroughACustomTable) {
   // Rules are data: a table using named <Data Name=...> fields needs no code.
   DetectionRules rules;
   rules.event_log.push_back({"kerberos-3", {"Microsoft-Windows-Security-Kerberos"}, 3, Direction::Outbound,
-                             {{SignalField::Status, "ErrorMessage"}, {SignalField::TargetSpn, "TargetName"}}, "", {}, SignalClass::Fault});
+                             {{SignalField::Status, "ErrorMessage"}, {SignalField::TargetSpn, "TargetName"}}, "", {}, SignalClass::Fault, SignalClass::Fault});
   Detector d(rules);
   auto e = exchange_event("Microsoft-Windows-Security-Kerberos", 3, {});
   e.fields["ErrorMessage"] = "KRB_AP_ERR_SKEW";
@@ -110,4 +110,49 @@ TEST(DetectorEventLog, NamedDataFieldsWorkThroughACustomTable) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->status, "KRB_AP_ERR_SKEW");
   EXPECT_EQ(s->peer_name, "ex2.contoso.com");
+}
+
+// DOMAIN.md §1.6: the Kerberos client's System-log events, with their named fields.
+static TransportEvent kerberos_event(std::string provider, uint32_t id, std::string error_code, std::string message,
+                              std::string target) {
+  auto e = exchange_event(std::move(provider), id, {});
+  e.channel = "System";
+  e.fields["ErrorCode"] = std::move(error_code);
+  e.fields["ErrorMessage"] = std::move(message);
+  e.fields["TargetName"] = std::move(target);
+  e.fields["ServerTime"] = "10:12:2.0000 3/15/2024 Z";
+  return e;
+}
+
+TEST(DetectorEventLog, AKerberosErrorIsContextForAnIncidentNeverAFault) {
+  Detector d;
+  for (const char* provider : {"Microsoft-Windows-Security-Kerberos", "Kerberos"}) {
+    auto s = d.detect(kerberos_event(provider, 3, "0x25", "KRB_AP_ERR_SKEW", "SMTPSVC/ex2.contoso.com@CONTOSO.COM"));
+    ASSERT_TRUE(s) << provider;
+    EXPECT_EQ(s->signal_class, SignalClass::Context) << "it explains a 454; it is not one";
+    EXPECT_EQ(s->rule, "kerberos-3-error");
+    EXPECT_EQ(s->status, "KRB_AP_ERR_SKEW");
+    EXPECT_EQ(s->target_spn, "SMTPSVC/ex2.contoso.com@CONTOSO.COM");
+    EXPECT_EQ(s->peer_name, "ex2.contoso.com");
+    EXPECT_EQ(s->evidence["data"]["ServerTime"], "10:12:2.0000 3/15/2024 Z") << "the remote clock is kept";
+  }
+  auto modified = kerberos_event("Kerberos", 4, "", "", "SMTPSVC/ex2.contoso.com");
+  modified.fields.erase("ErrorCode");
+  auto s4 = d.detect(modified);
+  ASSERT_TRUE(s4);
+  EXPECT_EQ(s4->signal_class, SignalClass::Context);
+  EXPECT_EQ(s4->rule, "kerberos-4-ap-err-modified");
+  EXPECT_EQ(s4->peer_name, "ex2.contoso.com");
+}
+
+TEST(DetectorEventLog, KerberosLoggingChatterIsNoise) {
+  Detector d;
+  for (const char* code : {"0x19", "0xD", " 0xd "}) {
+    auto s = d.detect(kerberos_event("Microsoft-Windows-Security-Kerberos", 3, code, "KDC_ERR_PREAUTH_REQUIRED", "krbtgt/CONTOSO.COM"));
+    ASSERT_TRUE(s) << code;
+    EXPECT_EQ(s->signal_class, SignalClass::Noise) << code << ": every logon logs it while LogLevel=1";
+  }
+  EXPECT_FALSE(d.detect(kerberos_event("Microsoft-Windows-Kerberos-Key-Distribution-Center", 3, "0x25", "KRB_AP_ERR_SKEW", "x")))
+      << "only the client's Kerberos provider";
+  EXPECT_FALSE(d.detect(kerberos_event("Kerberos", 5, "0x25", "KRB_AP_ERR_SKEW", "x")));
 }

@@ -160,3 +160,59 @@ TEST(Incidents, SetIdAppliesToTheOpenIncident) {
   auto c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0 + seconds{1}));
   EXPECT_EQ(c[0].incident.id, 7);
 }
+
+// ---- context: the Kerberos errors of the System log join the incident they explain ----------
+
+namespace {
+
+Incident open_incident(int64_t id, Direction dir, std::string peer, std::string name, TimePoint first, TimePoint last) {
+  Incident i;
+  i.id = id;
+  i.direction = dir;
+  i.peer = std::move(peer);
+  i.peer_name = std::move(name);
+  i.first_seen = first;
+  i.last_seen = last;
+  i.status = IncidentStatus::Open;
+  return i;
+}
+
+Signal kerberos(std::string host, TimePoint t) {
+  Signal s;
+  s.signal_class = SignalClass::Context;
+  s.direction = Direction::Outbound;
+  s.peer_name = std::move(host);
+  s.time = t;
+  return s;
+}
+
+}  // namespace
+
+TEST(IncidentContext, TheIncidentWhosePeerTheErrorNamesWinsOverALaterOne) {
+  const IncidentPolicy policy;  // 30 min quiet period
+  std::vector<Incident> open = {open_incident(1, Direction::Outbound, "10.0.0.2", "ex2.contoso.com", T0, T0 + minutes{5}),
+                                open_incident(2, Direction::Inbound, "10.0.0.7", "", T0 + minutes{2}, T0 + minutes{6})};
+  EXPECT_EQ(incident_for_context(open, kerberos("ex2.contoso.com", T0 + minutes{3}), policy), 1);
+  EXPECT_EQ(incident_for_context(open, kerberos("EX2", T0 + minutes{3}), policy), 1) << "short name, any case";
+  EXPECT_EQ(incident_for_context(open, kerberos("web.contoso.com", T0 + minutes{3}), policy), 2)
+      << "naming no open peer: the latest to open";
+  EXPECT_EQ(incident_for_context(open, kerberos("ex2.contoso.com", T0 - minutes{29}), policy), 1)
+      << "a little before the first 454: the error that caused it";
+}
+
+TEST(IncidentContext, OutsideEveryWidenedEpisodeItBelongsToNone) {
+  const IncidentPolicy policy;
+  std::vector<Incident> open = {open_incident(1, Direction::Outbound, "10.0.0.2", "ex2.contoso.com", T0, T0 + minutes{5})};
+  EXPECT_EQ(incident_for_context(open, kerberos("ex2.contoso.com", T0 - minutes{31}), policy), 0);
+  EXPECT_EQ(incident_for_context(open, kerberos("ex2.contoso.com", T0 + minutes{36}), policy), 0);
+  EXPECT_EQ(incident_for_context({}, kerberos("ex2.contoso.com", T0), policy), 0);
+  open[0].id = 0;
+  EXPECT_EQ(incident_for_context(open, kerberos("ex2.contoso.com", T0), policy), 0) << "not stored yet: no id to attach to";
+}
+
+TEST(IncidentContext, TheTrackerIgnoresContextSignals) {
+  ManualClock clock(T0);
+  IncidentTracker t({}, clock);
+  EXPECT_TRUE(t.on_signal(kerberos("ex2.contoso.com", T0)).empty());
+  EXPECT_TRUE(t.open_incidents().empty());
+}

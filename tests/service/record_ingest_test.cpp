@@ -20,17 +20,18 @@ using namespace authwatch;
 
 namespace {
 
-std::vector<TransportEvent> live_events() {
-  std::ifstream in(std::string(AUTHWATCH_TEST_DATA) + "/scenario/ex2-application-wevtutil.xml");
+std::vector<TransportEvent> live_events(const std::string& file = "ex2-application-wevtutil.xml",
+                                        const std::string& channel = "Application") {
+  std::ifstream in(std::string(AUTHWATCH_TEST_DATA) + "/scenario/" + file);
   std::stringstream text;
   text << in.rdbuf();
   // As the live source renders them: kind EventLog, location the channel.
-  return sources::parse_event_xml_stream(text.str(), SourceKind::EventLog, "Application").events;
+  return sources::parse_event_xml_stream(text.str(), SourceKind::EventLog, channel).events;
 }
 
-service::RecordBatch batch(std::vector<TransportEvent> events) {
+service::RecordBatch batch(std::vector<TransportEvent> events, const std::string& channel = "Application") {
   service::RecordBatch b;
-  b.location = "Application";
+  b.location = channel;
   b.events = std::move(events);
   return b;
 }
@@ -91,6 +92,35 @@ TEST_F(RecordIngestTest, ABatchAndItsPositionCommitTogetherAndAReReadStoresNothi
   auto file = ingest.ingest_file(std::string(AUTHWATCH_TEST_DATA) + "/scenario/ex2-application-wevtutil.xml");
   EXPECT_EQ(file.new_events, 0u);
   EXPECT_EQ(count("events"), events_stored);
+}
+
+// The System channel is read before the Application channel's 2017 arrives: the Kerberos errors
+// wait, unattached, and join the outbound incident in the pass that opens it; chatter stays noise.
+TEST_F(RecordIngestTest, KerberosErrorsReadBeforeTheirIncidentJoinItWhenItOpens) {
+  auto db = storage::Database::open((dir_ / "authwatch.db").string(), storage::Database::Mode::ReadWrite);
+  ASSERT_TRUE(db) << db.error();
+  service::Ingest ingest(*db.value(), config_, clock_);
+
+  auto system = ingest.ingest_records(batch(live_events("ex1-system-wevtutil.xml", "System"), "System"));
+  ASSERT_TRUE(system.failure.empty()) << system.failure;
+  EXPECT_EQ(system.context_signals, 3u);
+  EXPECT_EQ(system.noise_signals, 1u);
+  auto before = ingest.update_incidents();
+  EXPECT_EQ(before.opened(), 0);
+  EXPECT_EQ(before.context_assigned, 0u) << "no incident yet";
+
+  auto application = ingest.ingest_records(batch(live_events("ex1-application-wevtutil.xml")));
+  ASSERT_TRUE(application.failure.empty()) << application.failure;
+  auto pass = ingest.update_incidents();
+  ASSERT_EQ(pass.opened(), 1);
+  EXPECT_EQ(pass.context_assigned, 2u);
+  SQLite::Database check((dir_ / "authwatch.db").string(), SQLite::OPEN_READONLY);
+  EXPECT_EQ(check.execAndGet("SELECT count(*) FROM signals s JOIN incidents i ON i.id = s.incident_id "
+                             "WHERE s.class = 'context' AND i.peer_name = 'ex2.contoso.com' AND s.status = 'KDC_ERR_S_PRINCIPAL_UNKNOWN'")
+                .getInt(),
+            2);
+  EXPECT_EQ(check.execAndGet("SELECT count(*) FROM signals WHERE class = 'context' AND incident_id IS NULL").getInt(), 1)
+      << "the day-old skew error for HTTP/web belongs to no incident";
 }
 
 }  // namespace

@@ -252,5 +252,54 @@ TEST(Database, NestedTransactionRollsBackOnlyItsOwnPart) {
   EXPECT_EQ(db->sqlite().execAndGet("SELECT dedup_key FROM events").getString(), "evt:outer");
 }
 
+// Version 3 rebuilt the signals table to allow the 'context' class: a database written by a
+// version-2 binary keeps every signal row, its incident link and its indexes, and takes context.
+TEST(Database, TheContextMigrationKeepsEverySignalOfAVersion2File) {
+  TempDir dir;
+  const auto file = dir.path() / "authwatch.db";
+  {
+    SQLite::Database v2(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    v2.exec("BEGIN");
+    v2.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+            "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
+    for (const auto& m : migrations()) {
+      if (m.version > 2) continue;
+      v2.exec(std::string(m.sql));
+      v2.exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", 'v2', '2026-01-01T00:00:00Z')");
+    }
+    v2.exec("PRAGMA user_version = 2");
+    v2.exec("COMMIT");
+    v2.exec("INSERT INTO events(dedup_key, source_kind, location, time_utc) VALUES ('evt:1', 'evtx', 'a.evtx', '2024-03-15T10:00:00.000Z')");
+    v2.exec("INSERT INTO incidents(direction, peer, status, first_seen, last_seen) VALUES ('outbound', '10.0.0.2', 'open', "
+            "'2024-03-15T10:00:00.000Z', '2024-03-15T10:00:00.000Z')");
+    v2.exec("INSERT INTO signals(dedup_key, event_id, incident_id, time_utc, rule, class, direction, status) VALUES "
+            "('sig:1', 1, 1, '2024-03-15T10:00:00.000Z', 'exchange-2017-outbound-auth', 'fault', 'outbound', 'LogonDenied')");
+    EXPECT_THROW(v2.exec("INSERT INTO signals(dedup_key, event_id, time_utc, rule, class, direction) VALUES "
+                         "('sig:2', 1, '2024-03-15T10:00:00.000Z', 'kerberos-3-error', 'context', 'outbound')"),
+                 SQLite::Exception)
+        << "version 2 does not know the class";
+  }
+  auto db = open_or_fail(file);
+  ASSERT_TRUE(db);
+  EXPECT_EQ(db->schema_version(), latest_schema_version());
+  auto& sql = db->sqlite();
+  EXPECT_EQ(sql.execAndGet("SELECT incident_id || ' ' || status FROM signals WHERE dedup_key = 'sig:1'").getString(), "1 LogonDenied");
+  sql.exec("INSERT INTO signals(dedup_key, event_id, time_utc, rule, class, direction) VALUES "
+           "('sig:2', 1, '2024-03-15T10:00:00.000Z', 'kerberos-3-error', 'context', 'outbound')");
+  EXPECT_THROW(sql.exec("INSERT INTO signals(dedup_key, event_id, time_utc, rule, class, direction) VALUES "
+                        "('sig:3', 1, '2024-03-15T10:00:00.000Z', 'x', 'other', 'outbound')"),
+               SQLite::Exception)
+      << "the CHECK still holds for anything else";
+  for (const char* index : {"signals_by_time", "signals_by_incident", "signals_by_peer_ip", "signals_by_peer_name",
+                            "signals_by_event", "signals_unassigned_faults", "signals_unassigned_context"}) {
+    SQLite::Statement st(sql, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?");
+    st.bind(1, index);
+    ASSERT_TRUE(st.executeStep());
+    EXPECT_EQ(st.getColumn(0).getInt(), 1) << index;
+  }
+  SQLite::Statement dangling(sql, "PRAGMA foreign_key_check");
+  EXPECT_FALSE(dangling.executeStep()) << "no signal points at a missing event or incident";
+}
+
 }  // namespace
 }  // namespace authwatch::storage

@@ -154,6 +154,24 @@ TEST_F(StoreTest, UnassignedFaultSignalsExcludeNoiseAndAssignedOnesOldestFirst) 
   EXPECT_THROW(store_->assign_signal(9999, incident), std::runtime_error);
 }
 
+TEST_F(StoreTest, UnassignedContextSignalsAreTheRecentUnattachedKerberosErrorsOldestFirst) {
+  add("fault", "2024-03-15T10:00:00Z");
+  add("noise", "2024-03-15T10:00:00Z", SignalClass::Noise);
+  add("old", "2024-03-14T10:00:00Z", SignalClass::Context);
+  const auto late = add("late", "2024-03-15T10:09:00Z", SignalClass::Context);
+  const auto early = add("early", "2024-03-15T10:01:00Z", SignalClass::Context);
+  const auto attached = add("attached", "2024-03-15T10:02:00Z", SignalClass::Context);
+  store_->assign_signal(attached, store_->insert_incident(make_incident("10.0.0.12", "2024-03-15T10:00:00Z", "2024-03-15T10:00:00Z")));
+
+  auto pending = store_->unassigned_context_signals(at("2024-03-15T00:00:00Z"));
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].id, early);
+  EXPECT_EQ(pending[1].id, late);
+  EXPECT_EQ(pending[0].signal.signal_class, SignalClass::Context) << "the class reads back";
+  EXPECT_EQ(store_->unassigned_context_signals(at("2024-03-15T10:05:00Z")).size(), 1u) << "since is inclusive of later ones only";
+  EXPECT_EQ(store_->unassigned_fault_signals().size(), 1u) << "context never waits as a fault";
+}
+
 TEST_F(StoreTest, SourceSaveAndFindRoundTripThePositionAndAccumulateCounts) {
   EXPECT_FALSE(store_->find_source("protocol-log", "/logs/RECV.LOG"));
   SourcePosition position{"fp:0123456789abcdef", 4096, 0, ""};
