@@ -21,7 +21,8 @@ void print_evidence(std::ostream& out, const nlohmann::json& e) {
     out << "    " << text_of(e.value("provider", nlohmann::json(""))) << " event " << text_of(e["event_id"]) << ", record "
         << text_of(e.value("record_id", nlohmann::json(0))) << " on " << text_of(e.value("computer", nlohmann::json(""))) << '\n';
     if (e.contains("data"))
-      for (const auto& [k, v] : e["data"].items()) out << "      " << k << ": " << text_of(v) << '\n';
+      for (const auto& [k, v] : e["data"].items())  // empty fields (a Kerberos event has many) say nothing here; JSON keeps them
+        if (!(v.is_string() && v.get_ref<const std::string&>().empty())) out << "      " << k << ": " << text_of(v) << '\n';
     if (e.contains("message")) out << "      message: " << text_of(e["message"]) << '\n';
   } else if (e.contains("last_error")) {
     out << "    queue " << text_of(e.value("identity", nlohmann::json(""))) << ", next hop "

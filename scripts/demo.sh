@@ -14,8 +14,9 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || true; }
 
 step "$AW" --db "$DB" scan tests/data/scenario tests/data/evtx tests/data/exchange/RECV2023011116-1.LOG
 step "$AW" --db "$DB" incidents
-first=$("$AW" --db "$DB" incidents --format json | python3 -c 'import json,sys; print(min(i["id"] for i in json.load(sys.stdin) if i["direction"]=="inbound"))')
-step "$AW" --db "$DB" show "$first"
+# The outbound one: its evidence includes the Kerberos errors from EX1's System log.
+outbound=$("$AW" --db "$DB" incidents --format json | python3 -c 'import json,sys; print(min(i["id"] for i in json.load(sys.stdin) if i["direction"]=="outbound"))')
+step "$AW" --db "$DB" show "$outbound"
 step "$AW" --db "$DB" history --peer 192.0.2.44
 echo; echo "A second scan of the same files adds nothing:"
 step "$AW" --db "$DB" --quiet scan tests/data/scenario tests/data/evtx tests/data/exchange/RECV2023011116-1.LOG

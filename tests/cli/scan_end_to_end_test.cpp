@@ -69,6 +69,9 @@ TEST_F(ScanEndToEnd, OpensExactlyTheIncidentsAHumanWould) {
   EXPECT_EQ(context, (std::vector<std::string>{"2024-03-15T10:05:29.900Z KDC_ERR_S_PRINCIPAL_UNKNOWN",
                                                "2024-03-15T10:06:01.900Z KDC_ERR_S_PRINCIPAL_UNKNOWN"}));
   EXPECT_EQ((*out2)["signal_count"], 4) << "context does not count as the incident's signals";
+  auto table = cli({"show", std::to_string((*out2)["id"].get<int>())});
+  EXPECT_NE(table.out.find("ErrorMessage: KDC_ERR_S_PRINCIPAL_UNKNOWN"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find("ClientName:"), std::string::npos) << "a Kerberos event's empty fields are left out for people";
   auto web = cli({"history", "--format", "json", "--peer", "web.contoso.com"}).json();
   ASSERT_EQ(web.size(), 1u) << "the skew error of the day before";
   EXPECT_EQ(web[0]["class"], "context");
