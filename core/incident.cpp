@@ -1,5 +1,6 @@
 #include "core/incident.hpp"
 
+#include "core/ad_names.hpp"
 #include "core/text.hpp"
 
 namespace authwatch {
@@ -24,14 +25,12 @@ std::string_view to_string(IncidentChange::Kind k) {
 
 namespace {
 
-std::string_view short_name(std::string_view host) { return host.substr(0, host.find('.')); }
-
 bool names_the_peer(const Incident& inc, const Signal& s) {
   if (s.peer_name.empty() && s.peer_ip.empty()) return false;
   if (!s.peer_ip.empty() && s.peer_ip == inc.peer) return true;
   for (const std::string& mine : {inc.peer_name, inc.peer}) {
     if (mine.empty() || s.peer_name.empty() || looks_like_ip(mine)) continue;
-    if (iequals(mine, s.peer_name) || iequals(short_name(mine), short_name(s.peer_name))) return true;
+    if (iequals(mine, s.peer_name) || iequals(short_host(mine), short_host(s.peer_name))) return true;
   }
   return false;
 }
