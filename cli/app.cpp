@@ -1,8 +1,13 @@
 #include "cli/app.hpp"
 
+#include <cstdlib>
+#include <iostream>
+
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/logging.hpp"
+#include "cli/output.hpp"
+#include "cli/platform.hpp"
 
 #ifndef AUTHWATCH_VERSION
 #define AUTHWATCH_VERSION "0.0.0"
@@ -15,8 +20,24 @@ void add_format_option(CLI::App& sub, Context& ctx, bool csv) {
   opt->check(csv ? CLI::IsMember({"table", "json", "csv"}) : CLI::IsMember({"table", "json"}));
 }
 
+namespace {
+
+// Tables fit the terminal they are printed on: $COLUMNS when set (shells export it, tests set it),
+// else the terminal on standard output; no limit for a file or a pipe.
+size_t columns_for(const std::ostream& out) {
+  if (const char* env = std::getenv("COLUMNS"); env && *env) {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (end && *end == '\0' && n >= 20 && n <= 10000) return static_cast<size_t>(n);
+  }
+  return &out == &std::cout ? stdout_terminal_columns() : 0;
+}
+
+}  // namespace
+
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   Context ctx{out, err};
+  set_table_width(columns_for(out));
   CLI::App app{"AuthWatch: finds why Exchange servers fail to authenticate to each other (454 4.7.0, event 1035)", "authwatch"};
   app.footer(kExitCodeHelp);
   app.set_version_flag("--version", AUTHWATCH_VERSION);

@@ -15,8 +15,10 @@ void run_incidents(Context& ctx, const std::string& status) {
   Rows rows{{"id", "status", "direction", "peer", "peer name", "signals", "first seen (UTC)", "last seen (UTC)"}, {}};
   nlohmann::json json = nlohmann::json::array();
   for (const auto& i : store.incidents(filter)) {
+    // An unknown peer is shown with where its failure was seen (a queue and its next hop).
+    const std::string name = i.peer_context.empty() ? i.peer_name : "seen at " + i.peer_context;
     rows.rows.push_back({std::to_string(i.id), std::string(to_string(i.status)), std::string(to_string(i.direction)), i.peer,
-                         i.peer_name, std::to_string(i.signal_count), format_iso8601(i.first_seen), format_iso8601(i.last_seen)});
+                         name, std::to_string(i.signal_count), format_iso8601(i.first_seen), format_iso8601(i.last_seen)});
     json.push_back(incident_json(i));
   }
   write(ctx.out, ctx.format(), rows, json);

@@ -12,13 +12,35 @@ namespace {
 
 struct ScanOptions {
   std::vector<std::string> paths;
+  std::string time_zone;
+  std::string date_order;
 };
 
 void run_scan(Context& ctx, const ScanOptions& opt) {
+  const Config* loaded = ctx.config();
+  if (!loaded) return;
+  Config config = *loaded;
+  // Queue snapshots written in the server's local time (docs/domain.md §10): the command line wins
+  // over queue.time_zone / queue.date_order.
+  if (!opt.time_zone.empty()) {
+    auto offset = parse_utc_offset(opt.time_zone);
+    if (!offset) {
+      ctx.err << "authwatch: --time-zone " << opt.time_zone << ": expected a UTC offset like +01:00, -05:00 or UTC\n";
+      ctx.exit_code = kUsage;
+      return;
+    }
+    config.queue.times.offset = offset;
+    config.queue.times.offset_from = "--time-zone";
+  }
+  if (!opt.date_order.empty() && !parse_date_order(opt.date_order, config.queue.times.order)) {
+    ctx.err << "authwatch: --date-order " << opt.date_order << ": expected auto, mdy, dmy or ymd\n";
+    ctx.exit_code = kUsage;
+    return;
+  }
   auto db = ctx.open_database(storage::Database::Mode::ReadWrite);
   if (!db) return;
   SystemClock clock;
-  service::Ingest ingest(*db, *ctx.config(), clock);
+  service::Ingest ingest(*db, config, clock);
 
   std::vector<std::string> missing;
   auto files = service::expand_paths(opt.paths, missing);
@@ -100,6 +122,11 @@ Command add_scan_command(CLI::App& app, Context& ctx) {
   auto opt = std::make_shared<ScanOptions>();
   auto* sub = app.add_subcommand("scan", "Read exported logs (event XML, .evtx, SMTP protocol logs, Get-Queue JSON), store signals and incidents");
   sub->add_option("paths", opt->paths, "Files or folders (folders are read recursively; formats are detected by content)")->required();
+  sub->add_option("--time-zone", opt->time_zone,
+                  "UTC offset of the servers whose Get-Queue snapshots hold local times (LastRetryTime, LRT=), e.g. +01:00; "
+                  "default queue.time_zone, else the times are read as UTC (each signal says which)");
+  sub->add_option("--date-order", opt->date_order,
+                  "Day/month order of culture dates in snapshots: auto (default: from the values, AM/PM means mdy), mdy, dmy, ymd");
   add_format_option(*sub, ctx);
   sub->footer("Re-scanning the same files adds nothing. Bad records are named on stderr and skipped; exit code 3 then.");
   return {sub, [&ctx, opt] { run_scan(ctx, *opt); }};

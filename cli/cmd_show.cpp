@@ -11,7 +11,7 @@
 namespace authwatch::cli {
 namespace {
 
-std::string text_of(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string text_of(const nlohmann::json& v) { return printable(v.is_string() ? v.get<std::string>() : v.dump()); }
 
 // Evidence as an administrator reads it: the session's lines, the event's data, the queue's error.
 void print_evidence(std::ostream& out, const nlohmann::json& e) {
@@ -29,6 +29,7 @@ void print_evidence(std::ostream& out, const nlohmann::json& e) {
         << text_of(e.value("next_hop_domain", nlohmann::json(""))) << ", " << text_of(e.value("message_count", nlohmann::json("")))
         << " message(s), retry " << text_of(e.value("retry_count", nlohmann::json(""))) << '\n'
         << "      LastError: " << text_of(e["last_error"]) << '\n';
+    if (e.contains("time_basis")) out << "      time read as: " << text_of(e["time_basis"]) << '\n';
   } else {
     out << "    " << e.dump() << '\n';
   }
@@ -83,16 +84,25 @@ void run_show(Context& ctx, int64_t id) {
           << "  direction   " << to_string(i.direction)
           << (i.direction == Direction::Inbound ? "  (this server rejected the peer's Exchange authentication)\n"
                                                 : "  (this server failed to authenticate to the peer)\n")
-          << "  peer        " << i.peer << (i.peer_name.empty() || i.peer_name == i.peer ? "" : "  (" + i.peer_name + ")") << '\n'
+          << "  peer        " << i.peer << (i.peer_name.empty() || i.peer_name == i.peer ? "" : "  (" + i.peer_name + ")")
+          << (i.peer_context.empty() ? ""
+                                     : "  (the evidence does not name the server; seen at " + i.peer_context +
+                                           ": only the domain is probed)")
+          << '\n'
           << "  signals     " << i.signal_count << '\n'
           << "  first seen  " << format_iso8601(i.first_seen) << '\n'
           << "  last seen   " << format_iso8601(i.last_seen) << '\n';
   if (i.resolved_at) ctx.out << "  resolved    " << format_iso8601(*i.resolved_at) << "  (quiet period passed)\n";
-  ctx.out << "\nSignals\n";
+  ctx.out << "\nSignals\n"
+          << "A fault is evidence that Exchange server authentication (Kerberos over X-EXPS) failed between two Exchange\n"
+          << "servers; faults open and extend incidents. Look-alikes — a user's password, a client's Integrated logon, a\n"
+          << "smart host's AUTH, TLS limits — are kept as noise (see `authwatch history`) and never open one; Kerberos\n"
+          << "errors from the System log join as context. The \"why\" column says which it is and why.\n";
   write_table(ctx.out, signal_rows(signals));
   ctx.out << "\nEvidence\n";
   for (const auto& s : signals) {
     ctx.out << "- " << format_iso8601(s.signal.time) << " " << s.signal.rule << " (" << s.source_location << " " << s.source_locator << ")\n";
+    if (!s.signal.verdict.empty()) ctx.out << "    " << to_string(s.signal.signal_class) << ": " << s.signal.verdict << '\n';
     print_evidence(ctx.out, s.signal.evidence);
   }
   if (!diagnosed.run) {

@@ -56,6 +56,7 @@ nlohmann::json incident_json(const Incident& i) {
                       {"direction", to_string(i.direction)},
                       {"peer", i.peer},
                       {"peer_name", i.peer_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.peer_name)},
+                      {"peer_context", i.peer_context.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.peer_context)},
                       {"status", to_string(i.status)},
                       {"signal_count", i.signal_count},
                       {"first_seen", format_iso8601(i.first_seen)},

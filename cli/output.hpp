@@ -15,7 +15,19 @@ struct Rows {
   std::vector<std::vector<std::string>> rows;
 };
 
-void write_table(std::ostream& out, const Rows& rows);
+// Aligned columns that fit `max_width` columns (0: no limit): when the natural widths do not fit,
+// the widest columns narrow and their cells wrap onto more lines, at spaces where they can. Control
+// characters from log data are shown escaped ("\x1b"), never sent to the terminal.
+void write_table(std::ostream& out, const Rows& rows, size_t max_width);
+void write_table(std::ostream& out, const Rows& rows);  // at table_width()
+
+// The width tables are fitted to: set once by main from $COLUMNS or the terminal on stdout; 0 (no
+// limit) when output goes to a file or a pipe.
+size_t table_width();
+void set_table_width(size_t columns);
+
+// Text for a table cell: control characters (C0, DEL, C1) escaped as \xNN.
+std::string printable(const std::string& text);
 void write_csv(std::ostream& out, const Rows& rows);
 std::string csv_field(const std::string& value);
 

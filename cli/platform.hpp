@@ -1,5 +1,6 @@
 #pragma once
 // What the CLI needs from the OS, one header; implementations in posix/ and win/.
+#include <cstddef>
 #include <string>
 
 namespace authwatch::cli {
@@ -9,5 +10,8 @@ std::string default_database_path();
 
 // Progress lines are drawn only for a person watching.
 bool stderr_is_terminal();
+
+// The width of the terminal standard output is, or 0 when it is not a terminal.
+size_t stdout_terminal_columns();
 
 }  // namespace authwatch::cli

@@ -3,12 +3,16 @@
 namespace authwatch::cli {
 
 Rows signal_rows(const std::vector<storage::StoredSignal>& signals) {
-  Rows rows{{"time (UTC)", "class", "direction", "peer", "peer name", "connector", "mechanism", "status", "incident", "source"}, {}};
+  Rows rows{{"time (UTC)", "class", "direction", "peer", "peer name", "connector", "mechanism", "status", "incident", "why",
+              "source"},
+             {}};
   for (const auto& st : signals) {
     const auto& s = st.signal;
+    const std::string name = s.peer_name.empty() && !s.peer_context.empty() ? "seen at " + s.peer_context : s.peer_name;
     rows.rows.push_back({format_iso8601(s.time), std::string(to_string(s.signal_class)), std::string(to_string(s.direction)),
-                         s.peer_ip, s.peer_name, s.connector, s.mechanism, s.status,
-                         st.incident_id ? std::to_string(*st.incident_id) : "-", st.source_location + " " + st.source_locator});
+                         s.peer_ip, name, s.connector, s.mechanism, s.status,
+                         st.incident_id ? std::to_string(*st.incident_id) : "-", s.verdict,
+                         st.source_location + " " + st.source_locator});
   }
   return rows;
 }
@@ -28,6 +32,8 @@ nlohmann::json signal_json(const storage::StoredSignal& st, bool with_evidence) 
                       {"status", opt(s.status)},
                       {"reply", opt(s.reply)},
                       {"target_spn", opt(s.target_spn)},
+                      {"peer_context", opt(s.peer_context)},
+                      {"verdict", opt(s.verdict)},
                       {"incident_id", st.incident_id ? nlohmann::json(*st.incident_id) : nlohmann::json(nullptr)},
                       {"source", st.source_location},
                       {"locator", st.source_locator}};

@@ -133,7 +133,25 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
          }},
         {"command", command_to([](Config& c) -> auto& { return c.queue.command; })},
         {"interval", duration_to([](Config& c) -> auto& { return c.queue.interval; }, std::chrono::seconds{5}, std::chrono::hours{24})},
-        {"timeout", duration_to([](Config& c) -> auto& { return c.queue.timeout; }, std::chrono::seconds{1}, std::chrono::hours{1})}}},
+        {"timeout", duration_to([](Config& c) -> auto& { return c.queue.timeout; }, std::chrono::seconds{1}, std::chrono::hours{1})},
+        {"time_zone",
+         [](const json& v, Config& c) -> std::optional<std::string> {
+           if (v.is_string() && v.get<std::string>().empty()) {
+             c.queue.times.offset.reset();
+             return std::nullopt;
+           }
+           auto offset = v.is_string() ? parse_utc_offset(v.get<std::string>()) : std::nullopt;
+           if (!offset) return "must be the servers' UTC offset like \"+01:00\", \"-05:00\" or \"UTC\" (\"\" reads local times as UTC), got " + shown(v);
+           c.queue.times.offset = offset;
+           c.queue.times.offset_from = "queue.time_zone";
+           return std::nullopt;
+         }},
+        {"date_order",
+         [](const json& v, Config& c) -> std::optional<std::string> {
+           if (!v.is_string() || !parse_date_order(v.get<std::string>(), c.queue.times.order))
+             return "must be \"auto\", \"mdy\", \"dmy\" or \"ymd\", got " + shown(v);
+           return std::nullopt;
+         }}}},
       {"maintenance",
        {{"windows",
          [](const json& v, Config& c) -> std::optional<std::string> {
@@ -259,7 +277,9 @@ std::string default_config_json() {
         {"domain", c.monitor.domain}}},
       {"queue",
        {{"enabled", c.queue.enabled}, {"command", c.queue.command}, {"interval", std::to_string(c.queue.interval.count()) + "s"},
-        {"timeout", std::to_string(c.queue.timeout.count()) + "s"}}},
+        {"timeout", std::to_string(c.queue.timeout.count()) + "s"},
+        {"time_zone", c.queue.times.offset ? format_utc_offset(*c.queue.times.offset) : ""},
+        {"date_order", to_string(c.queue.times.order)}}},
       {"maintenance",
        {{"windows", json::array()}, {"check_interval", std::to_string(c.maintenance.check_interval.count()) + "s"}}},
       {"kerberos_logging",

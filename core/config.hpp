@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/incident.hpp"
+#include "core/local_time.hpp"
 #include "core/kerberos_logging_switch.hpp"
 #include "core/maintenance.hpp"
 #include "core/result.hpp"
@@ -50,6 +51,9 @@ struct Config {
     std::vector<std::string> command = default_queue_command();
     std::chrono::seconds interval{5 * 60};
     std::chrono::seconds timeout{60};
+    // How to read times a snapshot writes in the server's local time and culture (LastRetryTime,
+    // LRT=; core/local_time.hpp): the server's UTC offset ("+01:00"; empty: UTC) and date order.
+    LocalTimeRules times;
   } queue;
   // Alerts are held back (incidents still recorded) inside a window, or while the server's
   // ServerWideOffline component is Inactive (the command prints the state).

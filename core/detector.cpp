@@ -24,18 +24,20 @@ std::string* field_slot(Signal& s, SignalField f) {
   return nullptr;
 }
 
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }
+
 // The word after `phrase` in `text`: "... failed because of IllegalMessage" -> "IllegalMessage".
 std::string word_after(std::string_view text, std::string_view phrase) {
   auto at = ifind(text, phrase);
   if (at == std::string_view::npos) return {};
   auto rest = text.substr(at + phrase.size());
   size_t end = 0;
-  while (end < rest.size() && (std::isalnum(static_cast<unsigned char>(rest[end])) || rest[end] == '_' || rest[end] == '-'))
-    ++end;
+  while (end < rest.size() && is_word_char(rest[end])) ++end;
   return std::string(rest.substr(0, end));
 }
 
-// Peer names sometimes arrive as IP literals ("[10.0.0.1]") or inside an SPN; normalise both.
+// Peer names sometimes arrive as IP literals ("[10.0.0.1]", "10.0.0.2:25") or inside an SPN;
+// normalise both. A name that is not a host name (spaces, a site or delivery group) is dropped.
 void normalise_peer(Signal& s) {
   if (s.peer_ip.empty() && s.peer_name.empty() && !s.target_spn.empty()) {
     std::string_view spn = s.target_spn;
@@ -45,44 +47,93 @@ void normalise_peer(Signal& s) {
     if (at != std::string_view::npos) spn = spn.substr(0, at);
     s.peer_name = std::string(spn);
   }
-  s.peer_ip = std::string(host_of_endpoint(s.peer_ip));
+  // An address stays whole ("2001:db8::1:25" is one); anything else may carry a port.
+  auto host_of = [](std::string_view v) { return is_ipv4_address(v) || is_ipv6_address(v) ? v : host_of_loose_endpoint(v); };
+  s.peer_ip = std::string(host_of(s.peer_ip));
   if (!s.peer_name.empty()) {
-    auto host = host_of_endpoint(s.peer_name);
+    auto host = host_of(s.peer_name);
     if (looks_like_ip(host)) {
       if (s.peer_ip.empty()) s.peer_ip = std::string(host);
       s.peer_name.clear();
+    } else {
+      s.peer_name = std::string(host);
     }
   }
   if (!s.peer_ip.empty() && !looks_like_ip(s.peer_ip)) {  // a host name where an IP was expected
     if (s.peer_name.empty()) s.peer_name = s.peer_ip;
     s.peer_ip.clear();
   }
+  if (!s.peer_name.empty() && !is_host_name(s.peer_name)) s.peer_name.clear();
 }
 
-// The peer's address from a Get-Queue LastError: "{IP=10.0.0.2}" (2013+) or
-// "The last endpoint attempted was 10.0.0.2:2525".
-std::string queue_peer_ip(std::string_view last_error) {
-  auto braces = ifind(last_error, "{IP=");
-  if (braces != std::string_view::npos) {
-    auto rest = last_error.substr(braces + 4);
-    return std::string(trim(rest.substr(0, rest.find('}'))));
-  }
-  auto attempted = ifind(last_error, "last endpoint attempted was ");
-  if (attempted != std::string_view::npos) {
-    auto rest = last_error.substr(attempted + 28);
-    size_t end = 0;
-    while (end < rest.size() && !std::isspace(static_cast<unsigned char>(rest[end])) && rest[end] != '}' && rest[end] != ';')
-      ++end;
-    return std::string(host_of_endpoint(rest.substr(0, end)));
-  }
+std::string_view record_field(const TransportEvent& e, std::string_view name) {
+  if (auto value = e.field(name); !value.empty()) return value;
+  if (e.source_kind != SourceKind::QueueSnapshot) return {};
+  for (const auto& [key, value] : e.fields)  // PowerShell property names are case-insensitive
+    if (iequals(key, name)) return value;
   return {};
 }
 
-std::string queue_peer_fqdn(std::string_view last_error) {
-  auto at = ifind(last_error, "{FQDN=");
-  if (at == std::string_view::npos) return {};
-  auto rest = last_error.substr(at + 6);
-  return std::string(trim(rest.substr(0, rest.find('}'))));
+bool holds(const FieldTest& test, std::string_view value) {
+  value = trim(value);
+  const bool any = std::any_of(test.values.begin(), test.values.end(), [&](std::string_view v) {
+    switch (test.how) {
+      case FieldTest::How::Equals: return iequals(value, v);
+      case FieldTest::How::StartsWith: return istarts_with(value, v);
+      case FieldTest::How::Contains: return icontains(value, v);
+    }
+    return false;
+  });
+  return any != test.negate;
+}
+
+const Verdict* verdict_for(const std::vector<Verdict>& verdicts, const TransportEvent& e) {
+  for (const auto& v : verdicts)
+    if (std::all_of(v.when.begin(), v.when.end(), [&](const FieldTest& t) { return holds(t, record_field(e, t.field)); }))
+      return &v;
+  return nullptr;
+}
+
+std::string peer_words(const Signal& s) {
+  if (!s.peer_name.empty()) return s.peer_ip.empty() ? s.peer_name : s.peer_name + " (" + s.peer_ip + ")";
+  if (!s.peer_ip.empty()) return s.peer_ip;
+  return "an unknown server";
+}
+
+// A verdict's words with the signal's values in place of {connector}, {mechanism}, ...
+std::string explain(std::string_view why, const Signal& s, std::string_view delivery_type = {}) {
+  std::string out;
+  out.reserve(why.size() + 64);
+  for (size_t i = 0; i < why.size();) {
+    if (why[i] == '{') {
+      auto close = why.find('}', i);
+      if (close != std::string_view::npos) {
+        const auto name = why.substr(i + 1, close - i - 1);
+        const std::string* value = name == "connector" ? &s.connector
+                                 : name == "mechanism" ? &s.mechanism
+                                 : name == "status"    ? &s.status
+                                 : name == "reply"     ? &s.reply
+                                                       : nullptr;
+        if (value) out += value->empty() ? "?" : *value;
+        else if (name == "peer") out += peer_words(s);
+        else if (name == "delivery_type") out += delivery_type.empty() ? "?" : std::string(delivery_type);
+        else out.append(why.substr(i, close - i + 1));
+        i = close + 1;
+        continue;
+      }
+    }
+    out.push_back(why[i++]);
+  }
+  return out;
+}
+
+// The reply text of a LastError, without Exchange's wrapper, for the words of a verdict.
+std::string_view short_reply(std::string_view last_error) {
+  if (auto led = ifind(last_error, "{LED="); led != std::string_view::npos) {
+    auto rest = last_error.substr(led + 5);
+    return trim(rest.substr(0, std::min<size_t>(rest.find("};{"), 200)));
+  }
+  return trim(last_error.substr(0, 200));
 }
 
 // The protocol-log columns the detector reads, taken in one pass over the event's fields: as
@@ -113,6 +164,72 @@ struct ProtocolLogColumns {
 
 }  // namespace
 
+std::string status_in_text(std::string_view text) {
+  // The specific phrasings first: "because of X" before "because ...", "to initialize with X"
+  // before "with X".
+  for (std::string_view phrase : {"because of ", "failed to initialize with ", "failed with "}) {
+    if (auto word = word_after(text, phrase); !word.empty()) return word;
+  }
+  auto because = ifind(text, "failed because ");
+  if (because == std::string_view::npos) return {};
+  auto rest = trim(text.substr(because + 15));
+  rest = rest.substr(0, std::min(rest.find_first_of(".,;\r\n"), size_t{80}));
+  return std::string(trim(rest));
+}
+
+QueuePeer queue_peer(std::string_view last_error) {
+  QueuePeer peer;
+  std::string_view text = trim(last_error);
+  std::string_view led = text;  // Exchange's own sentence, with the remote reply quoted in it
+  if (text.starts_with("[{") && text.ends_with("}]")) {
+    // The wrapper's fields from the end: {IP=...} and {FQDN=...} hold no braces or semicolons, so
+    // each is the text between the last '{' and the '}' that ends it; the walk stops at the first
+    // field that is neither (LED, whose value may hold anything, braces included).
+    size_t end = text.size() - 1;  // at the ']'
+    while (end >= 2 && text[end - 1] == '}') {
+      const size_t open = text.rfind('{', end - 1);
+      if (open == std::string_view::npos || open == 0) break;
+      const auto field = text.substr(open + 1, end - open - 2);  // between '{' and the '}' at end - 1
+      const bool ours = field.find_first_of("{};") == std::string_view::npos;
+      if (ours && istarts_with(field, "IP=")) {
+        peer.ip = std::string(trim(field.substr(3)));
+      } else if (ours && istarts_with(field, "FQDN=")) {
+        peer.fqdn = std::string(trim(field.substr(5)));
+      } else {
+        break;
+      }
+      if (text[open - 1] != ';') break;
+      end = open - 1;  // at the ';' that precedes the field: the next field ends just before it
+    }
+    if (auto at = ifind(text, "{LED="); at != std::string_view::npos) led = text.substr(at + 5);
+  }
+  // A Frontend proxy's wrapper names the Frontend (§10); the failing server is the one its own
+  // message names after "The last endpoint attempted was".
+  if (ifind(led, "Proxy session setup failed on Frontend") != std::string_view::npos) {
+    peer.via_frontend_proxy = true;
+    peer.ip.clear();
+    peer.fqdn.clear();
+  }
+  if (peer.ip.empty()) {
+    // Exchange's sentence follows the quoted remote reply: only text after the last quote counts,
+    // so a reply cannot name an endpoint of its choosing.
+    const auto last_quote = led.find_last_of('"');
+    const auto tail = last_quote == std::string_view::npos ? led : led.substr(last_quote + 1);
+    const auto attempted = ifind(tail, "last endpoint attempted was ");
+    if (attempted != std::string_view::npos) {
+      auto rest = tail.substr(attempted + 28);
+      size_t end = 0;
+      while (end < rest.size() && !std::isspace(static_cast<unsigned char>(rest[end])) && rest[end] != '}' &&
+             rest[end] != ';' && rest[end] != '\'')
+        ++end;
+      auto endpoint = rest.substr(0, end);
+      while (!endpoint.empty() && endpoint.back() == '.') endpoint.remove_suffix(1);
+      peer.ip = std::string(host_of_loose_endpoint(endpoint));
+    }
+  }
+  return peer;
+}
+
 Detector::Detector(const DetectionRules& rules) : rules_(rules) {}
 
 std::optional<Signal> Detector::detect(const TransportEvent& e) {
@@ -131,6 +248,8 @@ std::optional<Signal> Detector::detect_event_log(const TransportEvent& e) {
     if (rule.event_id != e.event_id) continue;
     if (std::none_of(rule.providers.begin(), rule.providers.end(), [&](std::string_view p) { return iequals(p, e.provider); }))
       continue;
+    const Verdict* verdict = verdict_for(rule.verdicts, e);
+    if (!verdict) return std::nullopt;
     Signal s;
     s.key = e.key;
     s.event_key = e.key;
@@ -138,13 +257,9 @@ std::optional<Signal> Detector::detect_event_log(const TransportEvent& e) {
     s.direction = rule.direction;
     s.time = e.time;
     for (const auto& [slot, name] : rule.fields) *field_slot(s, slot) = std::string(trim(e.field(name)));
-    s.signal_class = rule.matched;
-    if (!rule.class_field.empty()) {
-      auto value = trim(e.field(rule.class_field));
-      bool hit = std::any_of(rule.class_values.begin(), rule.class_values.end(), [&](std::string_view v) { return iequals(v, value); });
-      s.signal_class = hit ? rule.matched : rule.otherwise;
-    }
+    s.signal_class = verdict->signal_class;
     normalise_peer(s);
+    s.verdict = explain(verdict->why, s);
     nlohmann::json data = nlohmann::json::object();
     for (const auto& [k, v] : e.fields)
       if (k != "Message") data[k] = v;
@@ -157,30 +272,49 @@ std::optional<Signal> Detector::detect_event_log(const TransportEvent& e) {
 }
 
 std::optional<Signal> Detector::detect_queue(const TransportEvent& e) {
-  auto last_error = e.field("LastError");
+  auto last_error = record_field(e, "LastError");
   if (last_error.empty()) last_error = e.text;
+  if (last_error.empty()) return std::nullopt;
   for (const auto& rule : rules_.queue) {
-    if (!icontains(last_error, rule.last_error_contains)) continue;
+    if (!std::all_of(rule.verdict.when.begin(), rule.verdict.when.end(), [&](const FieldTest& t) {
+          return holds(t, t.field == "LastError" ? last_error : record_field(e, t.field));
+        }))
+      continue;
     Signal s;
     s.key = e.key;
     s.event_key = e.key;
     s.rule = std::string(rule.name);
-    s.signal_class = SignalClass::Fault;
+    s.signal_class = rule.verdict.signal_class;
     s.direction = Direction::Outbound;
     s.time = e.time;
     s.status = std::string(rule.status);
     s.reply = std::string(last_error);
-    s.peer_ip = queue_peer_ip(last_error);
-    s.peer_name = queue_peer_fqdn(last_error);
-    if (s.peer_name.empty()) s.peer_name = std::string(e.field("NextHopDomain"));
+    // Only Exchange's own fields name the peer; NextHopDomain is a site or delivery group (§10).
+    const QueuePeer peer = queue_peer(last_error);
+    s.peer_ip = peer.ip;
+    s.peer_name = peer.fqdn;
     // The zero GUID means "no send connector" (intra-organisation routing): not worth showing.
-    if (auto connector = e.field("NextHopConnector"); connector != "00000000-0000-0000-0000-000000000000")
+    if (auto connector = record_field(e, "NextHopConnector"); connector != "00000000-0000-0000-0000-000000000000")
       s.connector = std::string(connector);
     normalise_peer(s);
-    s.evidence = {{"identity", e.field("Identity")},         {"next_hop_domain", e.field("NextHopDomain")},
-                  {"delivery_type", e.field("DeliveryType")}, {"status", e.field("Status")},
-                  {"message_count", e.field("MessageCount")}, {"retry_count", e.field("RetryCount")},
-                  {"last_retry_time", e.field("LastRetryTime")}, {"last_error", last_error}};
+    const auto identity = record_field(e, "Identity");
+    const auto next_hop = record_field(e, "NextHopDomain");
+    if (!s.peer_known()) s.peer_context = std::string(identity) + (next_hop.empty() ? "" : " -> " + std::string(next_hop));
+    const auto delivery_type = record_field(e, "DeliveryType");
+    Signal words = s;
+    words.reply = std::string(short_reply(last_error));
+    s.verdict = explain(rule.verdict.why, words, delivery_type);
+    s.evidence = {{"identity", identity},
+                  {"next_hop_domain", next_hop},
+                  {"next_hop_category", record_field(e, "NextHopCategory")},
+                  {"delivery_type", delivery_type},
+                  {"status", record_field(e, "Status")},
+                  {"message_count", record_field(e, "MessageCount")},
+                  {"retry_count", record_field(e, "RetryCount")},
+                  {"last_retry_time", record_field(e, "LastRetryTime")},
+                  {"last_error", last_error}};
+    if (peer.via_frontend_proxy) s.evidence["via_frontend_proxy"] = true;
+    if (!e.time_basis.empty()) s.evidence["time_basis"] = e.time_basis;
     return s;
   }
   return std::nullopt;
@@ -203,14 +337,29 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
   Session& st = session(key);
   if (auto remote = host_of_endpoint(columns.remote_endpoint); !remote.empty()) st.peer_ip.assign(remote);
   if (st.connector.empty()) st.connector.assign(columns.connector_id);
-  // The peer's own name: its EHLO domain when it connects to us, its banner when we connect to it.
-  if (side == ProtocolLogSide::Receive && event == "<" && (istarts_with(data, "EHLO ") || istarts_with(data, "HELO ")))
-    st.peer_name.assign(trim(data.substr(5)));
-  // Only the greeting names the host: "220 2.0.0 SMTP server ready" after X-ANONYMOUSTLS does not.
-  if (side == ProtocolLogSide::Send && event == "<" && st.peer_name.empty() && istarts_with(data, "220 ")) {
-    auto host = trim(data.substr(4));
+  // Who speaks: '<' is what this server received, '>' what it sent. The client of the session is
+  // the peer on the receive side and this server on the send side.
+  const bool from_peer = event == "<";
+  const bool from_us = event == ">";
+  const bool client_line = side == ProtocolLogSide::Receive ? from_peer : from_us;
+  const bool server_line = side == ProtocolLogSide::Receive ? from_us : from_peer;
+  const auto text = trim(data);
+  if (client_line && istarts_with(text, "X-EXPS")) st.exchange_auth_issued = true;
+  if (server_line && istarts_with(text, "250") && icontains(text, "X-EXPS")) st.exchange_auth_offered = true;
+  // The peer's own name: its EHLO domain when it connects to us; when we connect to it, the host
+  // of its greeting ("220 ex2.contoso.com Microsoft ESMTP ...") or of its EHLO reply
+  // ("250-ex2.contoso.com Hello [10.0.0.1]"). A "220 2.0.0 SMTP server ready" after
+  // X-ANONYMOUSTLS names nothing.
+  if (side == ProtocolLogSide::Receive && from_peer && (istarts_with(text, "EHLO ") || istarts_with(text, "HELO ")))
+    st.peer_name.assign(trim(text.substr(5)));
+  if (side == ProtocolLogSide::Send && from_peer && st.peer_name.empty() &&
+      (istarts_with(text, "220 ") || istarts_with(text, "250-") || istarts_with(text, "250 "))) {
+    auto host = trim(text.substr(4));
     host = host.substr(0, host.find(' '));
-    if (!host.empty() && !std::isdigit(static_cast<unsigned char>(host.front()))) st.peer_name.assign(host);
+    const bool names_host = istarts_with(text, "220 ") || icontains(text, " Hello");
+    if (names_host && is_host_name(host) && !looks_like_ip(host) &&
+        !std::isdigit(static_cast<unsigned char>(host.front())))
+      st.peer_name.assign(host);
   }
   st.lines.push(e.text);
 
@@ -218,29 +367,37 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
   for (const auto& rule : rules_.protocol_log) {
     // The side and event are compared before any text is searched.
     if (rule.side != side || event.size() != 1 || event[0] != rule.event) continue;
-    bool matched = std::all_of(rule.patterns.begin(), rule.patterns.end(), [&](std::string_view p) {
-      return rule.match == ProtocolLogRule::Match::DataStartsWith ? istarts_with(trim(data), p)
-                                                                  : icontains(data, p) || icontains(context, p);
-    });
-    if (!matched) continue;
-    const int cls = rule.signal_class == SignalClass::Fault ? 0 : 1;
-    if (st.signalled[cls]) break;  // one signal per session and class: its first matching line
-    st.signalled[cls] = true;
+    if (!rule.data_starts_with.empty() && !istarts_with(text, rule.data_starts_with)) continue;
+    if (!std::all_of(rule.contains.begin(), rule.contains.end(),
+                     [&](std::string_view p) { return icontains(data, p) || icontains(context, p); }))
+      continue;
+    const bool needs_met = rule.needs == SessionShows::Anything ||
+                           (rule.needs == SessionShows::ExchangeAuthIssued && st.exchange_auth_issued) ||
+                           (rule.needs == SessionShows::ExchangeAuthOfferedOrIssued &&
+                            (st.exchange_auth_issued || st.exchange_auth_offered));
+    const SignalClass cls = needs_met ? rule.signal_class : SignalClass::Noise;
+    const int slot = cls == SignalClass::Fault ? 0 : 1;
+    if (st.signalled[slot]) break;  // one signal per session and class: its first matching line
+    st.signalled[slot] = true;
     Signal s;
-    s.key = key + ":" + std::string(to_string(rule.signal_class));
+    s.key = key + ":" + std::string(to_string(cls));
     s.event_key = e.key;
     s.rule = std::string(rule.name);
-    s.signal_class = rule.signal_class;
+    s.signal_class = cls;
     s.direction = side == ProtocolLogSide::Receive ? Direction::Inbound : Direction::Outbound;
     s.time = e.time;
     s.peer_ip = st.peer_ip;
     s.peer_name = st.peer_name;
     s.connector = st.connector;
-    const std::string_view info = icontains(data, rule.patterns.front()) ? data : context;
-    s.status = rule.status_after.empty() ? std::string(rule.status) : word_after(info, rule.status_after);
-    s.mechanism = rule.mechanism_after.empty() ? std::string(rule.mechanism) : word_after(info, rule.mechanism_after);
-    if (rule.match == ProtocolLogRule::Match::DataStartsWith) s.reply = std::string(trim(data));
+    const std::string_view info = rule.contains.empty() || icontains(data, rule.contains.front()) ? data : context;
+    s.status = rule.status.empty() ? status_in_text(info) : std::string(rule.status);
+    if (!rule.mechanism.empty())
+      s.mechanism = needs_met ? std::string(rule.mechanism) : "";
+    else
+      s.mechanism = word_after(info, "Inbound AUTH ");
+    if (!rule.data_starts_with.empty()) s.reply = std::string(text);
     normalise_peer(s);
+    s.verdict = explain(needs_met ? rule.why : rule.why_not, s);
     s.evidence = {{"file", e.location},          {"session_id", columns.session_id},
                   {"log_type", columns.log_type}, {"local_endpoint", columns.local_endpoint},
                   {"remote_endpoint", columns.remote_endpoint}, {"lines", st.lines.to_json()}};
@@ -271,6 +428,7 @@ void Detector::Session::reset() {
   peer_ip.clear();
   peer_name.clear();
   connector.clear();
+  exchange_auth_issued = exchange_auth_offered = false;
   signalled[0] = signalled[1] = false;
   lines.clear();
 }

@@ -20,43 +20,68 @@ namespace authwatch {
 
 enum class SignalField { PeerIp, PeerName, Connector, Mechanism, Status, Reply, TargetSpn };
 
-// A Windows event (live, .evtx or XML) with a given provider and id.
+// A test on one field of a record: an event's data ("1" = the first unnamed <Data>) or a queue's
+// Get-Queue property. Holds when the field matches any of `values` (case-insensitive), or, when
+// `negate`, when it matches none.
+struct FieldTest {
+  enum class How { Equals, StartsWith, Contains };
+  std::string_view field;
+  How how = How::Equals;
+  std::vector<std::string_view> values;
+  bool negate = false;
+};
+
+// One line of a classification table: when all its tests hold, the record is a signal of this
+// class, and `why` tells an administrator so, in words ({connector}, {mechanism}, {status},
+// {reply}, {peer}, {delivery_type} are filled in). The first line whose tests hold wins.
+struct Verdict {
+  std::vector<FieldTest> when;  // empty: always
+  SignalClass signal_class = SignalClass::Fault;
+  std::string_view why;
+};
+
+// A Windows event (live, .evtx or XML) with a given provider and id. The verdicts decide its
+// class; when none holds, the event is no signal at all.
 struct EventLogRule {
   std::string_view name;
   std::vector<std::string_view> providers;  // any of, case-insensitive
   uint32_t event_id = 0;
   Direction direction = Direction::Inbound;
   std::vector<std::pair<SignalField, std::string_view>> fields;  // signal field <- event field ("1" = first <Data>)
-  // Classification: `matched` when the event field `class_field` equals one of `class_values`
-  // (case-insensitive), else `otherwise`. An empty class_field means always `matched`.
-  std::string_view class_field;
-  std::vector<std::string_view> class_values;
-  SignalClass matched = SignalClass::Fault;
-  SignalClass otherwise = SignalClass::Noise;
+  std::vector<Verdict> verdicts;
 };
 
-// A queue in a Get-Queue snapshot whose LastError contains a text.
+// A queue in a Get-Queue snapshot (its properties as fields; "LastError" always present). The
+// first rule whose verdict holds makes the signal; none: the queue is no signal.
 struct QueueRule {
   std::string_view name;
-  std::string_view last_error_contains;
   std::string_view status;  // the signal's status, e.g. TemporaryAuthenticationFailure
+  Verdict verdict;
 };
 
 enum class ProtocolLogSide { Receive, Send };
 
+// What a protocol-log session must have shown for a rule's line to be a fault (docs/domain.md §10:
+// the same replies answer clients' AUTH). When it has not, the line is noise, `why_not` says why.
+enum class SessionShows {
+  Anything,
+  ExchangeAuthIssued,           // the client side sent X-EXPS
+  ExchangeAuthOfferedOrIssued,  // ... or the server side offered X-EXPS in its EHLO reply
+};
+
 // One line of an SMTP protocol-log session.
 struct ProtocolLogRule {
-  enum class Match { DataStartsWith, TextContains };  // TextContains searches data and context
   std::string_view name;
   ProtocolLogSide side = ProtocolLogSide::Receive;
-  char event = '*';  // '>' sent by this server, '<' received, '*' information
-  Match match = Match::TextContains;
-  std::vector<std::string_view> patterns;  // all must match (case-insensitive)
+  char event = '*';                        // '>' sent by this server, '<' received, '*' information
+  std::string_view data_starts_with;       // the data column starts with this (case-insensitive), if set
+  std::vector<std::string_view> contains;  // each in data or context (case-insensitive)
   SignalClass signal_class = SignalClass::Fault;
-  std::string_view status_after;  // status = the word following this phrase ("because of ")
-  std::string_view status;        // else this fixed status
-  std::string_view mechanism_after;
-  std::string_view mechanism;
+  SessionShows needs = SessionShows::Anything;
+  std::string_view status;     // a fixed status; empty: read from the text ("because of X", "failed with X")
+  std::string_view mechanism;  // a fixed mechanism; empty: read after "Inbound AUTH "
+  std::string_view why;
+  std::string_view why_not;  // the noise verdict when `needs` is not met
 };
 
 struct DetectionRules {
@@ -65,8 +90,26 @@ struct DetectionRules {
   std::vector<ProtocolLogRule> protocol_log;
 };
 
-// DOMAIN.md §1–§4.
+// docs/domain.md §1–§4 and §10.
 const DetectionRules& default_rules();
+
+// The status an Exchange information line or event text names, in every phrasing it comes in
+// (docs/domain.md §10): "... failed because of IllegalMessage" -> "IllegalMessage", "... failed to
+// initialize with TLS1_0NotSupported" -> "TLS1_0NotSupported", "... failed with LogonDenied" ->
+// "LogonDenied", "... failed because connection is not TLS" -> "connection is not TLS". Empty when
+// none of them is there.
+std::string status_in_text(std::string_view text);
+
+// The peer a Get-Queue LastError names (docs/domain.md §4, §10): {IP=}/{FQDN=} from the wrapper's own
+// trailing fields only (the LED= part quotes the remote reply, braces and all), else the endpoint
+// after "The last endpoint attempted was", outside the quoted reply. A Frontend proxy's {IP=} and
+// {FQDN=} name the Frontend, not the failing server: they are not taken.
+struct QueuePeer {
+  std::string ip;
+  std::string fqdn;
+  bool via_frontend_proxy = false;
+};
+QueuePeer queue_peer(std::string_view last_error);
 
 class Detector {
  public:
@@ -96,8 +139,10 @@ class Detector {
 
   struct Session {
     std::string peer_ip;
-    std::string peer_name;  // EHLO domain (receive) or banner host (send)
+    std::string peer_name;  // EHLO domain (receive) or banner / "250-<fqdn> Hello" host (send)
     std::string connector;
+    bool exchange_auth_issued = false;   // the client side sent X-EXPS
+    bool exchange_auth_offered = false;  // the server side listed X-EXPS in its EHLO reply
     bool signalled[2] = {false, false};
     EvidenceLines lines;
     void reset();

@@ -1,5 +1,7 @@
 #include "core/incident.hpp"
 
+#include <algorithm>
+
 #include "core/ad_names.hpp"
 #include "core/text.hpp"
 
@@ -19,6 +21,7 @@ std::string_view to_string(IncidentChange::Kind k) {
     case IncidentChange::Kind::Extended: return "extended";
     case IncidentChange::Kind::DiagnoseRequested: return "diagnose-requested";
     case IncidentChange::Kind::Resolved: return "resolved";
+    case IncidentChange::Kind::Merged: return "merged";
   }
   return "unknown";
 }
@@ -37,11 +40,11 @@ bool names_the_peer(const Incident& inc, const Signal& s) {
 
 }  // namespace
 
-int64_t incident_for_context(const std::vector<Incident>& open, const Signal& s, const IncidentPolicy& policy) {
+int64_t incident_for_context(const std::vector<Incident>& incidents, const Signal& s, const IncidentPolicy& policy) {
   const Incident* best = nullptr;
   bool best_named = false;
-  for (const auto& inc : open) {
-    if (inc.id == 0 || inc.status != IncidentStatus::Open) continue;
+  for (const auto& inc : incidents) {
+    if (inc.id == 0) continue;
     if (s.time + policy.quiet_period < inc.first_seen || s.time > inc.last_seen + policy.quiet_period) continue;
     const bool named = names_the_peer(inc, s);
     if (!best || (named && !best_named) || (named == best_named && inc.first_seen > best->first_seen)) {
@@ -54,24 +57,113 @@ int64_t incident_for_context(const std::vector<Incident>& open, const Signal& s,
 
 IncidentTracker::IncidentTracker(IncidentPolicy policy, const Clock& clock) : policy_(policy), clock_(clock) {}
 
-void IncidentTracker::restore(const std::vector<Incident>& open_incidents) {
-  for (const auto& inc : open_incidents) {
-    if (inc.status != IncidentStatus::Open) continue;
-    open_[{inc.direction, inc.peer}] = inc;
+void IncidentTracker::restore(const std::vector<Incident>& incidents) {
+  for (const auto& inc : incidents) {
+    const Key key = key_of(inc);
+    const bool known = std::any_of(episodes_.lower_bound(key), episodes_.upper_bound(key),
+                                   [&](const auto& e) { return e.second.id != 0 && e.second.id == inc.id; });
+    if (!known) episodes_.emplace(key, inc);
     if (!inc.peer_name.empty() && looks_like_ip(inc.peer)) ip_by_name_[to_lower(inc.peer_name)] = inc.peer;
   }
 }
 
-std::string IncidentTracker::peer_key(const Signal& s) {
-  // A signal that names the peer only by host (event 2003, 2017) joins the incident keyed by the
-  // IP address that another signal (a queue LastError with {FQDN=..};{IP=..}) tied to that name.
-  if (!s.peer_ip.empty()) {
-    if (!s.peer_name.empty()) ip_by_name_[to_lower(s.peer_name)] = s.peer_ip;
-    return s.peer_ip;
-  }
-  auto name = to_lower(s.peer_name);
+// The address a host name was seen with: by its full name, else by its short name when exactly one
+// address goes with it ("EX2" in a 2003 event, "ex2.contoso.com" in the queue).
+std::optional<std::string> IncidentTracker::ip_for_name(const std::string& name) const {
   if (auto it = ip_by_name_.find(name); it != ip_by_name_.end()) return it->second;
+  const std::string mine = short_host(name);
+  std::optional<std::string> found;
+  for (const auto& [known, ip] : ip_by_name_) {
+    if (short_host(known) != mine) continue;
+    if (found && *found != ip) return std::nullopt;  // two servers of that short name: no guess
+    found = ip;
+  }
+  return found;
+}
+
+std::string IncidentTracker::peer_key(const Signal& s) const {
+  // A signal that names the peer only by host (events 2003, 2017, a send log without its banner)
+  // joins the incident keyed by the address another signal tied to that name.
+  if (!s.peer_ip.empty()) return s.peer_ip;
+  if (s.peer_name.empty()) return std::string(kUnknownPeer);
+  auto name = to_lower(s.peer_name);
+  if (auto ip = ip_for_name(name)) return *ip;
   return name;
+}
+
+bool IncidentTracker::covers(const Incident& inc, TimePoint t) const {
+  return t + policy_.quiet_period >= inc.first_seen && t <= inc.last_seen + policy_.quiet_period;
+}
+
+IncidentTracker::Episodes::iterator IncidentTracker::open_episode(const Key& key) {
+  for (auto [it, end] = episodes_.equal_range(key); it != end; ++it)
+    if (it->second.status == IncidentStatus::Open) return it;
+  return episodes_.end();
+}
+
+IncidentTracker::Episodes::iterator IncidentTracker::episode_at(const Key& key, TimePoint t) {
+  if (auto open = open_episode(key); open != episodes_.end() && covers(open->second, t)) return open;
+  for (auto [it, end] = episodes_.equal_range(key); it != end; ++it)
+    if (covers(it->second, t)) return it;
+  return episodes_.end();
+}
+
+// The episode opened under this host name (full or short) that covers `t`, if exactly one does.
+IncidentTracker::Episodes::iterator IncidentTracker::episode_by_name_at(Direction direction, const std::string& name, TimePoint t) {
+  if (auto exact = episode_at({direction, name, ""}, t); exact != episodes_.end()) return exact;
+  const std::string mine = short_host(name);
+  auto found = episodes_.end();
+  for (auto it = episodes_.begin(); it != episodes_.end(); ++it) {
+    const auto& k = it->first;
+    if (k.direction != direction || !k.context.empty() || looks_like_ip(k.peer) || k.peer == kUnknownPeer) continue;
+    if (short_host(k.peer) != mine || !covers(it->second, t)) continue;
+    if (found != episodes_.end()) return episodes_.end();  // ambiguous
+    found = it;
+  }
+  return found;
+}
+
+// A signal with both a name and an address ties them: an episode opened under the name continues
+// under the address, and when both have one, they are one outage and merge into the address's.
+std::vector<IncidentChange> IncidentTracker::tie_name_to_address(const Signal& s, const Key& key) {
+  std::vector<IncidentChange> changes;
+  if (s.peer_ip.empty() || s.peer_name.empty()) return changes;
+  const auto name = to_lower(s.peer_name);
+  ip_by_name_[name] = s.peer_ip;
+  auto by_name = episode_by_name_at(s.direction, name, s.time);
+  if (by_name == episodes_.end()) return changes;
+  auto by_address = episode_at(key, s.time);
+  if (by_address == episodes_.end()) {
+    if (by_name->second.status == IncidentStatus::Open && open_episode(key) != episodes_.end()) return changes;
+    auto node = episodes_.extract(by_name);
+    node.key() = key;
+    node.mapped().peer = key.peer;
+    if (node.mapped().peer_name.empty()) node.mapped().peer_name = s.peer_name;
+    episodes_.insert(std::move(node));
+    return changes;
+  }
+  Incident absorbed = by_name->second;
+  Incident& stays = by_address->second;
+  stays.first_seen = std::min(stays.first_seen, absorbed.first_seen);
+  stays.last_seen = std::max(stays.last_seen, absorbed.last_seen);
+  stays.signal_count += absorbed.signal_count;
+  if (stays.peer_name.empty()) stays.peer_name = s.peer_name;
+  if (absorbed.status == IncidentStatus::Open) stays.status = IncidentStatus::Open;
+  if (stays.status == IncidentStatus::Resolved) stays.resolved_at = stays.last_seen + policy_.quiet_period;
+  else stays.resolved_at.reset();
+  if (absorbed.last_diagnosis_at && (!stays.last_diagnosis_at || *absorbed.last_diagnosis_at > *stays.last_diagnosis_at))
+    stays.last_diagnosis_at = absorbed.last_diagnosis_at;
+  episodes_.erase(by_name);
+  changes.push_back({IncidentChange::Kind::Merged, stays, absorbed});
+  return changes;
+}
+
+void IncidentTracker::extend(Incident& inc, const Signal& s) {
+  inc.first_seen = std::min(inc.first_seen, s.time);
+  inc.last_seen = std::max(inc.last_seen, s.time);
+  inc.signal_count += 1;
+  if (inc.peer_name.empty()) inc.peer_name = s.peer_name;
+  if (inc.status == IncidentStatus::Resolved) inc.resolved_at = inc.last_seen + policy_.quiet_period;
 }
 
 std::vector<IncidentChange> IncidentTracker::on_signal(const Signal& s) {
@@ -79,49 +171,42 @@ std::vector<IncidentChange> IncidentTracker::on_signal(const Signal& s) {
   if (s.signal_class != SignalClass::Fault) return changes;
   const TimePoint now = clock_.now();
   const std::string peer = peer_key(s);
-  const Key key{s.direction, peer};
-  if (!s.peer_ip.empty() && !s.peer_name.empty()) {
-    // An episode opened under the peer's name continues under its address once both are known.
-    auto by_name = open_.find({s.direction, to_lower(s.peer_name)});
-    if (by_name != open_.end() && !open_.count(key)) {
-      auto node = open_.extract(by_name);
-      node.key() = key;
-      node.mapped().peer = peer;
-      if (node.mapped().peer_name.empty()) node.mapped().peer_name = s.peer_name;
-      open_.insert(std::move(node));
-    }
-  }
+  const Key key{s.direction, peer, peer == kUnknownPeer ? s.peer_context : std::string()};
+  changes = tie_name_to_address(s, key);
   const bool fresh = now - s.time < policy_.quiet_period;
 
-  auto it = open_.find(key);
-  if (it != open_.end()) {
+  if (!fresh) {
+    // Old evidence joins the episode it belongs to, open or resolved, or is an episode of its own
+    // that is over already: it never opens an open incident, never asks for probes.
+    if (auto it = episode_at(key, s.time); it != episodes_.end()) {
+      extend(it->second, s);
+      changes.push_back({IncidentChange::Kind::Extended, it->second});
+      return changes;
+    }
+    Incident past;
+    past.direction = s.direction;
+    past.peer = key.peer;
+    past.peer_context = key.context;
+    past.peer_name = s.peer_name;
+    past.status = IncidentStatus::Resolved;
+    past.first_seen = past.last_seen = s.time;
+    past.signal_count = 1;
+    past.resolved_at = s.time + policy_.quiet_period;
+    changes.push_back({IncidentChange::Kind::Opened, episodes_.emplace(key, past)->second});
+    return changes;
+  }
+
+  if (auto it = open_episode(key); it != episodes_.end()) {
     Incident& cur = it->second;
     if (s.time > cur.last_seen + policy_.quiet_period) {
       // The open episode went quiet before this signal: it ended, a new one starts.
       cur.status = IncidentStatus::Resolved;
       cur.resolved_at = cur.last_seen + policy_.quiet_period;
       changes.push_back({IncidentChange::Kind::Resolved, cur});
-      open_.erase(it);
-      it = open_.end();
-    } else if (s.time + policy_.quiet_period < cur.first_seen) {
-      // A late signal from an episode that had ended before the open one began.
-      Incident past;
-      past.direction = s.direction;
-      past.peer = peer;
-      past.peer_name = s.peer_name;
-      past.status = IncidentStatus::Resolved;
-      past.first_seen = past.last_seen = s.time;
-      past.signal_count = 1;
-      past.resolved_at = s.time + policy_.quiet_period;
-      changes.push_back({IncidentChange::Kind::Opened, past});
-      return changes;
     } else {
-      cur.first_seen = std::min(cur.first_seen, s.time);
-      cur.last_seen = std::max(cur.last_seen, s.time);
-      cur.signal_count += 1;
-      if (cur.peer_name.empty()) cur.peer_name = s.peer_name;
+      extend(cur, s);
       changes.push_back({IncidentChange::Kind::Extended, cur});
-      if (fresh && (!cur.last_diagnosis_at || now - *cur.last_diagnosis_at >= policy_.diagnose_cooldown)) {
+      if (!cur.last_diagnosis_at || now - *cur.last_diagnosis_at >= policy_.diagnose_cooldown) {
         cur.last_diagnosis_at = now;
         changes.push_back({IncidentChange::Kind::DiagnoseRequested, cur});
       }
@@ -132,45 +217,55 @@ std::vector<IncidentChange> IncidentTracker::on_signal(const Signal& s) {
   Incident inc;
   inc.direction = s.direction;
   inc.peer = peer;
+  inc.peer_context = key.context;
   inc.peer_name = s.peer_name;
   inc.first_seen = inc.last_seen = s.time;
   inc.signal_count = 1;
-  // Offline triage of old logs records the episode (tick() resolves it) but must not probe.
-  if (fresh) inc.last_diagnosis_at = now;
-  auto& stored = open_[key] = inc;
+  inc.last_diagnosis_at = now;
+  const Incident& stored = episodes_.emplace(key, inc)->second;
   changes.push_back({IncidentChange::Kind::Opened, stored});
-  if (fresh) changes.push_back({IncidentChange::Kind::DiagnoseRequested, stored});
+  changes.push_back({IncidentChange::Kind::DiagnoseRequested, stored});
   return changes;
 }
 
 std::vector<IncidentChange> IncidentTracker::tick() {
   std::vector<IncidentChange> changes;
   const TimePoint now = clock_.now();
-  for (auto it = open_.begin(); it != open_.end();) {
-    if (now - it->second.last_seen >= policy_.quiet_period) {
-      it->second.status = IncidentStatus::Resolved;
-      it->second.resolved_at = it->second.last_seen + policy_.quiet_period;
-      changes.push_back({IncidentChange::Kind::Resolved, it->second});
-      it = open_.erase(it);
-    } else {
-      ++it;
+  for (auto& [key, inc] : episodes_) {
+    if (inc.status == IncidentStatus::Open && now - inc.last_seen >= policy_.quiet_period) {
+      inc.status = IncidentStatus::Resolved;
+      inc.resolved_at = inc.last_seen + policy_.quiet_period;
+      changes.push_back({IncidentChange::Kind::Resolved, inc});
     }
   }
   return changes;
 }
 
-void IncidentTracker::set_id(Direction direction, const std::string& peer, int64_t id) {
-  if (auto it = open_.find({direction, peer}); it != open_.end()) it->second.id = id;
+void IncidentTracker::set_id(const Incident& opened, int64_t id) {
+  for (auto [it, end] = episodes_.equal_range(key_of(opened)); it != end; ++it) {
+    if (it->second.id == 0 && it->second.first_seen == opened.first_seen && it->second.status == opened.status) {
+      it->second.id = id;
+      return;
+    }
+  }
 }
 
-const Incident* IncidentTracker::find(Direction direction, const std::string& peer) const {
-  auto it = open_.find({direction, peer});
-  return it == open_.end() ? nullptr : &it->second;
+const Incident* IncidentTracker::find(Direction direction, const std::string& peer, const std::string& peer_context) const {
+  for (auto [it, end] = episodes_.equal_range({direction, peer, peer_context}); it != end; ++it)
+    if (it->second.status == IncidentStatus::Open) return &it->second;
+  return nullptr;
 }
 
 std::vector<Incident> IncidentTracker::open_incidents() const {
   std::vector<Incident> out;
-  for (const auto& [_, inc] : open_) out.push_back(inc);
+  for (const auto& [_, inc] : episodes_)
+    if (inc.status == IncidentStatus::Open) out.push_back(inc);
+  return out;
+}
+
+std::vector<Incident> IncidentTracker::known_incidents() const {
+  std::vector<Incident> out;
+  for (const auto& [_, inc] : episodes_) out.push_back(inc);
   return out;
 }
 

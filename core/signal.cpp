@@ -27,6 +27,4 @@ bool parse_direction(std::string_view text, Direction& out) {
   return false;
 }
 
-std::string Signal::peer() const { return peer_ip.empty() ? to_lower(peer_name) : peer_ip; }
-
 }  // namespace authwatch

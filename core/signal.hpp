@@ -39,10 +39,20 @@ struct Signal {
   std::string status;      // SSPI status / error such as IllegalMessage, LogonDenied
   std::string reply;       // the SMTP reply or LastError text
   std::string target_spn;  // SMTPSVC/<fqdn> (event 2017)
+  // Where the failure was seen when the server is not known: the queue and its next hop (an AD
+  // site or delivery group, which is never a server: docs/domain.md §10), e.g.
+  // "EX1\\12 -> site:default-first-site-name; version:8".
+  std::string peer_context;
+  // Why this class, in an administrator's words ("a client's password logon on the Client Frontend
+  // connector, not another Exchange server").
+  std::string verdict;
   nlohmann::json evidence = nlohmann::json::object();
 
-  // The incident key's peer: the IP address when known, else the name (lower-cased).
-  std::string peer() const;
+  bool peer_known() const { return !peer_ip.empty() || !peer_name.empty(); }
 };
+
+// The incident peer of a signal whose server is not known (docs/domain.md §10): kept and shown,
+// never probed.
+inline constexpr std::string_view kUnknownPeer = "unknown";
 
 }  // namespace authwatch

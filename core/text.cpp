@@ -108,6 +108,79 @@ bool looks_like_ip(std::string_view s) {
   return dots == 3 && digits > 0;
 }
 
+bool is_ipv4_address(std::string_view s) { return s.find(':') == std::string_view::npos && looks_like_ip(s); }
+
+bool is_ipv6_address(std::string_view s) {
+  if (s.size() < 2 || s.size() > 45) return false;
+  int groups = 0;
+  bool compressed = false;
+  size_t i = 0;
+  if (s.starts_with("::")) {
+    compressed = true;
+    i = 2;
+    if (i == s.size()) return true;
+  } else if (s.front() == ':') {
+    return false;
+  }
+  while (i < s.size()) {
+    // One group: 1-4 hex digits, or a trailing dotted IPv4 (two groups' worth).
+    size_t end = i;
+    while (end < s.size() && s[end] != ':') ++end;
+    std::string_view group = s.substr(i, end - i);
+    if (group.find('.') != std::string_view::npos) {
+      if (end != s.size() || !is_ipv4_address(group)) return false;
+      groups += 2;
+      break;
+    }
+    if (group.empty() || group.size() > 4 ||
+        !std::all_of(group.begin(), group.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+      return false;
+    ++groups;
+    if (end == s.size()) break;
+    // A colon: "::" compresses (once); a single colon separates; none may end the text.
+    if (end + 1 < s.size() && s[end + 1] == ':') {
+      if (compressed) return false;
+      compressed = true;
+      i = end + 2;
+      if (i == s.size()) break;
+    } else {
+      i = end + 1;
+      if (i == s.size()) return false;
+    }
+  }
+  return compressed ? groups <= 7 : groups == 8;
+}
+
+bool is_host_name(std::string_view s) {
+  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
+  if (s.empty() || s.size() > 253) return false;
+  size_t label = 0;
+  for (char c : s) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+      continue;
+    }
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') || ++label > 63) return false;
+  }
+  return label > 0 && s.front() != '-';
+}
+
+std::string_view host_of_loose_endpoint(std::string_view e) {
+  e = trim(e);
+  if (!e.empty() && e.front() == '[') return host_of_endpoint(e);
+  const auto first = e.find(':');
+  if (first == std::string_view::npos) return e;
+  if (e.find(':', first + 1) == std::string_view::npos) return e.substr(0, first);  // host:port
+  // Several colons: an IPv6 address, with a port as its last group only when the rest is one.
+  const auto last = e.rfind(':');
+  const auto port = e.substr(last + 1);
+  const bool numeric_port = !port.empty() && port.size() <= 5 &&
+                            std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (numeric_port && is_ipv6_address(e.substr(0, last))) return e.substr(0, last);
+  return e;
+}
+
 }  // namespace authwatch
 
 namespace authwatch {

@@ -24,6 +24,18 @@ std::string_view trim(std::string_view s);
 std::string_view host_of_endpoint(std::string_view endpoint);
 // Dotted IPv4 or an IPv6 literal (syntax check only; no resolution).
 bool looks_like_ip(std::string_view s);
+// Strict syntax checks (RFC 4291 §2.2 text forms; no zone id): no resolution.
+bool is_ipv4_address(std::string_view s);
+bool is_ipv6_address(std::string_view s);
+// The host of an endpoint as Exchange writes "The last endpoint attempted was X" (docs/domain.md
+// §10): "10.0.0.2:2525", "[2a01::1]:25", or an IPv6 address without brackets whose last group is
+// the port only when the rest is itself an address ("2001:db8::1:25" -> "2001:db8::1", but
+// "2a01:111:f400::25" stays whole). A name "ex2.contoso.com:25" gives "ex2.contoso.com".
+std::string_view host_of_loose_endpoint(std::string_view endpoint);
+// A DNS host name as SMTP and Kerberos use them (RFC 1123 labels of letters, digits, '-' and '_',
+// 1-63 bytes each, 253 in all; a trailing dot allowed): not an AD site or delivery group such as
+// "site:default-first-site-name; version:8", nothing with spaces.
+bool is_host_name(std::string_view s);
 
 }  // namespace authwatch
 

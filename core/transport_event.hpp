@@ -22,6 +22,9 @@ struct TransportEvent {
   // "evt:<computer>|<channel>|<record id>", "plog:<file name>:<byte offset>". Storage dedups on it.
   std::string key;
   TimePoint time{};
+  // How `time` was read when the record's own text is local time (a queue's LastRetryTime): which
+  // value, and which UTC offset from where (docs/domain.md §10). Empty for UTC sources.
+  std::string time_basis;
 
   // Windows events (empty / 0 otherwise).
   std::string provider;

@@ -147,7 +147,7 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
   FileIngest r;
   r.path = path;
   r.format = sources::detect_file_format(path);
-  auto source = sources::make_file_source(path, r.format);
+  auto source = sources::make_file_source(path, r.format, sources::ReadOptions{config_.queue.times});
   if (!source) {
     r.failure = path + ": not a recognised format (expected event XML, .evtx, SMTP protocol log or Get-Queue JSON)";
     return r;  // not logged here: the caller decides whether an unrecognised file is an error
@@ -243,16 +243,17 @@ std::optional<SourcePosition> Ingest::stored_position(SourceKind kind, const std
   return stored->position;
 }
 
-// Kerberos errors join the open incident they explain (core/incident.hpp). One read before its
-// incident's first fault (the System log polled before the protocol log) waits for it: context
-// from the open incidents' widened episodes on is looked at again each pass.
+// Kerberos errors join the incident they explain (core/incident.hpp): an open one, or one of old
+// evidence this pass made or extended. One read before its incident's first fault (the System log
+// polled before the protocol log) waits for it: context from the known incidents' widened
+// episodes on is looked at again each pass.
 void Ingest::attach_context(const IncidentTracker& tracker, IncidentPass& pass) {
-  const auto open = tracker.open_incidents();
-  if (open.empty()) return;
-  TimePoint since = open.front().first_seen;
-  for (const auto& inc : open) since = std::min(since, inc.first_seen);
+  const auto known = tracker.known_incidents();
+  if (known.empty()) return;
+  TimePoint since = known.front().first_seen;
+  for (const auto& inc : known) since = std::min(since, inc.first_seen);
   for (auto& stored : store_.unassigned_context_signals(since - tracker.policy().quiet_period)) {
-    if (const int64_t id = incident_for_context(open, stored.signal, tracker.policy())) {
+    if (const int64_t id = incident_for_context(known, stored.signal, tracker.policy())) {
       store_.assign_signal(stored.id, id);
       ++pass.context_assigned;
     }
@@ -264,30 +265,37 @@ IncidentPass Ingest::update_incidents() {
   db_.transaction([&] {
     pass = IncidentPass{};
     IncidentTracker tracker(config_.incidents, clock_);
+    auto faults = store_.unassigned_fault_signals();
     tracker.restore(store_.incidents(storage::IncidentFilter::Open));
+    // Old signals may belong to episodes already resolved: those within reach come along.
+    if (!faults.empty()) tracker.restore(store_.resolved_incidents_since(faults.front().signal.time - tracker.policy().quiet_period));
     auto apply = [&](IncidentChange& change) -> int64_t {
       auto& inc = change.incident;
       switch (change.kind) {
         case IncidentChange::Kind::Opened:
           inc.id = store_.insert_incident(inc);
-          tracker.set_id(inc.direction, inc.peer, inc.id);
+          tracker.set_id(inc, inc.id);
           break;
         case IncidentChange::Kind::Extended:
         case IncidentChange::Kind::Resolved:
         case IncidentChange::Kind::DiagnoseRequested:
           store_.update_incident(inc);
           break;
+        case IncidentChange::Kind::Merged:
+          store_.merge_incident(change.absorbed->id, inc);
+          break;
       }
+      // Alerts are news: an incident opened, or one that was open resolved. An episode found in
+      // old evidence is resolved from the start and is history, not news.
       if (record_alerts_) {
-        const bool opened = change.kind == IncidentChange::Kind::Opened;
-        if (opened) store_.insert_alert(incident_opened_alert(inc, clock_.now()));
-        if (change.kind == IncidentChange::Kind::Resolved || (opened && inc.status == IncidentStatus::Resolved))
-          store_.insert_alert(incident_resolved_alert(inc, clock_.now()));
+        if (change.kind == IncidentChange::Kind::Opened && inc.status == IncidentStatus::Open)
+          store_.insert_alert(incident_opened_alert(inc, clock_.now()));
+        if (change.kind == IncidentChange::Kind::Resolved) store_.insert_alert(incident_resolved_alert(inc, clock_.now()));
       }
       pass.changes.push_back(change);
       return inc.id;
     };
-    for (auto& stored : store_.unassigned_fault_signals()) {
+    for (auto& stored : faults) {
       int64_t incident_id = 0;
       for (auto& change : tracker.on_signal(stored.signal)) {
         // A diagnose request right after the Opened it follows carries the tracker's copy of the

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/diagnosis.hpp"
+#include "core/text.hpp"
 #include "probes/engine.hpp"
 #include "probes/probe_set.hpp"
 #include "service/folder_source.hpp"
@@ -111,9 +112,12 @@ void Monitor::start_probe_run(const Incident& incident) {
   auto run = std::make_unique<PendingRun>();
   run->incident = incident;
   run->targets = options_.targets;
-  // The peer of the incident: its IP (or name), on the SMTP ports of the config.
-  run->targets.peer = incident.peer;
-  if (run->targets.peer_fqdn.empty() && !incident.peer_name.empty()) run->targets.peer_fqdn = incident.peer_name;
+  // The peer of the incident: its IP (or name), on the SMTP ports of the config. No probe targets
+  // a name that is not a host (docs/domain.md §10): an incident whose server is unknown (a queue
+  // whose next hop is a site) gets the domain's probes only.
+  const bool host = incident.peer != kUnknownPeer && (looks_like_ip(incident.peer) || is_host_name(incident.peer));
+  run->targets.peer = host ? incident.peer : std::string();
+  if (run->targets.peer_fqdn.empty() && is_host_name(incident.peer_name)) run->targets.peer_fqdn = incident.peer_name;
   auto probes = probes::make_probes(options_.only);
   if (!probes) {
     BOOST_LOG_TRIVIAL(error) << "probes: " << probes.error();
@@ -126,7 +130,8 @@ void Monitor::start_probe_run(const Incident& incident) {
       });
   run->result = task->get_future();
   boost::asio::post(pool_, [task] { (*task)(); });
-  BOOST_LOG_TRIVIAL(info) << "incident " << incident.id << ": probing " << run->targets.peer;
+  BOOST_LOG_TRIVIAL(info) << "incident " << incident.id << ": probing "
+                          << (host ? run->targets.peer : "the domain (the peer server is not known)");
   running_.push_back(std::move(run));
 }
 

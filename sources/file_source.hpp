@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/local_time.hpp"
 #include "core/result.hpp"
 #include "core/source_position.hpp"
 #include "core/transport_event.hpp"
@@ -55,7 +56,12 @@ class FileSource {
                                    const ErrorHandler& on_error) = 0;
 };
 
+// How readers interpret what the file itself leaves open.
+struct ReadOptions {
+  LocalTimeRules local_times;  // queue snapshots' local-time values (core/local_time.hpp)
+};
+
 // nullptr when the format is Unknown.
-std::unique_ptr<FileSource> make_file_source(const std::string& path, FileFormat format);
+std::unique_ptr<FileSource> make_file_source(const std::string& path, FileFormat format, const ReadOptions& options = {});
 
 }  // namespace authwatch::sources

@@ -74,13 +74,6 @@ std::optional<RawFile> read_raw_file(const std::string& path) {
   return raw;
 }
 
-TimePoint last_write_time(const std::string& path) {
-  std::error_code ec;
-  auto written = std::filesystem::last_write_time(path, ec);
-  if (ec) return TimePoint{};
-  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::file_clock::to_sys(written));
-}
-
 // --- positions -----------------------------------------------------------------------------
 
 // A whole document is re-read only when its content changes.
@@ -181,9 +174,9 @@ std::string_view property(const TransportEvent& event, std::string_view name) {
 
 class QueueEmitter {
  public:
-  QueueEmitter(const std::string& path, TimePoint file_time, const EventHandler& on_event,
+  QueueEmitter(const std::string& path, const LocalTimeRules& local_times, const EventHandler& on_event,
                const ErrorHandler& on_error, ReadSummary& summary)
-      : path_(path), file_time_(file_time), on_event_(on_event), on_error_(on_error), summary_(summary) {}
+      : path_(path), local_times_(local_times), on_event_(on_event), on_error_(on_error), summary_(summary) {}
 
   // One parsed document (or JSON line): an array of queues or one queue.
   void emit_document(const nlohmann::json& document, const std::string& locator_prefix) {
@@ -214,27 +207,58 @@ class QueueEmitter {
       bad_record(std::move(locator), "queue has no Identity");
       return;
     }
+    event.text = std::string(property(event, "LastError"));
+    // A queue that failed is dated by its own retry time (docs/domain.md §10); one whose time
+    // cannot be read is reported, never dated with the file's time (an old snapshot would open an
+    // incident dated today). A healthy queue (no LastError) needs no time: nothing is kept of it.
+    auto time = observation_time(event);
+    if (!time && !event.text.empty()) {
+      bad_record(std::move(locator), "queue " + std::string(identity) + ": " + time.error());
+      return;
+    }
     ++summary_.records_read;
     event.source_kind = SourceKind::QueueSnapshot;
     event.location = path_;
     event.locator = std::move(locator);
-    event.text = std::string(property(event, "LastError"));
-    event.time = observation_time(event);
+    if (time) {
+      event.time = time.value().utc;
+      event.time_basis = std::move(time).value().basis;
+    }
     event.key = queue_event_key(identity, event.time, event.text);
     on_event_(std::move(event));
   }
 
-  // When the queue was last seen failing; a healthy queue has no retry times, so the snapshot's
-  // own time (the file's last write) stands in.
-  TimePoint observation_time(const TransportEvent& event) const {
-    for (std::string_view name : {"LastRetryTime", "FirstRetryTime"}) {
-      if (auto time = parse_iso8601(property(event, name))) return *time;
+  // The LRT= Exchange puts first in its LastError wrapper ("[{LRT=3/15/2024 10:14:03 AM};{LED=...").
+  static std::string_view lrt_of(std::string_view last_error) {
+    last_error = trim(last_error);
+    if (!istarts_with(last_error, "[{LRT=")) return {};
+    auto value = last_error.substr(6);
+    return value.substr(0, value.find("};{"));
+  }
+
+  // When the queue was last seen failing: LastRetryTime, else the LRT= of its LastError, else
+  // FirstRetryTime; the first one present must read, or the queue is reported.
+  Result<ReadTime> observation_time(const TransportEvent& event) const {
+    const std::pair<std::string_view, std::string_view> candidates[] = {
+        {"LastRetryTime", property(event, "LastRetryTime")},
+        {"LRT in LastError", lrt_of(event.text)},
+        {"FirstRetryTime", property(event, "FirstRetryTime")}};
+    std::string problems;
+    for (const auto& [name, text] : candidates) {
+      if (trim(text).empty()) continue;
+      auto read = read_local_time(text, local_times_);
+      if (read) {
+        read.value().basis = std::string(name) + ", " + read.value().basis;
+        return read;
+      }
+      problems += (problems.empty() ? "" : "; ") + std::string(name) + " " + read.error();
     }
-    return file_time_;
+    if (problems.empty()) return Error{"has a LastError but no LastRetryTime, LRT or FirstRetryTime to date it"};
+    return Error{"its time cannot be read: " + problems};
   }
 
   const std::string& path_;
-  TimePoint file_time_;
+  const LocalTimeRules& local_times_;
   const EventHandler& on_event_;
   const ErrorHandler& on_error_;
   ReadSummary& summary_;
@@ -267,7 +291,7 @@ Layout detect_layout(const RawFile& raw) {
 
 class QueueJsonFile final : public FileSource {
  public:
-  explicit QueueJsonFile(std::string path) : path_(std::move(path)) {}
+  QueueJsonFile(std::string path, LocalTimeRules local_times) : path_(std::move(path)), local_times_(std::move(local_times)) {}
 
   FileFormat format() const override { return FileFormat::QueueJson; }
   const std::string& path() const override { return path_; }
@@ -281,7 +305,7 @@ class QueueJsonFile final : public FileSource {
     auto raw = read_raw_file(path_);
     if (!raw) return Error{"cannot open queue snapshot " + path_};
     ReadSummary summary;
-    QueueEmitter emitter(path_, last_write_time(path_), on_event, on_error, summary);
+    QueueEmitter emitter(path_, local_times_, on_event, on_error, summary);
 
     if (from.identity == content_identity(raw->bytes)) {
       summary.resumed = true;
@@ -354,12 +378,13 @@ class QueueJsonFile final : public FileSource {
   }
 
   std::string path_;
+  LocalTimeRules local_times_;
 };
 
 }  // namespace
 
-std::unique_ptr<FileSource> make_queue_json_file(const std::string& path) {
-  return std::make_unique<QueueJsonFile>(path);
+std::unique_ptr<FileSource> make_queue_json_file(const std::string& path, const LocalTimeRules& local_times) {
+  return std::make_unique<QueueJsonFile>(path, local_times);
 }
 
 }  // namespace authwatch::sources

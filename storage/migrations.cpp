@@ -183,10 +183,22 @@ CREATE INDEX signals_unassigned_faults ON signals(id) WHERE incident_id IS NULL 
 CREATE INDEX signals_unassigned_context ON signals(time_utc) WHERE incident_id IS NULL AND class = 'context';
 )sql";
 
+// Precision (docs/domain.md §10): a signal says in words why it is a fault or noise; a fault whose
+// server is not known (a queue whose next hop is a site) keeps where it was seen, and so does its
+// incident, keyed by it. Existing rows keep '' (their peers were always known or the next hop).
+constexpr std::string_view kVerdictsAndPeerContext = R"sql(
+ALTER TABLE signals ADD COLUMN verdict TEXT NOT NULL DEFAULT '';
+ALTER TABLE signals ADD COLUMN peer_context TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN peer_context TEXT NOT NULL DEFAULT '';
+DROP INDEX incidents_by_status_direction_peer;
+CREATE INDEX incidents_by_status_direction_peer ON incidents(status, direction, peer, peer_context);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "monitor state", kMonitorState},
     Migration{3, "context signals", kContextSignals},
+    Migration{4, "verdicts and peer context", kVerdictsAndPeerContext},
 };
 
 constexpr std::string_view kMigrationLog = R"sql(

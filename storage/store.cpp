@@ -56,7 +56,7 @@ SourceRecord read_source(SQLite::Statement& st) {
 constexpr std::string_view kSignalColumns =
     "SELECT s.id, s.event_id, s.incident_id, e.location, e.locator, s.dedup_key, e.dedup_key, s.rule, s.class, "
     "s.direction, s.time_utc, s.peer_ip, s.peer_name, s.connector, s.mechanism, s.status, s.reply, s.target_spn, "
-    "s.evidence_json FROM signals s JOIN events e ON e.id = s.event_id";
+    "s.evidence_json, s.verdict, s.peer_context FROM signals s JOIN events e ON e.id = s.event_id";
 
 StoredSignal read_signal(SQLite::Statement& st) {
   StoredSignal r;
@@ -86,6 +86,8 @@ StoredSignal read_signal(SQLite::Statement& st) {
   s.evidence = nlohmann::json::parse(evidence, nullptr, /*allow_exceptions=*/false);
   // Evidence is for people; a damaged value is shown as the text it is rather than hiding the signal.
   if (s.evidence.is_discarded()) s.evidence = nlohmann::json{{"unparsed", evidence}};
+  s.verdict = st.getColumn(19).getString();
+  s.peer_context = st.getColumn(20).getString();
   return r;
 }
 
@@ -100,7 +102,7 @@ std::vector<StoredSignal> read_signals(SQLite::Statement& st) {
 
 constexpr std::string_view kIncidentColumns =
     "SELECT id, direction, peer, peer_name, status, first_seen, last_seen, signal_count, resolved_at, "
-    "last_diagnosis_at FROM incidents";
+    "last_diagnosis_at, peer_context FROM incidents";
 
 Incident read_incident(SQLite::Statement& st) {
   Incident r;
@@ -117,6 +119,7 @@ Incident read_incident(SQLite::Statement& st) {
   r.signal_count = st.getColumn(7).getInt64();
   r.resolved_at = stored_optional_time(st.getColumn(8), row);
   r.last_diagnosis_at = stored_optional_time(st.getColumn(9), row);
+  r.peer_context = st.getColumn(10).getString();
   return r;
 }
 
@@ -130,6 +133,7 @@ void bind_incident(SQLite::Statement& st, const Incident& incident) {
   st.bind(":signal_count", incident.signal_count);
   bind_optional_time(st, ":resolved_at", incident.resolved_at);
   bind_optional_time(st, ":last_diagnosis_at", incident.last_diagnosis_at);
+  st.bind(":peer_context", incident.peer_context);
 }
 
 int64_t count(Connection& db, std::string_view sql, const std::string& cutoff) {
@@ -229,9 +233,9 @@ std::optional<int64_t> Store::insert_signal(const Signal& signal, int64_t event_
   auto& db = connection_of(db_);
   StatementUse st(db.statement(
       "INSERT INTO signals(dedup_key, event_id, time_utc, rule, class, direction, peer_ip, peer_name, connector, "
-      "mechanism, status, reply, target_spn, evidence_json) "
+      "mechanism, status, reply, target_spn, evidence_json, verdict, peer_context) "
       "VALUES (:key, :event, :time, :rule, :class, :direction, :peer_ip, :peer_name, :connector, :mechanism, "
-      ":status, :reply, :target_spn, :evidence) "
+      ":status, :reply, :target_spn, :evidence, :verdict, :peer_context) "
       "ON CONFLICT(dedup_key) DO NOTHING"));
   st->bind(":key", signal.key);
   st->bind(":event", event_row_id);
@@ -247,6 +251,8 @@ std::optional<int64_t> Store::insert_signal(const Signal& signal, int64_t event_
   st->bind(":reply", signal.reply);
   st->bind(":target_spn", signal.target_spn);
   st->bind(":evidence", signal.evidence.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  st->bind(":verdict", signal.verdict);
+  st->bind(":peer_context", signal.peer_context);
   if (st->exec() == 0) return std::nullopt;
   return db.getLastInsertRowid();
 }
@@ -307,8 +313,8 @@ int64_t Store::insert_incident(const Incident& incident) {
   auto& db = connection_of(db_);
   StatementUse st(db.statement(
       "INSERT INTO incidents(direction, peer, peer_name, status, first_seen, last_seen, signal_count, resolved_at, "
-      "last_diagnosis_at) VALUES (:direction, :peer, :peer_name, :status, :first_seen, :last_seen, :signal_count, "
-      ":resolved_at, :last_diagnosis_at)"));
+      "last_diagnosis_at, peer_context) VALUES (:direction, :peer, :peer_name, :status, :first_seen, :last_seen, "
+      ":signal_count, :resolved_at, :last_diagnosis_at, :peer_context)"));
   bind_incident(*st, incident);
   st->exec();
   return db.getLastInsertRowid();
@@ -318,7 +324,7 @@ void Store::update_incident(const Incident& incident) {
   StatementUse st(connection_of(db_).statement(
       "UPDATE incidents SET direction = :direction, peer = :peer, peer_name = :peer_name, status = :status, "
       "first_seen = :first_seen, last_seen = :last_seen, signal_count = :signal_count, resolved_at = :resolved_at, "
-      "last_diagnosis_at = :last_diagnosis_at WHERE id = :id"));
+      "last_diagnosis_at = :last_diagnosis_at, peer_context = :peer_context WHERE id = :id"));
   bind_incident(*st, incident);
   st->bind(":id", incident.id);
   if (st->exec() == 0) throw std::runtime_error("incidents: no incident " + std::to_string(incident.id) + " to update");
@@ -335,6 +341,29 @@ std::vector<Incident> Store::incidents(IncidentFilter filter) {
   std::vector<Incident> out;
   while (st->executeStep()) out.push_back(read_incident(*st));
   return out;
+}
+
+std::vector<Incident> Store::resolved_incidents_since(TimePoint since) {
+  static const std::string sql = std::string(kIncidentColumns) + " WHERE status = 'resolved' AND last_seen >= :since";
+  StatementUse st(connection_of(db_).statement(sql));
+  st->bind(":since", iso(since));
+  std::vector<Incident> out;
+  while (st->executeStep()) out.push_back(read_incident(*st));
+  return out;
+}
+
+void Store::merge_incident(int64_t absorbed_id, const Incident& into) {
+  auto& db = connection_of(db_);
+  for (std::string_view table : {"signals", "probe_runs", "alerts"}) {
+    StatementUse st(db.statement("UPDATE " + std::string(table) + " SET incident_id = :into WHERE incident_id = :from"));
+    st->bind(":into", into.id);
+    st->bind(":from", absorbed_id);
+    st->exec();
+  }
+  StatementUse gone(db.statement("DELETE FROM incidents WHERE id = :id"));
+  gone->bind(":id", absorbed_id);
+  if (gone->exec() == 0) throw std::runtime_error("incidents: no incident " + std::to_string(absorbed_id) + " to merge");
+  update_incident(into);
 }
 
 std::optional<Incident> Store::incident(int64_t id) {

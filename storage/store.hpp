@@ -106,6 +106,11 @@ class Store {
   void update_incident(const Incident& incident);     // by incident.id
   std::vector<Incident> incidents(IncidentFilter filter);
   std::optional<Incident> incident(int64_t id);
+  // Resolved incidents whose episode reaches `since` or later: old signals may still extend them.
+  std::vector<Incident> resolved_incidents_since(TimePoint since);
+  // One outage seen under two names (core/incident.hpp, IncidentChange::Merged): the absorbed
+  // incident's signals, probe runs and alerts move to `into`, which is stored; the absorbed row goes.
+  void merge_incident(int64_t absorbed_id, const Incident& into);
 
   // Probe runs and their findings (storage/store_probes.cpp).
   int64_t insert_probe_run(const ProbeRunRecord& run, const std::vector<Finding>& findings);

@@ -1,4 +1,5 @@
-// Event-log rules (DOMAIN.md §1): 1035 on the receiver, 2003/2017 on the sender.
+// Event-log rules (docs/domain.md §1, §10): 1035/1034 on the receiver, 2003/2016/2017 on the sender,
+// and what makes each a fault or a look-alike.
 #include <gtest/gtest.h>
 
 #include "core/detector.hpp"
@@ -34,7 +35,6 @@ TEST(DetectorEventLog, Inbound1035ExchangeAuthIsAFaultWithEveryField) {
   EXPECT_EQ(s->connector, "Default EX2");
   EXPECT_EQ(s->mechanism, "ExchangeAuth");
   EXPECT_EQ(s->peer_ip, "10.0.0.1");
-  EXPECT_EQ(s->peer(), "10.0.0.1");
   EXPECT_EQ(s->rule, "exchange-1035-inbound-auth");
   EXPECT_EQ(s->key, "evt:ex2.contoso.com|Application|10489441");
   EXPECT_EQ(s->evidence["data"]["1"], "IllegalMessage");
@@ -78,7 +78,6 @@ TEST(DetectorEventLog, Sender2017TakesThePeerFromTheTargetSpn) {
   EXPECT_EQ(s->target_spn, "SMTPSVC/ex1.contoso.com");
   EXPECT_EQ(s->peer_name, "ex1.contoso.com");
   EXPECT_TRUE(s->peer_ip.empty());
-  EXPECT_EQ(s->peer(), "ex1.contoso.com");
 }
 
 TEST(DetectorEventLog, Sender2003CarriesTheRemoteReply) {
@@ -89,19 +88,67 @@ TEST(DetectorEventLog, Sender2003CarriesTheRemoteReply) {
   EXPECT_EQ(s->direction, Direction::Outbound);
   EXPECT_EQ(s->reply, "454 4.7.0 Temporary authentication failure");
   EXPECT_EQ(s->peer_name, "EX1.contoso.com");
-  EXPECT_EQ(s->peer(), "ex1.contoso.com") << "incident peers are case-insensitive";
+  EXPECT_EQ(s->signal_class, SignalClass::Fault);
 
-  auto by_ip = d.detect(exchange_event("MSExchangeTransport", 2003, {"Send", "10.0.0.1", "454 4.7.0"}));
+  auto by_ip = d.detect(exchange_event("MSExchangeTransport", 2003, {"Send", "10.0.0.1:2525", "454 4.7.0 Temporary authentication failure"}));
   ASSERT_TRUE(by_ip);
-  EXPECT_EQ(by_ip->peer_ip, "10.0.0.1") << "an IP literal in %2 is the peer's address";
+  EXPECT_EQ(by_ip->peer_ip, "10.0.0.1") << "the remote endpoint in %2 is the peer's address";
   EXPECT_TRUE(by_ip->peer_name.empty());
+}
+
+TEST(DetectorEventLog, Sender2003FromASmartHostRefusingAPasswordIsNoise) {
+  Detector d;
+  for (const char* reply : {"535 5.7.3 Authentication unsuccessful", "535 5.7.8 Error: authentication failed: authentication failure",
+                            "454 4.7.0 Temporary authorization failure", "530 5.7.57 Client not authenticated to send mail"}) {
+    auto s = d.detect(exchange_event("MSExchangeTransport", 2003, {"Outbound to Office 365", "40.92.1.1:25", reply}));
+    ASSERT_TRUE(s) << reply;
+    EXPECT_EQ(s->signal_class, SignalClass::Noise) << reply;
+    EXPECT_NE(s->verdict.find("smart host"), std::string::npos) << s->verdict;
+  }
+}
+
+TEST(DetectorEventLog, GssapiOnAClientConnectorIsAClientNotAServer) {
+  Detector d;
+  for (const char* connector : {"Client Frontend EX2", "Client Proxy EX2"}) {
+    auto s = d.detect(exchange_event("MSExchangeFrontEndTransport", 1035, {"LogonDenied", connector, "Gssapi", "10.20.0.15"}));
+    ASSERT_TRUE(s) << connector;
+    EXPECT_EQ(s->signal_class, SignalClass::Noise) << connector << ": Send-MailMessage with Integrated auth";
+    EXPECT_NE(s->verdict.find("client"), std::string::npos) << s->verdict;
+  }
+  auto server = d.detect(exchange_event("MSExchangeTransport", 1035, {"LogonDenied", "Default EX2", "Gssapi", "10.0.0.1"}));
+  ASSERT_TRUE(server);
+  EXPECT_EQ(server->signal_class, SignalClass::Fault);
+}
+
+TEST(DetectorEventLog, InitialisationFailures1034And2016AreFaultsOfTheSameKind) {
+  Detector d;
+  auto in = d.detect(exchange_event("MSExchangeTransport", 1034, {"TLS1_0NotSupported", "Default EX2", "ExchangeAuth", "10.0.0.1"}));
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->signal_class, SignalClass::Fault);
+  EXPECT_EQ(in->direction, Direction::Inbound);
+  EXPECT_EQ(in->peer_ip, "10.0.0.1");
+  // "An authentication credential initialization error %1 occurred with Send connector %2. The
+  // authentication mechanism used was %3. The name of the server ... was %4. This server was using the name %5."
+  auto out = d.detect(exchange_event("MSExchangeTransport", 2016,
+                                     {"TLS1_0NotSupported", "Intra-Organization SMTP Send Connector", "ExchangeAuth",
+                                      "ex2.contoso.com", "ex1.contoso.com"}));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->signal_class, SignalClass::Fault);
+  EXPECT_EQ(out->direction, Direction::Outbound);
+  EXPECT_EQ(out->peer_name, "ex2.contoso.com");
+  EXPECT_EQ(out->status, "TLS1_0NotSupported");
+  auto smart_host = d.detect(exchange_event("MSExchangeTransport", 2016, {"CredentialsUnavailable", "To relay", "Login",
+                                                                         "relay.isp.example", "ex1.contoso.com"}));
+  ASSERT_TRUE(smart_host);
+  EXPECT_EQ(smart_host->signal_class, SignalClass::Noise);
 }
 
 TEST(DetectorEventLog, NamedDataFieldsWorkThroughACustomTable) {
   // Rules are data: a table using named <Data Name=...> fields needs no code.
   DetectionRules rules;
   rules.event_log.push_back({"kerberos-3", {"Microsoft-Windows-Security-Kerberos"}, 3, Direction::Outbound,
-                             {{SignalField::Status, "ErrorMessage"}, {SignalField::TargetSpn, "TargetName"}}, "", {}, SignalClass::Fault, SignalClass::Fault});
+                             {{SignalField::Status, "ErrorMessage"}, {SignalField::TargetSpn, "TargetName"}},
+                             {{{}, SignalClass::Fault, "a Kerberos error {status}"}}});
   Detector d(rules);
   auto e = exchange_event("Microsoft-Windows-Security-Kerberos", 3, {});
   e.fields["ErrorMessage"] = "KRB_AP_ERR_SKEW";
@@ -110,6 +157,7 @@ TEST(DetectorEventLog, NamedDataFieldsWorkThroughACustomTable) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->status, "KRB_AP_ERR_SKEW");
   EXPECT_EQ(s->peer_name, "ex2.contoso.com");
+  EXPECT_EQ(s->verdict, "a Kerberos error KRB_AP_ERR_SKEW");
 }
 
 // DOMAIN.md §1.6: the Kerberos client's System-log events, with their named fields.

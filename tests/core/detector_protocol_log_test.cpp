@@ -71,13 +71,22 @@ TEST(DetectorProtocolLog, ReceiveSessionFailingExchangeAuthGivesOneInboundSignal
   EXPECT_EQ(d.tracked_sessions(), 0u) << "a disconnected session is forgotten";
 }
 
-TEST(DetectorProtocolLog, The454AloneIsEnoughAndInfoInTheDataColumnToo) {
+TEST(DetectorProtocolLog, A454InASessionWithoutXExpsIsNoiseAndInfoInTheDataColumnCounts) {
   Detector d;
   SessionFeed f(kRecv, "10.0.0.2:2525", "10.0.0.1:41234", "EX2\\Default EX2");
   auto only454 = f.feed(d, {{"A1", "<", "EHLO ex1.contoso.com"}, {"A1", ">", "454 4.7.0 Temporary authentication failure"}});
   ASSERT_EQ(only454.size(), 1u);
-  EXPECT_EQ(only454[0].status, "TemporaryAuthenticationFailure");
+  EXPECT_EQ(only454[0].signal_class, SignalClass::Noise) << "no X-EXPS: the 454 answered a client's AUTH";
   EXPECT_EQ(only454[0].reply, "454 4.7.0 Temporary authentication failure");
+  EXPECT_TRUE(only454[0].mechanism.empty());
+  EXPECT_NE(only454[0].verdict.find("X-EXPS"), std::string::npos) << only454[0].verdict;
+  auto with_xexps = f.feed(d, {{"A3", "<", "EHLO ex1.contoso.com"},
+                               {"A3", "<", "X-EXPS EXCHANGEAUTH SHA256 AAAA"},
+                               {"A3", ">", "454 4.7.0 Temporary authentication failure"}});
+  ASSERT_EQ(with_xexps.size(), 1u);
+  EXPECT_EQ(with_xexps[0].signal_class, SignalClass::Fault);
+  EXPECT_EQ(with_xexps[0].status, "TemporaryAuthenticationFailure");
+  EXPECT_EQ(with_xexps[0].mechanism, "ExchangeAuth");
   auto data_col = f.feed(d, {{"A2", "*", "Inbound ExchangeAuth negotiation failed because of LogonDenied", ""}});
   ASSERT_EQ(data_col.size(), 1u);
   EXPECT_EQ(data_col[0].status, "LogonDenied");
@@ -207,7 +216,7 @@ TEST(DetectorProtocolLog, ASessionAfterADisconnectStartsWithNothingOfTheOldOne) 
   EXPECT_EQ(again[0].peer_ip, "");
   EXPECT_EQ(again[0].connector, "EX2\\Other");
   EXPECT_EQ(again[0].evidence["lines"].size(), 1u);
-  EXPECT_EQ(again[0].key, "plog-session:ex2\\other:h1:fault");
+  EXPECT_EQ(again[0].key, "plog-session:ex2\\other:h1:noise") << "and it never issued X-EXPS";
 }
 
 TEST(DetectorProtocolLog, ASessionEvictedWhenFullStartsAgainFromNothing) {
@@ -236,3 +245,90 @@ TEST(DetectorProtocolLog, ASessionEvictedWhenFullStartsAgainFromNothing) {
   EXPECT_EQ(d.tracked_sessions(), 4096u);
 }
 
+
+// docs/domain.md §10: the same codes answer clients; the session's verbs decide.
+TEST(DetectorProtocolLog, Receive504ToAClientsAuthIsNoiseAndToXExpsAFault) {
+  Detector d;
+  SessionFeed f(kRecv, "10.10.10.10:25", "185.220.101.4:51234", "EX2\\Default Frontend EX2");
+  auto brute = f.feed(d, {{"K1", "<", "EHLO User"}, {"K1", "<", "AUTH PLAIN"}, {"K1", ">", "504 5.7.4 Unrecognized authentication type"}});
+  ASSERT_EQ(brute.size(), 1u);
+  EXPECT_EQ(brute[0].signal_class, SignalClass::Noise);
+  EXPECT_NE(brute[0].verdict.find("client"), std::string::npos) << brute[0].verdict;
+  SessionFeed g(kRecv, "10.0.0.2:2525", "10.0.0.1:41234", "EX2\\Relay EX2");
+  auto server = g.feed(d, {{"K2", "<", "EHLO ex1.contoso.com"}, {"K2", "<", "X-EXPS GSSAPI"},
+                           {"K2", ">", "504 5.7.4 Unrecognized authentication type"}});
+  ASSERT_EQ(server.size(), 1u);
+  EXPECT_EQ(server[0].signal_class, SignalClass::Fault);
+  EXPECT_EQ(server[0].peer_name, "ex1.contoso.com");
+}
+
+TEST(DetectorProtocolLog, A454ThatIsNotAboutAuthenticationIsNoiseEvenAfterXExps) {
+  Detector d;
+  SessionFeed f(kRecv, "10.0.0.2:25", "10.0.0.1:41234", "EX2\\Default Frontend EX2");
+  auto tls = f.feed(d, {{"L1", "<", "EHLO mail.partner.example"}, {"L1", "<", "STARTTLS"},
+                        {"L1", ">", "454 4.7.0 Cannot accept TLS as maximum TLS rate exceeded for server"}});
+  ASSERT_EQ(tls.size(), 1u);
+  EXPECT_EQ(tls[0].signal_class, SignalClass::Noise);
+  SessionFeed s(kSend, "10.0.0.1:50000", "192.0.2.25:25", "To Internet");
+  auto remote = s.feed(d, {{"L2", "<", "220 mx.partner.example ESMTP"}, {"L2", ">", "STARTTLS"},
+                           {"L2", "<", "454 4.7.0 TLS not available due to local problem"}});
+  ASSERT_EQ(remote.size(), 1u);
+  EXPECT_EQ(remote[0].signal_class, SignalClass::Noise);
+}
+
+TEST(DetectorProtocolLog, StatusComesOutOfEveryPhrasing) {
+  EXPECT_EQ(status_in_text("Inbound ExchangeAuth negotiation failed because of IllegalMessage"), "IllegalMessage");
+  EXPECT_EQ(status_in_text("Outbound Authentication failed to initialize with TLS1_0NotSupported"), "TLS1_0NotSupported");
+  EXPECT_EQ(status_in_text("Outbound Authentication failed with LogonDenied"), "LogonDenied");
+  EXPECT_EQ(status_in_text("Inbound ExchangeAuth negotiation failed because connection is not TLS"), "connection is not TLS");
+  EXPECT_EQ(status_in_text("Inbound ExchangeAuth negotiation failed because client did not specify hash algorithm."),
+            "client did not specify hash algorithm");
+  EXPECT_EQ(status_in_text("Outbound Exchange Authentication failed with TargetUnknown"), "TargetUnknown");
+  EXPECT_EQ(status_in_text("Flushed Kerberos ticket cache"), "");
+}
+
+TEST(DetectorProtocolLog, ReceiveInitialisationFailuresAreFaultsWithTheirStatus) {
+  Detector d;
+  SessionFeed f(kRecv, "10.0.0.2:2525", "10.0.0.1:41234", "EX2\\Default EX2");
+  auto s = f.feed(d, {{"M1", "<", "EHLO ex1.contoso.com"},
+                      {"M1", "<", "X-EXPS EXCHANGEAUTH SHA256 AAAA"},
+                      {"M1", "*", "", "Inbound ExchangeAuth negotiation failed because connection is not TLS"}});
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].signal_class, SignalClass::Fault);
+  EXPECT_EQ(s[0].status, "connection is not TLS");
+}
+
+TEST(DetectorProtocolLog, SendSideNamesThePeerFromItsEhloReplyWhenTheBannerIsMissing) {
+  Detector d;
+  SessionFeed f(kSend, "10.0.0.1:50123", "10.0.0.2:2525", "Intra-Organization SMTP Send Connector");
+  auto signals = f.feed(d, {{"N1", ">", "EHLO ex1.contoso.com"},
+                            {"N1", "<", "250-ex2.contoso.com Hello [10.0.0.1]"},
+                            {"N1", "<", "250-X-EXPS GSSAPI NTLM"},
+                            {"N1", ">", "X-EXPS GSSAPI"},
+                            {"N1", "<", "454 4.7.0 Temporary authentication failure"}});
+  ASSERT_EQ(signals.size(), 1u);
+  EXPECT_EQ(signals[0].signal_class, SignalClass::Fault);
+  EXPECT_EQ(signals[0].peer_name, "ex2.contoso.com");
+  EXPECT_EQ(signals[0].peer_ip, "10.0.0.2");
+}
+
+TEST(DetectorProtocolLog, SendSideInitialisationFailureCountsWhenThePeerOfferedXExps) {
+  Detector d;
+  SessionFeed f(kSend, "10.0.0.1:50123", "10.0.0.2:2525", "Intra-Organization SMTP Send Connector");
+  auto exchange = f.feed(d, {{"P1", "<", "220 ex2.contoso.com Microsoft ESMTP MAIL Service ready"},
+                             {"P1", ">", "EHLO ex1.contoso.com"},
+                             {"P1", "<", "250  ex2.contoso.com Hello [10.0.0.1] SIZE AUTH NTLM X-EXPS EXCHANGEAUTH GSSAPI NTLM"},
+                             {"P1", "*", "", "Outbound Authentication failed to initialize with TLS1_0NotSupported"}});
+  ASSERT_EQ(exchange.size(), 1u);
+  EXPECT_EQ(exchange[0].signal_class, SignalClass::Fault);
+  EXPECT_EQ(exchange[0].status, "TLS1_0NotSupported");
+  SessionFeed g(kSend, "10.0.0.1:50124", "192.0.2.25:587", "To smart host");
+  auto smart_host = g.feed(d, {{"P2", "<", "220 relay.isp.example ESMTP Postfix"},
+                               {"P2", "<", "250-relay.isp.example"},
+                               {"P2", "<", "250 AUTH PLAIN LOGIN"},
+                               {"P2", ">", "AUTH LOGIN"},
+                               {"P2", "*", "", "Outbound Authentication failed with LogonDenied"}});
+  ASSERT_EQ(smart_host.size(), 1u);
+  EXPECT_EQ(smart_host[0].signal_class, SignalClass::Noise);
+  EXPECT_EQ(smart_host[0].peer_name, "relay.isp.example");
+}

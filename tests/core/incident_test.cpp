@@ -89,23 +89,43 @@ TEST(Incidents, QuietPeriodResolvesOnTick) {
 }
 
 TEST(Incidents, ASignalAfterTheQuietPeriodStartsANewEpisode) {
-  ManualClock clock(T0 + hours{2});
+  ManualClock clock(T0);
   IncidentTracker t({minutes{30}, minutes{10}}, clock);
   t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
+  clock.advance(hours{1});
   auto c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0 + hours{1}));
-  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Resolved, Kind::Opened}));
+  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Resolved, Kind::Opened, Kind::DiagnoseRequested}));
   EXPECT_EQ(c[0].incident.resolved_at, T0 + minutes{30});
   EXPECT_EQ(c[1].incident.first_seen, T0 + hours{1});
+  EXPECT_EQ(c[1].incident.status, IncidentStatus::Open);
 }
 
-TEST(Incidents, OldSignalsFromOfflineTriageNeverRequestProbes) {
+TEST(Incidents, OldEvidenceNeverOpensAnOpenIncidentNorRequestsProbes) {
   ManualClock clock(T0 + days{30});
   IncidentTracker t({}, clock);
   auto c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
-  EXPECT_EQ(kinds(c), (std::vector<Kind>{Kind::Opened}));
+  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Opened}));
+  EXPECT_EQ(c[0].incident.status, IncidentStatus::Resolved) << "history, resolved from the start";
+  EXPECT_EQ(c[0].incident.resolved_at, T0 + minutes{30});
   c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0 + minutes{20}));
-  EXPECT_EQ(kinds(c), (std::vector<Kind>{Kind::Extended}));
-  EXPECT_EQ(kinds(t.tick()), (std::vector<Kind>{Kind::Resolved}));
+  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Extended}));
+  EXPECT_EQ(c[0].incident.status, IncidentStatus::Resolved);
+  EXPECT_EQ(c[0].incident.signal_count, 2);
+  EXPECT_EQ(c[0].incident.resolved_at, T0 + minutes{50});
+  EXPECT_TRUE(t.open_incidents().empty());
+  EXPECT_TRUE(t.tick().empty()) << "nothing was open, nothing resolves";
+}
+
+TEST(Incidents, EvidenceJustOlderThanTheQuietPeriodIsOld) {
+  ManualClock clock(T0 + minutes{30});
+  IncidentTracker t({minutes{30}, minutes{10}}, clock);
+  auto old = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
+  ASSERT_EQ(kinds(old), (std::vector<Kind>{Kind::Opened}));
+  EXPECT_EQ(old[0].incident.status, IncidentStatus::Resolved);
+  auto fresh = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0 + seconds{1}));
+  ASSERT_EQ(kinds(fresh), (std::vector<Kind>{Kind::Opened, Kind::DiagnoseRequested}))
+      << "29 min 59 s old: within the quiet period, news";
+  EXPECT_EQ(fresh[0].incident.status, IncidentStatus::Open);
 }
 
 TEST(Incidents, OutOfOrderSignalsWidenTheEpisodeOrFormTheirOwn) {
@@ -118,7 +138,77 @@ TEST(Incidents, OutOfOrderSignalsWidenTheEpisodeOrFormTheirOwn) {
   c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
   ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Opened}));
   EXPECT_EQ(c[0].incident.status, IncidentStatus::Resolved) << "a past episode, already over";
+  EXPECT_TRUE(t.open_incidents().empty());
+}
+
+TEST(Incidents, OldSignalsExtendARestoredResolvedEpisode) {
+  ManualClock clock(T0 + days{2});
+  IncidentTracker t({minutes{30}, minutes{10}}, clock);
+  Incident past;
+  past.id = 9;
+  past.direction = Direction::Outbound;
+  past.peer = "10.0.0.2";
+  past.status = IncidentStatus::Resolved;
+  past.first_seen = past.last_seen = T0;
+  past.signal_count = 1;
+  past.resolved_at = T0 + minutes{30};
+  t.restore({past});
+  auto c = t.on_signal(fault(Direction::Outbound, "10.0.0.2", T0 + minutes{10}));
+  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Extended}));
+  EXPECT_EQ(c[0].incident.id, 9) << "the second export of the same outage joins it";
+  EXPECT_EQ(c[0].incident.signal_count, 2);
+  EXPECT_EQ(c[0].incident.resolved_at, T0 + minutes{40});
+}
+
+TEST(Incidents, AnUnknownPeerIsKeptPerQueueAndNeverNamedAfterTheSite) {
+  ManualClock clock(T0);
+  IncidentTracker t({}, clock);
+  Signal a = fault(Direction::Outbound, "", T0);
+  a.peer_context = "EX1\\12 -> site:default-first-site-name; version:8";
+  Signal b = fault(Direction::Outbound, "", T0);
+  b.peer_context = "EX1\\14 -> branch-site";
+  auto ca = t.on_signal(a);
+  auto cb = t.on_signal(b);
+  ASSERT_EQ(kinds(ca), (std::vector<Kind>{Kind::Opened, Kind::DiagnoseRequested}));
+  EXPECT_EQ(ca[0].incident.peer, "unknown");
+  EXPECT_EQ(ca[0].incident.peer_context, a.peer_context);
+  EXPECT_EQ(cb[0].incident.peer_context, b.peer_context);
+  EXPECT_EQ(t.open_incidents().size(), 2u);
+  auto again = t.on_signal(a);
+  EXPECT_EQ(kinds(again), (std::vector<Kind>{Kind::Extended}));
+}
+
+TEST(Incidents, OneOutageSeenUnderANameAndAnAddressMergesIntoOne) {
+  ManualClock clock(T0);
+  IncidentTracker t({}, clock);
+  auto by_address = t.on_signal(fault(Direction::Outbound, "10.0.0.2", T0));       // queue, 2010 form: endpoint only
+  t.set_id(by_address[0].incident, 1);
+  auto by_name = t.on_signal(fault(Direction::Outbound, "", T0 + seconds{5}, "ex2.contoso.com"));  // 2017: the SPN
+  t.set_id(by_name[0].incident, 2);
+  ASSERT_EQ(t.open_incidents().size(), 2u) << "nothing ties them yet";
+  // The send log's session has both: the address and the banner.
+  auto c = t.on_signal(fault(Direction::Outbound, "10.0.0.2", T0 + seconds{10}, "EX2.contoso.com"));
+  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Merged, Kind::Extended}));
+  EXPECT_EQ(c[0].incident.id, 1);
+  ASSERT_TRUE(c[0].absorbed);
+  EXPECT_EQ(c[0].absorbed->id, 2);
+  EXPECT_EQ(c[1].incident.signal_count, 3);
+  EXPECT_EQ(c[1].incident.peer_name, "EX2.contoso.com");
   EXPECT_EQ(t.open_incidents().size(), 1u);
+}
+
+TEST(Incidents, AShortNameJoinsTheAddressItsFullNameWasSeenWith) {
+  ManualClock clock(T0);
+  IncidentTracker t({}, clock);
+  t.on_signal(fault(Direction::Outbound, "10.0.0.2", T0, "ex2.contoso.com"));
+  auto c = t.on_signal(fault(Direction::Outbound, "", T0 + seconds{5}, "EX2"));
+  ASSERT_EQ(kinds(c), (std::vector<Kind>{Kind::Extended}));
+  EXPECT_EQ(c[0].incident.peer, "10.0.0.2");
+  // Two servers named ex2 in two domains: no guess.
+  t.on_signal(fault(Direction::Outbound, "10.9.0.2", T0, "ex2.fabrikam.com"));
+  auto ambiguous = t.on_signal(fault(Direction::Outbound, "", T0 + seconds{6}, "EX2"));
+  ASSERT_EQ(kinds(ambiguous), (std::vector<Kind>{Kind::Opened, Kind::DiagnoseRequested}));
+  EXPECT_EQ(ambiguous[0].incident.peer, "ex2");
 }
 
 TEST(Incidents, NameOnlySignalsJoinTheAddressOnceKnown) {
@@ -155,8 +245,8 @@ TEST(Incidents, RestoreResumesStoredIncidents) {
 TEST(Incidents, SetIdAppliesToTheOpenIncident) {
   ManualClock clock(T0);
   IncidentTracker t({}, clock);
-  t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
-  t.set_id(Direction::Inbound, "10.0.0.1", 7);
+  auto opened = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0));
+  t.set_id(opened[0].incident, 7);
   auto c = t.on_signal(fault(Direction::Inbound, "10.0.0.1", T0 + seconds{1}));
   EXPECT_EQ(c[0].incident.id, 7);
 }
