@@ -55,7 +55,7 @@ std::vector<Verdict> send_verdicts() {
 // §4/§10: external, smart-host and DNS queues never carry Exchange server authentication.
 const T kExternalCategory{"NextHopCategory", H::Equals, {"External"}};
 const T kNotExchangeDelivery{"DeliveryType", H::Equals, {"SmartHostConnectorDelivery", "DnsConnectorDelivery"}};
-const T kAuthLookingError{"LastError", H::Contains, {"454 4.7.0", "451 5.7.3", "535 5.7", "530 5.7", "504 5.7.4"}};
+const T kAuthLookingError{"LastError", H::Contains, {"454 4.7.", "451 5.7.3", "535 5.7.", "530 5.7.", "504 5.7.4"}};
 constexpr std::string_view kExternalWhy =
     "an external queue ({delivery_type}): mail to another organisation or a smart host, whose authentication is not "
     "Exchange server authentication";
@@ -139,7 +139,8 @@ DetectionRules make_default_rules() {
   constexpr std::string_view kNoXexpsReceive =
       "the session never issued X-EXPS (Exchange server authentication): the reply answered a client's AUTH";
   constexpr std::string_view kNoXexpsSend =
-      "this server never sent X-EXPS in the session: the reply answered AUTH to a smart host or another organisation";
+      "nothing in the session shows Exchange server authentication (no X-EXPS, not the intra-organisation connector, not "
+      "port 2525): the reply answered AUTH to a smart host or another organisation";
   r.protocol_log = {
       // Receive side (this server is the receiver).
       {"plog-recv-exchangeauth-negotiation", S::Receive, '*', "", {"Inbound ExchangeAuth negotiation failed"}, C::Fault,
@@ -156,12 +157,27 @@ DetectionRules make_default_rules() {
        "authentication"},
       {"plog-recv-client-auth", S::Receive, '*', "", {"Inbound AUTH", "failed"}, C::Noise, N::Anything, "", "",
        "a user or application failed to log on ({mechanism}): not Exchange server authentication", ""},
+      {"plog-recv-535", S::Receive, '>', "535 5.7.", {}, C::Noise, N::Anything, "", "",
+       "this server refused a client's password (\"{reply}\"): not Exchange server authentication", ""},
+      {"plog-recv-451-5.7.3", S::Receive, '>', "451 5.7.3", {}, C::Noise, N::Anything, "", "",
+       "451 5.7.3 here is a STARTTLS or basic-authentication requirement (\"{reply}\")", ""},
       // Send side (this server is the sender).
       {"plog-send-454", S::Send, '<', "454 4.7.0", {"Temporary authentication failure"}, C::Fault,
-       N::ExchangeAuthIssued, "TemporaryAuthenticationFailure", "ExchangeAuth",
+       N::ExchangeAuthContext, "TemporaryAuthenticationFailure", "ExchangeAuth",
        "{peer} refused this server's Exchange server authentication (454 4.7.0)", kNoXexpsSend},
       {"plog-send-454-not-authentication", S::Send, '<', "454 4.7.0", {}, C::Noise, N::Anything, "", "",
        "454 4.7.0 here is not an authentication failure (\"{reply}\"): TLS or authorization", ""},
+      {"plog-send-451-5.7.3-exchange-auth", S::Send, '<', "451 5.7.3", {"Cannot achieve Exchange Server authentication"},
+       C::Fault, N::Anything, "CannotAchieveExchangeServerAuthentication", "ExchangeAuth",
+       "{peer} offers no Exchange server authentication: its receive connector lacks ExchangeServer", ""},
+      {"plog-send-451-5.7.3", S::Send, '<', "451 5.7.3", {}, C::Noise, N::Anything, "", "",
+       "451 5.7.3 here is a STARTTLS or basic-authentication requirement (\"{reply}\"): not Exchange server "
+       "authentication",
+       ""},
+      {"plog-send-535", S::Send, '<', "535 5.7.", {}, C::Noise, N::Anything, "", "",
+       "{peer} refused this server's AUTH (\"{reply}\"): a smart host or another organisation checking a password", ""},
+      {"plog-send-530", S::Send, '<', "530 5.7.", {}, C::Noise, N::Anything, "", "",
+       "{peer} requires authentication or TLS first (\"{reply}\"): not Exchange server authentication", ""},
       {"plog-send-504-xexps", S::Send, '<', "504 5.7.4", {}, C::Fault, N::ExchangeAuthIssued,
        "UnrecognizedAuthenticationType", "ExchangeAuth",
        "{peer}'s receive connector does not accept Exchange server authentication (504 5.7.4)", kNoXexpsSend},
@@ -169,10 +185,10 @@ DetectionRules make_default_rules() {
        N::Anything, "", "ExchangeAuth", "this server could not authenticate to {peer} with Exchange server authentication: {status}",
        ""},
       {"plog-send-auth-failed", S::Send, '*', "", {"Outbound Authentication failed"}, C::Fault,
-       N::ExchangeAuthOfferedOrIssued, "", "ExchangeAuth",
+       N::ExchangeAuthContext, "", "ExchangeAuth",
        "this server could not authenticate to {peer} with Exchange server authentication: {status}",
-       "the peer offered no X-EXPS: authentication to a smart host or another organisation failed, not Exchange server "
-       "authentication"},
+       "nothing in the session shows Exchange server authentication (no X-EXPS offered or sent, not the intra-organisation "
+       "connector, not port 2525): authentication to a smart host or another organisation failed"},
   };
   return r;
 }

@@ -337,6 +337,11 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
   Session& st = session(key);
   if (auto remote = host_of_endpoint(columns.remote_endpoint); !remote.empty()) st.peer_ip.assign(remote);
   if (st.connector.empty()) st.connector.assign(columns.connector_id);
+  if (side == ProtocolLogSide::Send && !st.server_to_server) {
+    const auto remote = trim(columns.remote_endpoint);
+    st.server_to_server = icontains(columns.connector_id, "Intra-Organization SMTP Send Connector") ||
+                          remote.ends_with(":2525") || remote.ends_with(":475");
+  }
   // Who speaks: '<' is what this server received, '>' what it sent. The client of the session is
   // the peer on the receive side and this server on the send side.
   const bool from_peer = event == "<";
@@ -373,8 +378,8 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
       continue;
     const bool needs_met = rule.needs == SessionShows::Anything ||
                            (rule.needs == SessionShows::ExchangeAuthIssued && st.exchange_auth_issued) ||
-                           (rule.needs == SessionShows::ExchangeAuthOfferedOrIssued &&
-                            (st.exchange_auth_issued || st.exchange_auth_offered));
+                           (rule.needs == SessionShows::ExchangeAuthContext &&
+                            (st.exchange_auth_issued || st.exchange_auth_offered || st.server_to_server));
     const SignalClass cls = needs_met ? rule.signal_class : SignalClass::Noise;
     const int slot = cls == SignalClass::Fault ? 0 : 1;
     if (st.signalled[slot]) break;  // one signal per session and class: its first matching line
@@ -428,7 +433,7 @@ void Detector::Session::reset() {
   peer_ip.clear();
   peer_name.clear();
   connector.clear();
-  exchange_auth_issued = exchange_auth_offered = false;
+  exchange_auth_issued = exchange_auth_offered = server_to_server = false;
   signalled[0] = signalled[1] = false;
   lines.clear();
 }

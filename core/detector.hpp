@@ -65,8 +65,12 @@ enum class ProtocolLogSide { Receive, Send };
 // the same replies answer clients' AUTH). When it has not, the line is noise, `why_not` says why.
 enum class SessionShows {
   Anything,
-  ExchangeAuthIssued,           // the client side sent X-EXPS
-  ExchangeAuthOfferedOrIssued,  // ... or the server side offered X-EXPS in its EHLO reply
+  ExchangeAuthIssued,  // the client side sent X-EXPS
+  // The send side: X-EXPS sent or offered in the peer's EHLO reply, or the session runs on the
+  // Intra-Organization SMTP Send Connector or to port 2525 or 475 (Exchange's server-to-server
+  // ports), which use nothing but Exchange server authentication — log excerpts often lack the
+  // EHLO lines.
+  ExchangeAuthContext,
 };
 
 // One line of an SMTP protocol-log session.
@@ -143,6 +147,7 @@ class Detector {
     std::string connector;
     bool exchange_auth_issued = false;   // the client side sent X-EXPS
     bool exchange_auth_offered = false;  // the server side listed X-EXPS in its EHLO reply
+    bool server_to_server = false;       // intra-organisation connector, or the peer's port 2525/475
     bool signalled[2] = {false, false};
     EvidenceLines lines;
     void reset();

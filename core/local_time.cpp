@@ -198,3 +198,35 @@ Result<ReadTime> read_local_time(std::string_view text, const LocalTimeRules& ru
 }
 
 }  // namespace authwatch
+
+namespace authwatch {
+
+std::optional<DateOrder> date_order_of_sequence(const std::vector<std::string_view>& oldest_first) {
+  std::vector<CultureTime> values;
+  for (auto text : oldest_first) {
+    if (trim(text).empty()) continue;
+    auto culture = split_culture_time(trim(text));
+    if (!culture) return std::nullopt;  // not all in one culture form: nothing to compare
+    values.push_back(*culture);
+  }
+  if (values.size() < 2) return std::nullopt;
+  std::optional<DateOrder> found;
+  for (auto order : {DateOrder::MonthDayYear, DateOrder::DayMonthYear, DateOrder::YearMonthDay}) {
+    std::vector<TimePoint> times;
+    for (const auto& v : values) {
+      auto t = civil_time(v, order);
+      if (!t) break;
+      times.push_back(t.value());
+    }
+    if (times.size() != values.size()) continue;
+    bool fits = true;
+    for (size_t i = 1; i < times.size(); ++i) fits = fits && times[i] >= times[i - 1];
+    fits = fits && times.back() - times.front() <= std::chrono::days{7};
+    if (!fits) continue;
+    if (found) return std::nullopt;  // two orders fit: no evidence either way
+    found = order;
+  }
+  return found;
+}
+
+}  // namespace authwatch

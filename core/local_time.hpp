@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "core/time.hpp"
@@ -40,5 +41,11 @@ struct ReadTime {
 // above 12 decides which is the day; else an AM/PM marker means the US month/day order; a date
 // that is still ambiguous (4/11/2019) is an error that asks for the order.
 Result<ReadTime> read_local_time(std::string_view text, const LocalTimeRules& rules);
+
+// A Get-Queue record carries several times (FirstRetryTime, LastRetryTime, NextRetryTime), written
+// the same way: the one day/month order under which all of them read, oldest first, within a week
+// of one another ("15-01-21 23:50:05" then "16-01-21 00:00:05" is day-first: the year-first reading
+// puts a year between two retries). nullopt when no order or more than one fits.
+std::optional<DateOrder> date_order_of_sequence(const std::vector<std::string_view>& oldest_first);
 
 }  // namespace authwatch

@@ -237,18 +237,28 @@ class QueueEmitter {
   }
 
   // When the queue was last seen failing: LastRetryTime, else the LRT= of its LastError, else
-  // FirstRetryTime; the first one present must read, or the queue is reported.
+  // FirstRetryTime; the first one present must read, or the queue is reported. A culture date whose
+  // day/month order the value leaves open takes it from the record's other retry times.
   Result<ReadTime> observation_time(const TransportEvent& event) const {
+    const std::string_view last = property(event, "LastRetryTime");
+    const std::string_view lrt = lrt_of(event.text);
     const std::pair<std::string_view, std::string_view> candidates[] = {
-        {"LastRetryTime", property(event, "LastRetryTime")},
-        {"LRT in LastError", lrt_of(event.text)},
-        {"FirstRetryTime", property(event, "FirstRetryTime")}};
+        {"LastRetryTime", last}, {"LRT in LastError", lrt}, {"FirstRetryTime", property(event, "FirstRetryTime")}};
+    LocalTimeRules rules = local_times_;
+    std::string order_note;
+    if (rules.order == DateOrder::Auto) {
+      if (auto order = date_order_of_sequence(
+              {property(event, "FirstRetryTime"), trim(last).empty() ? lrt : last, property(event, "NextRetryTime")})) {
+        rules.order = *order;
+        order_note = "; day/month order " + std::string(to_string(*order)) + " from the queue's other retry times";
+      }
+    }
     std::string problems;
     for (const auto& [name, text] : candidates) {
       if (trim(text).empty()) continue;
-      auto read = read_local_time(text, local_times_);
+      auto read = read_local_time(text, rules);
       if (read) {
-        read.value().basis = std::string(name) + ", " + read.value().basis;
+        read.value().basis = std::string(name) + ", " + read.value().basis + order_note;
         return read;
       }
       problems += (problems.empty() ? "" : "; ") + std::string(name) + " " + read.error();

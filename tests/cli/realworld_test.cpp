@@ -94,8 +94,8 @@ std::string text_of(const json& value) { return value.is_string() ? value.get<st
 // `unknown`: the signal names no server (a site name, a Frontend proxy or a masked address is no
 // peer); otherwise the expected IP or FQDN is the signal's address or its name.
 bool names_peer(const json& ip, const json& name, const std::string& expected) {
-  if (expected == "unknown")
-    return text_of(ip).empty() && (text_of(name).empty() || iequal(text_of(name), "unknown"));
+  if (expected == "unknown")  // a signal has no address; an incident's peer is the word "unknown"
+    return (text_of(ip).empty() || iequal(text_of(ip), "unknown")) && (text_of(name).empty() || iequal(text_of(name), "unknown"));
   return iequal(text_of(ip), expected) || iequal(text_of(name), expected);
 }
 

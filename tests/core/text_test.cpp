@@ -110,3 +110,31 @@ TEST(Text, Fnv1aMatchesReferenceVectors) {
   EXPECT_EQ(hex64(0x85944171f73967e8ULL), "85944171f73967e8");
   EXPECT_EQ(hex64(1), "0000000000000001");
 }
+
+TEST(Text, StrictAddressChecks) {
+  for (const char* v6 : {"::", "::1", "2001:db8::1", "fe80::1:2:3:4:5", "2001:db8:0:0:0:0:0:1", "::ffff:10.0.0.1", "2a01:111:f400::25"})
+    EXPECT_TRUE(is_ipv6_address(v6)) << v6;
+  for (const char* not_v6 : {"", ":", "1:2", "2001:db8:::1", "2001::db8::1", "2001:db8::1:", "1:2:3:4:5:6:7:8:9", "12345::1",
+                             "g::1", "10.0.0.1", "2001:db8::10.0.0.1.2"})
+    EXPECT_FALSE(is_ipv6_address(not_v6)) << not_v6;
+  EXPECT_TRUE(is_ipv4_address("10.0.0.2"));
+  EXPECT_FALSE(is_ipv4_address("10.0.0.2:25"));
+  EXPECT_FALSE(is_ipv4_address("10.**.**.53"));
+}
+
+TEST(Text, LooseEndpointsAsExchangeWritesThem) {
+  EXPECT_EQ(host_of_loose_endpoint("10.0.0.2:2525"), "10.0.0.2");
+  EXPECT_EQ(host_of_loose_endpoint("[2001:db8::7]:25"), "2001:db8::7");
+  EXPECT_EQ(host_of_loose_endpoint("2001:db8::1:25"), "2001:db8::1") << "the rest is an address: the last group is the port";
+  EXPECT_EQ(host_of_loose_endpoint("2a01:111:f400::25"), "2a01:111:f400::25") << "the rest is not: the whole is the address";
+  EXPECT_EQ(host_of_loose_endpoint("ex2.contoso.com:25"), "ex2.contoso.com");
+  EXPECT_EQ(host_of_loose_endpoint("ex2.contoso.com"), "ex2.contoso.com");
+}
+
+TEST(Text, HostNamesAreNotSitesOrDeliveryGroups) {
+  for (const char* host : {"ex2", "ex2.contoso.com", "EX2.contoso.com.", "mail-1.contoso.com", "_msdcs.contoso.com"})
+    EXPECT_TRUE(is_host_name(host)) << host;
+  for (const char* not_host : {"", "site:default-first-site-name; version:8", "EdgeSync - Site to Internet", "a..b", "-ex2",
+                               "10.**.**.53", "ex2.contoso.com:25"})
+    EXPECT_FALSE(is_host_name(not_host)) << not_host;
+}
