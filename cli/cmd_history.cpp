@@ -38,7 +38,7 @@ void run_history(Context& ctx, const HistoryOptions& opt) {
   auto signals = store.signals(query);
   nlohmann::json json = nlohmann::json::array();
   for (const auto& s : signals) json.push_back(signal_json(s, false));
-  write(ctx.out, ctx.format(), signal_rows(signals), json);
+  write(ctx.out, ctx.format(), signal_rows(signals, ctx.format() == OutputFormat::Table), json);
 }
 
 }  // namespace

@@ -17,8 +17,17 @@ void run_incidents(Context& ctx, const std::string& status) {
   for (const auto& i : store.incidents(filter)) {
     // An unknown peer is shown with where its failure was seen (a queue and its next hop).
     const std::string name = i.peer_context.empty() ? i.peer_name : "seen at " + i.peer_context;
+    // People read seconds; scripts (CSV) keep the ISO 8601 milliseconds.
+    auto time = [&](TimePoint t) {
+      std::string text = format_iso8601(t);
+      if (ctx.format() == OutputFormat::Table) {
+        text = text.substr(0, 19);
+        text[10] = ' ';
+      }
+      return text;
+    };
     rows.rows.push_back({std::to_string(i.id), std::string(to_string(i.status)), std::string(to_string(i.direction)), i.peer,
-                         name, std::to_string(i.signal_count), format_iso8601(i.first_seen), format_iso8601(i.last_seen)});
+                         name, std::to_string(i.signal_count), time(i.first_seen), time(i.last_seen)});
     json.push_back(incident_json(i));
   }
   write(ctx.out, ctx.format(), rows, json);

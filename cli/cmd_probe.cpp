@@ -84,7 +84,7 @@ void run_probe(Context& ctx, ProbeOptions& opt) {
   if (ctx.format() == OutputFormat::Json) {
     ctx.out << json.dump(2) << '\n';
   } else {
-    Rows rows{{"probe", "target", "status", "summary"}, {}};
+    Rows rows{{"probe", "target", "status", "summary"}, {}, /*details_from=*/3};
     for (const auto& f : result.findings) rows.rows.push_back({f.probe, f.target, std::string(to_string(f.status)), f.summary});
     write_table(ctx.out, rows);
     // The diagnosis's fixes replace the findings' remediations (those of findings no cause

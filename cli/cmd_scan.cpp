@@ -65,7 +65,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
   // a file named on the command line that cannot be read is an error.
   auto named = [&](const std::string& path) { return std::find(opt.paths.begin(), opt.paths.end(), path) != opt.paths.end(); };
   bool partial = !missing.empty();
-  Rows rows{{"file", "format", "records", "bad", "new events", "faults", "noise", "kerberos", "note"}, {}};
+  Rows rows{{"file", "format", "records", "bad", "new events", "faults", "noise", "kerberos", "note"}, {}, /*details_from=*/8};
   nlohmann::json files_json = nlohmann::json::array();
   for (const auto& r : results) {
     const bool skipped = r.format == sources::FileFormat::Unknown && !named(r.path);

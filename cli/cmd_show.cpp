@@ -1,6 +1,7 @@
 // authwatch show ID: one incident with its signals and their evidence, and the diagnosis of its
 // latest probe run.
 #include <optional>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/diagnosis_rows.hpp"
@@ -80,7 +81,8 @@ void run_show(Context& ctx, int64_t id) {
     return;
   }
   const auto& i = *incident;
-  ctx.out << "Incident " << i.id << " (" << to_string(i.status) << ")\n"
+  std::ostringstream text;  // fitted to the terminal at the end (tables fit already)
+  text << "Incident " << i.id << " (" << to_string(i.status) << ")\n"
           << "  direction   " << to_string(i.direction)
           << (i.direction == Direction::Inbound ? "  (this server rejected the peer's Exchange authentication)\n"
                                                 : "  (this server failed to authenticate to the peer)\n")
@@ -92,25 +94,26 @@ void run_show(Context& ctx, int64_t id) {
           << "  signals     " << i.signal_count << '\n'
           << "  first seen  " << format_iso8601(i.first_seen) << '\n'
           << "  last seen   " << format_iso8601(i.last_seen) << '\n';
-  if (i.resolved_at) ctx.out << "  resolved    " << format_iso8601(*i.resolved_at) << "  (quiet period passed)\n";
-  ctx.out << "\nSignals\n"
-          << "A fault is evidence that Exchange server authentication (Kerberos over X-EXPS) failed between two Exchange\n"
-          << "servers; faults open and extend incidents. Look-alikes — a user's password, a client's Integrated logon, a\n"
-          << "smart host's AUTH, TLS limits — are kept as noise (see `authwatch history`) and never open one; Kerberos\n"
-          << "errors from the System log join as context. The \"why\" column says which it is and why.\n";
-  write_table(ctx.out, signal_rows(signals));
-  ctx.out << "\nEvidence\n";
+  if (i.resolved_at) text << "  resolved    " << format_iso8601(*i.resolved_at) << "  (quiet period passed)\n";
+  text << "\nSignals\n"
+          << "A fault is evidence that Exchange server authentication (Kerberos over X-EXPS) failed between two Exchange "
+             "servers; faults open and extend incidents. Look-alikes (a user's password, a client's Integrated logon, a "
+             "smart host's AUTH, TLS limits) are kept as noise (see `authwatch history`) and never open one; Kerberos "
+             "errors from the System log join as context. The \"why\" column says which it is and why.\n";
+  write_table(text, signal_rows(signals, /*for_people=*/true));
+  text << "\nEvidence\n";
   for (const auto& s : signals) {
-    ctx.out << "- " << format_iso8601(s.signal.time) << " " << s.signal.rule << " (" << s.source_location << " " << s.source_locator << ")\n";
-    if (!s.signal.verdict.empty()) ctx.out << "    " << to_string(s.signal.signal_class) << ": " << s.signal.verdict << '\n';
-    print_evidence(ctx.out, s.signal.evidence);
+    text << "- " << format_iso8601(s.signal.time) << " " << s.signal.rule << " (" << s.source_location << " " << s.source_locator << ")\n";
+    if (!s.signal.verdict.empty()) text << "    " << to_string(s.signal.signal_class) << ": " << s.signal.verdict << '\n';
+    print_evidence(text, s.signal.evidence);
   }
   if (!diagnosed.run) {
-    ctx.out << "\nDiagnosis\nNo probe run for this incident yet: `authwatch probe --incident " << id << " ...` checks the causes now.\n";
-    return;
+    text << "\nDiagnosis\nNo probe run for this incident yet: `authwatch probe --incident " << id << " ...` checks the causes now.\n";
+  } else {
+    text << "\nDiagnosis (probe run " << diagnosed.run->id << ", " << format_iso8601(diagnosed.run->started_at) << ")\n";
+    print_diagnosis(text, diagnosed.diagnosis);
   }
-  ctx.out << "\nDiagnosis (probe run " << diagnosed.run->id << ", " << format_iso8601(diagnosed.run->started_at) << ")\n";
-  print_diagnosis(ctx.out, diagnosed.diagnosis);
+  ctx.out << fit_lines(text.str(), table_width());
 }
 
 }  // namespace

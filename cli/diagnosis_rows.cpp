@@ -14,7 +14,7 @@ std::string confidence_text(double c) {
 }  // namespace
 
 Rows diagnosis_rows(const Diagnosis& d) {
-  Rows rows{{"rank", "cause", "target", "confidence", "fix"}, {}};
+  Rows rows{{"rank", "cause", "target", "confidence", "fix"}, {}, /*details_from=*/4};
   int rank = 0;
   for (const auto& c : d.causes) rows.rows.push_back({std::to_string(++rank), c.cause, c.target, confidence_text(c.confidence), c.fix});
   return rows;

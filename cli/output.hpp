@@ -13,6 +13,9 @@ enum class OutputFormat { Table, Json, Csv };
 struct Rows {
   std::vector<std::string> headers;
   std::vector<std::vector<std::string>> rows;
+  // Columns from this one on are prose (a summary, a fix, the why): when the table does not fit the
+  // terminal, they go under their row as "name: text" lines instead of squeezing every column.
+  size_t details_from = static_cast<size_t>(-1);
 };
 
 // Aligned columns that fit `max_width` columns (0: no limit): when the natural widths do not fit,
@@ -28,6 +31,11 @@ void set_table_width(size_t columns);
 
 // Text for a table cell: control characters (C0, DEL, C1) escaped as \xNN.
 std::string printable(const std::string& text);
+
+// Free text (show's evidence, a diagnosis' reasons) fitted to `width` columns (0: as it is): a longer
+// line breaks at spaces (mid-word only when a word is too long) and goes on under its own
+// indentation plus two spaces.
+std::string fit_lines(const std::string& text, size_t width);
 void write_csv(std::ostream& out, const Rows& rows);
 std::string csv_field(const std::string& value);
 

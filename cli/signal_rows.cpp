@@ -2,7 +2,29 @@
 
 namespace authwatch::cli {
 
-Rows signal_rows(const std::vector<storage::StoredSignal>& signals) {
+namespace {
+
+Rows people_rows(const std::vector<storage::StoredSignal>& signals) {
+  Rows rows{{"time (UTC)", "class", "direction", "peer", "status", "incident", "why", "source"}, {}, /*details_from=*/6};
+  for (const auto& st : signals) {
+    const auto& s = st.signal;
+    std::string time = format_iso8601(s.time).substr(0, 16);  // to the minute; JSON has milliseconds
+    time[10] = ' ';
+    std::string peer = s.peer_ip;
+    if (!s.peer_name.empty()) peer += (peer.empty() ? "" : " ") + s.peer_name;
+    if (peer.empty() && !s.peer_context.empty()) peer = "unknown, seen at " + s.peer_context;
+    const auto slash = st.source_location.find_last_of("/\\");
+    const std::string file = slash == std::string::npos ? st.source_location : st.source_location.substr(slash + 1);
+    rows.rows.push_back({time, std::string(to_string(s.signal_class)), std::string(to_string(s.direction)), peer, s.status,
+                         st.incident_id ? std::to_string(*st.incident_id) : "-", s.verdict, file + " " + st.source_locator});
+  }
+  return rows;
+}
+
+}  // namespace
+
+Rows signal_rows(const std::vector<storage::StoredSignal>& signals, bool for_people) {
+  if (for_people) return people_rows(signals);
   Rows rows{{"time (UTC)", "class", "direction", "peer", "peer name", "connector", "mechanism", "status", "incident", "why",
               "source"},
              {}};

@@ -7,7 +7,10 @@
 
 namespace authwatch::cli {
 
-Rows signal_rows(const std::vector<storage::StoredSignal>& signals);
+// For scripts (CSV): every field whole. For people (a table): the time to the minute, the peer's
+// address and name in one cell, the source by file name; the connector and mechanism are in the
+// "why" words, `show` and --format json/csv.
+Rows signal_rows(const std::vector<storage::StoredSignal>& signals, bool for_people = false);
 nlohmann::json signal_json(const storage::StoredSignal& s, bool with_evidence);
 
 }  // namespace authwatch::cli

@@ -140,3 +140,24 @@ TEST_F(ScanEndToEnd, ShowGivesTheIncidentWithItsEvidence) {
   EXPECT_NE(table.out.find("Inbound ExchangeAuth negotiation failed because of IllegalMessage"), std::string::npos);
   EXPECT_NE(table.out.find("inbound"), std::string::npos);
 }
+
+TEST_F(ScanEndToEnd, HistoryAndShowFitAHundredColumnTerminal) {
+  auto folder = copy_data("scenario", "inbox");
+  ASSERT_EQ(cli({"scan", folder.string()}).code, 0);
+  ::setenv("COLUMNS", "100", 1);
+  auto history = cli({"history"});
+  auto show = cli({"show", "1"});
+  auto incidents = cli({"incidents"});
+  ::unsetenv("COLUMNS");
+  for (const auto* run : {&history, &show, &incidents}) {
+    ASSERT_EQ(run->code, 0) << run->err;
+    std::istringstream in(run->out);
+    for (std::string line; std::getline(in, line);) {
+      size_t columns = 0;
+      for (unsigned char c : line) columns += (c & 0xC0) != 0x80;
+      EXPECT_LE(columns, 100u) << line;
+    }
+  }
+  EXPECT_NE(history.out.find("noise"), std::string::npos) << "noise is listed, with why";
+  EXPECT_NE(show.out.find("never open one"), std::string::npos) << "show says what noise is";
+}
