@@ -17,6 +17,10 @@ struct EventXmlParse {
   std::vector<ReadError> errors;       // in file order; the events around a bad one are still read
 };
 
+// The event's natural key: "evt:<computer, lower case>|<channel>|<EventRecordID>", or, for an
+// event without a record number (hand-made or forwarded XML), one made of its content.
+std::string event_key(const TransportEvent& event);
+
 // One <Event> element. `location` and `locator` are copied into the event (or name the failure:
 // the Error reads "<location>: <locator>: <reason>").
 Result<TransportEvent> parse_event_xml(std::string_view one_event_xml, SourceKind kind,

@@ -11,6 +11,7 @@
 #include "core/result.hpp"
 #include "core/source_position.hpp"
 #include "core/transport_event.hpp"
+#include "sources/event_selection.hpp"
 
 namespace authwatch::sources {
 
@@ -55,7 +56,9 @@ class FileSource {
                                    const ErrorHandler& on_error) = 0;
 };
 
-// nullptr when the format is Unknown.
-std::unique_ptr<FileSource> make_file_source(const std::string& path, FileFormat format);
+// nullptr when the format is Unknown. Readers of Windows event logs deliver only the events
+// `selection` selects (all by default); the others are still read and counted, not decoded.
+std::unique_ptr<FileSource> make_file_source(const std::string& path, FileFormat format,
+                                             const EventSelection& selection = {});
 
 }  // namespace authwatch::sources
