@@ -34,7 +34,9 @@ Outcome check_read(const std::string& bytes, const std::string& label, const Eve
         EXPECT_EQ(e.location, label);
         EXPECT_EQ(e.locator.rfind("record ", 0), 0u) << label << ": " << e.locator;
         EXPECT_EQ(e.key.rfind("evt:", 0), 0u) << label << ": " << e.key;
-        if (selection) EXPECT_TRUE(selection->matches(e.provider, e.event_id)) << label;
+        if (selection) {
+          EXPECT_TRUE(selection->matches(e.provider, e.event_id)) << label;
+        }
       },
       [&](ReadError&& e) {
         ++out.problems;
