@@ -160,10 +160,13 @@ def evtx_bench(args):
 
     results = median_runs(args.reps, {"authwatch scan": lambda: authwatch_scan(args, db, folder, read),
                                       "evtxexport -f xml": evtxexport})
-    if read["records"] != exported:
+    # The native reader also reads what libevtx drops (records past a torn one, a chunk cut by the
+    # end of the file: tests/sources/evtx_oracle_test.cpp names them), never less.
+    if read["records"] < exported:
         raise BenchFailure(f"authwatch read {read['records']} records, evtxexport exported {exported}")
     python = python_evtx_once(args, files[:len(originals)])
-    return {"originals": originals, "files": files, "records": exported, "results": results, "python": python}
+    return {"originals": originals, "files": files, "records": exported, "authwatch_records": read["records"],
+            "results": results, "python": python}
 
 
 def generated_bench(args, originals):
@@ -257,7 +260,8 @@ def main():
     print_evtx_table(f"### .evtx, public samples: {len(public['originals'])} real files × {args.evtx_copies} "
                      f"= {len(public['files'])} files, {public['records']:,} records",
                      public["records"], public["results"], public["python"], args.reps)
-    print(f"Both read the same {public['records']:,} records; files: "
+    print(f"Records/s count evtxexport's {public['records']:,} records for every tool; authwatch read "
+          f"{public['authwatch_records']:,} (it also reads what libevtx drops in the damaged files). Files: "
           + ", ".join(os.path.basename(p) for p in public["originals"]) + ".\n")
     m = generated["manifest"]
     print_evtx_table(f"### .evtx, an Exchange-like Application log: {m['bytes'] / MIB:.0f} MiB, {m['chunks']:,} chunks, "

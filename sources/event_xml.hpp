@@ -1,5 +1,6 @@
 #pragma once
-// Windows event XML -> TransportEvent: one <Event> (libevtx's per-record XML, EvtRender output) or
+// Windows event XML -> TransportEvent: one <Event> (EvtRender output; the .evtx reader applies the same
+// rules to its BinXML tree, sources/evtx/event_mapping.cpp) or
 // a whole export file (`wevtutil qe /f:xml`, `Get-WinEvent | % { $_.ToXml() }`, an <Events> root).
 #include <string>
 #include <string_view>
