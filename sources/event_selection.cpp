@@ -48,11 +48,12 @@ std::string evtx_query_xpath(const EventSelection& selection, uint64_t after) {
     if (std::find(it->second.begin(), it->second.end(), w.event_id) == it->second.end()) it->second.push_back(w.event_id);
   }
   std::vector<std::pair<std::vector<std::string>, std::vector<uint32_t>>> clauses;
-  for (auto& [provider, ids] : ids_by_provider) {
+  for (auto& entry : ids_by_provider) {
+    auto& ids = entry.second;  // not a structured binding: clang 14 cannot capture those
     std::sort(ids.begin(), ids.end());
     auto it = std::find_if(clauses.begin(), clauses.end(), [&](const auto& c) { return c.second == ids; });
     if (it == clauses.end()) it = clauses.insert(clauses.end(), {{}, ids});
-    it->first.push_back(provider);
+    it->first.push_back(entry.first);
   }
   std::string events;
   for (const auto& [providers, ids] : clauses) {
