@@ -2,7 +2,13 @@
 // places, bits flipped, blocks overwritten — seeded, so every run reads the same variants) go
 // through the reader's pure entry point. Each read must end, name the file and a place in every
 // problem it reports, and deliver only events that carry what the mapping requires. Built with
-// -fsanitize=address,undefined (clang) this is also the reader's memory-safety run.
+// -fsanitize=address,undefined (clang) this is also the reader's memory-safety run, e.g.:
+//   CC=clang-14 CXX=clang++-14 cmake -S . -B /tmp/build-asan -G Ninja
+//     -DCMAKE_CXX_FLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined"
+//     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"   (one command)
+//   cmake --build /tmp/build-asan --target authwatch_sources_tests
+//   /tmp/build-asan/tests/sources/authwatch_sources_tests --gtest_filter='Evtx*'
+// The reader's pure entry point for a fuzzer is evtx::read_evtx (sources/evtx/evtx_reader.hpp).
 #include <gtest/gtest.h>
 
 #include <filesystem>
