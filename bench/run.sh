@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The scan throughput benchmarks (method and latest figures: bench/README.md). Builds if needed,
-# generates BENCH_MB MiB of SMTP Receive protocol logs (default 50) and BENCH_EVTX_COPIES copies of
-# the real .evtx files (default 8) in a temporary folder, measures AuthWatch against its baselines
-# (median of 3) and prints markdown tables. Exits non-zero when a run fails or counts disagree.
+# generates BENCH_MB MiB of SMTP Receive protocol logs (default 50), BENCH_EVTX_COPIES copies of
+# the real .evtx files (default 1) and a BENCH_EVTX_MB MiB Exchange-like Application.evtx
+# (default 100, bench/gen_evtx.py) in a temporary folder, measures AuthWatch against its
+# baselines (median of 3; python-evtx once) and prints markdown tables. Exits non-zero when a run
+# fails or counts disagree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MB=${BENCH_MB:-50}
-COPIES=${BENCH_EVTX_COPIES:-8}
+COPIES=${BENCH_EVTX_COPIES:-1}
+EVTX_MB=${BENCH_EVTX_MB:-100}
 BUILD_DIR=${AUTHWATCH_BUILD_DIR:-build}
 # AUTHWATCH_BIN: measure this binary as it is (no build), e.g. one built outside the tree's build dir.
 AUTHWATCH=${AUTHWATCH_BIN:-$BUILD_DIR/cli/authwatch}
@@ -20,6 +23,7 @@ install_package() {  # $1 package; only when its tool is missing
 }
 /usr/bin/time --version >/dev/null 2>&1 || install_package time
 command -v evtxexport >/dev/null || install_package libevtx-utils
+[ -x /usr/bin/evtx_dump.py ] || install_package python3-evtx  # python-evtx, a baseline
 
 if [ -n "${AUTHWATCH_BIN:-}" ]; then
   [ -x "$AUTHWATCH" ] || { echo "bench: AUTHWATCH_BIN=$AUTHWATCH is not an executable file" >&2; exit 2; }
@@ -39,9 +43,10 @@ echo
 echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
 echo "- authwatch: $("$AUTHWATCH" --version 2>&1 | head -1) (binary built $(date -u -r "$AUTHWATCH" +%Y-%m-%dT%H:%M:%SZ)); $(evtxexport -V 2>&1 | head -1); $(grep --version | head -1); Python $(python3 -c 'import platform; print(platform.python_version())')"
-echo "- command: ${AUTHWATCH_BIN:+AUTHWATCH_BIN=$AUTHWATCH_BIN }BENCH_MB=$MB BENCH_EVTX_COPIES=$COPIES bench/run.sh"
+echo "- python-evtx: $(dpkg-query -W -f '${Version}' python3-evtx 2>/dev/null) (Debian python3-evtx, /usr/bin/evtx_dump.py)"
+echo "- command: ${AUTHWATCH_BIN:+AUTHWATCH_BIN=$AUTHWATCH_BIN }BENCH_MB=$MB BENCH_EVTX_COPIES=$COPIES BENCH_EVTX_MB=$EVTX_MB bench/run.sh"
 echo
 
 python3 bench/gen_protocol_log.py --mb "$MB" --out "$WORK/plog" >"$WORK/manifest.json"
 python3 bench/scan_bench.py --authwatch "$AUTHWATCH" --plog "$WORK/plog" --manifest "$WORK/manifest.json" \
-  --evtx-source tests/data/evtx --evtx-copies "$COPIES" --reps 3 --work "$WORK"
+  --evtx-source tests/data/evtx --evtx-copies "$COPIES" --evtx-mb "$EVTX_MB" --reps 3 --work "$WORK"

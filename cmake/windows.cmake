@@ -3,7 +3,7 @@
 #
 # Parts of AuthWatch without a Windows implementation are left out of this build by their own
 # CMakeLists.txt (never stubbed):
-#   sources/posix/evtx_file.cpp (libevtx)  -> sources/win/evtx_file.cpp (wevtapi EvtQuery)
+#   sources/evtx/evtx_file.cpp (native)    -> sources/win/evtx_file.cpp (wevtapi EvtQuery)
 #   probes/posix/dns_srv.cpp (libresolv)   -> probes/win/dns_srv.cpp (DnsQuery_W)
 #   probes/ldap/root_dse.cpp, cldap.cpp, posix/ldap_directory.cpp (OpenLDAP) -> probes/win/ (Wldap32)
 #   tests/lab (Samba in Linux network namespaces) and the suites that need it run on Linux only.

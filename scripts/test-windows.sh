@@ -50,7 +50,7 @@ wineserver -p 60   # one server (and services.exe) across the many short test pr
 wine cmd /c exit </dev/null >/dev/null 2>&1
 cd "$BUILD_DIR"
 # Two CLI end-to-end tests scan .evtx files, which Windows reads through wevtapi, which Wine does
-# not implement (tests/win/README.md): they run on Linux (libevtx) and on a real Windows host.
+# not implement (tests/win/README.md): they run on Linux (the native reader) and on a real Windows host.
 WINE_LACKS_WEVTAPI='^(Robustness\.BadFilesAreNamedAndTheRestStillOpensIncidents|ScanEndToEnd\.OpensExactlyTheIncidentsAHumanWould)$'
 # A test that fails is run once more, and one that then passes is named at the end. Why: on a
 # fresh CI machine a Wine process has (rarely) died at start, in 0.00 s with no output, on a pure

@@ -141,13 +141,15 @@ void Ingest::warm_up(const std::string& path) {
 }
 
 Ingest::Ingest(storage::Database& db, const Config& config, const Clock& clock)
-    : db_(db), store_(db), config_(config), clock_(clock) {}
+    : db_(db), store_(db), config_(config), clock_(clock), event_selection_(sources::EventSelection::of(default_rules())) {}
 
 FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progress) {
   FileIngest r;
   r.path = path;
   r.format = sources::detect_file_format(path);
-  auto source = sources::make_file_source(path, r.format, sources::ReadOptions{config_.queue.times});
+  // Only the events the detector's rules read are decoded (the rest are counted): see
+  // sources/event_selection.hpp. Queue snapshots' local times are read as the config says.
+  auto source = sources::make_file_source(path, r.format, sources::ReadOptions{config_.queue.times, event_selection_});
   if (!source) {
     r.failure = path + ": not a recognised format (expected event XML, .evtx, SMTP protocol log or Get-Queue JSON)";
     return r;  // not logged here: the caller decides whether an unrecognised file is an error

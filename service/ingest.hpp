@@ -109,6 +109,7 @@ class Ingest {
   const Config& config_;
   const Clock& clock_;
   std::unique_ptr<Detector> detector_ = std::make_unique<Detector>();  // one per scan: protocol-log sessions may span a file rollover
+  const sources::EventSelection event_selection_;  // the events its rules read (the detector's are the defaults)
   bool record_alerts_ = false;
   std::map<std::string, SourcePosition> committed_;  // the position this process last stored, by location
 };

@@ -66,21 +66,6 @@ void add_user_data_leaves(const pugi::xml_node& node, TransportEvent& event, int
   }
 }
 
-std::string event_key(const TransportEvent& event) {
-  std::string prefix = "evt:" + to_lower(event.computer) + "|" + event.channel + "|";
-  if (event.record_id > 0) return prefix + std::to_string(event.record_id);
-  // No record number (hand-made or forwarded XML): the content names the event.
-  std::string values;
-  bool first = true;
-  for (const auto& [name, value] : event.fields) {
-    if (!first) values += '\x1f';
-    values += value;
-    first = false;
-  }
-  return prefix + event.provider + "|" + std::to_string(event.event_id) + "|" + format_iso8601(event.time) +
-         "|" + hex64(fnv1a64(values));
-}
-
 // The mapping of one <Event> element; nullopt with `failure` set when a required part is missing.
 std::optional<TransportEvent> parse_event_element(const pugi::xml_node& event, SourceKind kind,
                                                   const std::string& location, const std::string& locator,
@@ -312,6 +297,21 @@ class LineCounter {
 };
 
 }  // namespace
+
+std::string event_key(const TransportEvent& event) {
+  std::string prefix = "evt:" + to_lower(event.computer) + "|" + event.channel + "|";
+  if (event.record_id > 0) return prefix + std::to_string(event.record_id);
+  // No record number (hand-made or forwarded XML): the content names the event.
+  std::string values;
+  bool first = true;
+  for (const auto& [name, value] : event.fields) {
+    if (!first) values += '\x1f';
+    values += value;
+    first = false;
+  }
+  return prefix + event.provider + "|" + std::to_string(event.event_id) + "|" + format_iso8601(event.time) +
+         "|" + hex64(fnv1a64(values));
+}
 
 std::variant<TransportEvent, ReadError> parse_event_record(std::string_view one_event_xml, SourceKind kind,
                                                            const std::string& location,

@@ -1,5 +1,6 @@
 #pragma once
-// Windows event XML -> TransportEvent: one <Event> (libevtx's per-record XML, EvtRender output) or
+// Windows event XML -> TransportEvent: one <Event> (EvtRender output; the .evtx reader applies the same
+// rules to its BinXML tree, sources/evtx/event_mapping.cpp) or
 // a whole export file (`wevtutil qe /f:xml`, `Get-WinEvent | % { $_.ToXml() }`, an <Events> root).
 #include <string>
 #include <string_view>
@@ -16,6 +17,10 @@ struct EventXmlParse {
   std::vector<TransportEvent> events;  // in file order
   std::vector<ReadError> errors;       // in file order; the events around a bad one are still read
 };
+
+// The event's natural key: "evt:<computer, lower case>|<channel>|<EventRecordID>", or, for an
+// event without a record number (hand-made or forwarded XML), one made of its content.
+std::string event_key(const TransportEvent& event);
 
 // One <Event> element. `location` and `locator` are copied into the event (or name the failure:
 // the Error reads "<location>: <locator>: <reason>").

@@ -7,7 +7,7 @@ namespace authwatch::sources {
 std::unique_ptr<FileSource> make_file_source(const std::string& path, FileFormat format, const ReadOptions& options) {
   switch (format) {
     case FileFormat::EventXml: return make_event_xml_file(path);
-    case FileFormat::Evtx: return make_evtx_file(path);
+    case FileFormat::Evtx: return make_evtx_file(path, options.selection);
     case FileFormat::ProtocolLog: return make_protocol_log_file(path);
     case FileFormat::QueueJson: return make_queue_json_file(path, options.local_times);
     case FileFormat::Unknown: break;

@@ -12,6 +12,7 @@
 #include "core/result.hpp"
 #include "core/source_position.hpp"
 #include "core/transport_event.hpp"
+#include "sources/event_selection.hpp"
 
 namespace authwatch::sources {
 
@@ -56,9 +57,12 @@ class FileSource {
                                    const ErrorHandler& on_error) = 0;
 };
 
-// How readers interpret what the file itself leaves open.
+// How readers interpret what the file itself leaves open, and what they need not decode.
 struct ReadOptions {
   LocalTimeRules local_times;  // queue snapshots' local-time values (core/local_time.hpp)
+  // Readers of Windows event logs deliver only the events this selects (all by default); the
+  // others are still read and counted, not decoded.
+  EventSelection selection;
 };
 
 // nullptr when the format is Unknown.

@@ -3,12 +3,13 @@
 #include <memory>
 #include <string>
 
+#include "sources/event_selection.hpp"
 #include "sources/file_source.hpp"
 
 namespace authwatch::sources {
 
 std::unique_ptr<FileSource> make_event_xml_file(const std::string& path);
-std::unique_ptr<FileSource> make_evtx_file(const std::string& path);
+std::unique_ptr<FileSource> make_evtx_file(const std::string& path, const EventSelection& selection = {});
 std::unique_ptr<FileSource> make_protocol_log_file(const std::string& path);
 std::unique_ptr<FileSource> make_queue_json_file(const std::string& path, const LocalTimeRules& local_times = {});
 

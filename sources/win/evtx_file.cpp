@@ -71,17 +71,19 @@ Result<std::string> render_xml(EVT_HANDLE event) {
 
 class EvtxFile final : public FileSource {
  public:
-  explicit EvtxFile(std::string path) : path_(std::move(path)) {}
+  EvtxFile(std::string path, EventSelection selection) : path_(std::move(path)), selection_(std::move(selection)) {}
 
   FileFormat format() const override { return FileFormat::Evtx; }
   const std::string& path() const override { return path_; }
 
   // Position: identity = the file's fingerprint, record = the highest record number seen; a
-  // resumed read asks wevtapi only for records numbered above it.
+  // resumed read asks wevtapi only for records numbered above it. The XPath filter asks only for
+  // the selected events: the event log service skips the rest, so records_read counts the
+  // events it returned.
   Result<ReadSummary> read(const SourcePosition& from, const EventHandler& on_event, const ErrorHandler& on_error) override {
     const bool resumed = !from.identity.empty() && fingerprint_matches(path_, from.identity);
     const uint64_t after = resumed ? from.record : 0;
-    EvtHandle query(EvtQuery(nullptr, widen(path_).c_str(), win::evtx_query_xpath(after).c_str(),
+    EvtHandle query(EvtQuery(nullptr, widen(path_).c_str(), win::evtx_query_xpath(selection_, after).c_str(),
                              EvtQueryFilePath | EvtQueryForwardDirection));
     if (!query) return Error{path_ + ": cannot open as .evtx (wevtapi EvtQuery): " + system_message(GetLastError())};
 
@@ -124,10 +126,13 @@ class EvtxFile final : public FileSource {
 
  private:
   std::string path_;
+  EventSelection selection_;
 };
 
 }  // namespace
 
-std::unique_ptr<FileSource> make_evtx_file(const std::string& path) { return std::make_unique<EvtxFile>(path); }
+std::unique_ptr<FileSource> make_evtx_file(const std::string& path, const EventSelection& selection) {
+  return std::make_unique<EvtxFile>(path, selection);
+}
 
 }  // namespace authwatch::sources

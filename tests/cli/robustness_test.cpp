@@ -38,7 +38,7 @@ TEST_F(Robustness, BadFilesAreNamedAndTheRestStillOpensIncidents) {
             recv.substr(0, cut) + std::string("\x01\x02garbage\xff\xfe\r\n", 14) + "a,b,c,d,e,f,g,h,i,j,k,l,m\r\n" + recv.substr(cut));
   // Invalid JSON.
   write_all(bad / "queues-broken.json", "[{\"Identity\": \"EX1\\\\3\", \"LastError\": \"454 4.7.0\"");
-  // A truncated real .evtx (at half: its last chunks are empty, so a later cut loses nothing).
+  // A truncated real .evtx (at half: 30 KiB into its last used chunk; a later cut loses nothing).
   auto evtx = read_all(fs::path(AUTHWATCH_TEST_DATA) / "evtx" / "python-evtx-system.evtx");
   write_all(bad / "System-truncated.evtx", evtx.substr(0, evtx.size() / 2));
   // An event export cut off mid-event.
@@ -58,7 +58,7 @@ TEST_F(Robustness, BadFilesAreNamedAndTheRestStillOpensIncidents) {
   const auto summary = scan.json();
   for (const auto& f : summary["files"])
     if (f["path"].get<std::string>().find("System-truncated.evtx") != std::string::npos) evtx_read = f["records_read"];
-  EXPECT_EQ(evtx_read, 1424u) << "the readable half of the records";
+  EXPECT_EQ(evtx_read, 1499u) << "the 1498 records before the cut and the one it cuts";
 
   auto incidents = cli({"incidents", "--format", "json"}).json();
   EXPECT_EQ(incident_count(incidents, "10.0.0.1"), 1u) << "the damaged receive log still yields its failing session";

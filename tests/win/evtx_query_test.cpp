@@ -3,6 +3,7 @@
 // file and EvtQuery, rather than crash or invent records.
 #include <gtest/gtest.h>
 
+#include "core/detector.hpp"
 #include "sources/file_source.hpp"
 #include "sources/win/evtx_query.hpp"
 #include "wine.hpp"
@@ -12,10 +13,17 @@ namespace {
 
 const std::string kEvtx = std::string(AUTHWATCH_TEST_DATA) + "/evtx/python-evtx-system.evtx";
 
-TEST(EvtxQueryXpath, AllEventsOrThoseAfterARecord) {
-  EXPECT_EQ(win::evtx_query_xpath(0), L"*");
-  EXPECT_EQ(win::evtx_query_xpath(42), L"*[System[EventRecordID>42]]");
-  EXPECT_EQ(win::evtx_query_xpath(18446744073709551615ull), L"*[System[EventRecordID>18446744073709551615]]");
+TEST(EvtxQueryXpath, TheSelectionsQueryAsEvtQueryTakesIt) {
+  EXPECT_EQ(win::evtx_query_xpath({}, 0), L"*");
+  EXPECT_EQ(win::evtx_query_xpath({}, 42), L"*[System[EventRecordID>42]]");
+  EXPECT_EQ(win::evtx_query_xpath({}, 18446744073709551615ull), L"*[System[EventRecordID>18446744073709551615]]");
+  // The portable query (tested against real exports in tests/sources/event_selection_test.cpp), widened.
+  const auto selection = EventSelection::of(default_rules());
+  const std::string narrow = evtx_query_xpath(selection, 7);
+  EXPECT_EQ(win::evtx_query_xpath(selection, 7), std::wstring(narrow.begin(), narrow.end()));
+  EventSelection accented;
+  accented.add("Caf\xc3\xa9", 1);
+  EXPECT_EQ(win::evtx_query_xpath(accented, 0), L"*[System[((Provider[@Name='Caf\u00e9'] and (EventID=1)))]]");
 }
 
 TEST(EvtxFileOnWindows, ReadsThroughWevtapiOrFailsCleanlyUnderWine) {
