@@ -1,6 +1,7 @@
 // authwatch probe: checks the causes of a 454 4.7.0 against the network now, and stores the run.
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 #include "cli/commands.hpp"
@@ -17,7 +18,8 @@ struct ProbeOptions {
   probes::ProbeTargets targets;
   std::string peer;
   std::string only;
-  int deadline_ms = 3000;
+  std::optional<int> deadline_ms;    // default: the config's probes.deadline_ms (3000)
+  std::optional<int> slow_retry_ms;  // default: the config's probes.slow_retry_ms (10000)
   int64_t incident = 0;
 };
 
@@ -41,6 +43,8 @@ void run_probe(Context& ctx, ProbeOptions& opt) {
     ctx.exit_code = kUsage;
     return;
   }
+  const Config* config = ctx.config();
+  if (!config) return;
   auto db = ctx.open_database(storage::Database::Mode::ReadWrite);
   if (!db) return;
   storage::Store store(*db);
@@ -55,7 +59,8 @@ void run_probe(Context& ctx, ProbeOptions& opt) {
   }
   opt.targets.peer = opt.peer;
   probes::ProbeSettings settings;
-  settings.deadline = std::chrono::milliseconds{opt.deadline_ms};
+  settings.deadline = std::chrono::milliseconds{opt.deadline_ms.value_or(config->probes.deadline_ms)};
+  settings.slow_retry = std::chrono::milliseconds{opt.slow_retry_ms.value_or(config->probes.slow_retry_ms)};
   auto result = probes::run_probes(std::move(probes_or).value(), opt.targets, settings);
 
   storage::ProbeRunRecord run;
@@ -77,6 +82,7 @@ void run_probe(Context& ctx, ProbeOptions& opt) {
                          {"duration_seconds", seconds},
                          {"status", run.status},
                          {"targets", run.targets},
+                         {"settings", {{"deadline_ms", settings.deadline.count()}, {"slow_retry_ms", settings.slow_retry.count()}}},
                          {"findings", nlohmann::json::array()}};
   for (const auto& f : result.findings) json["findings"].push_back(finding_json(f));
   const Diagnosis diagnosis = diagnose(result.findings);
@@ -123,7 +129,13 @@ Command add_probe_command(CLI::App& app, Context& ctx) {
   sub->add_option("--client-keytab", opt->targets.client_keytab, "Keytab to get credentials from instead (default: KRB5_CLIENT_KTNAME)");
   sub->add_option("--peer-keytab", opt->targets.peer_keytab, "The peer service's keytab: also completes the accept side (catches a stale key)");
   sub->add_option("--only", opt->only, "Comma-separated subset of: " + probe_list());
-  sub->add_option("--deadline-ms", opt->deadline_ms, "Per-probe deadline in milliseconds (default 3000)")->check(CLI::Range(100, 60000));
+  sub->add_option("--deadline-ms", opt->deadline_ms, "Per-probe deadline in milliseconds (default 3000, config probes.deadline_ms)")
+      ->check(CLI::Range(100, 60000));
+  sub->add_option("--slow-retry-ms", opt->slow_retry_ms,
+                  "What went unanswered by the deadline (ports, KDCs) is tried once more with this deadline before it is "
+                  "called blocked or unresponsive; 0 = never (default 10000, config probes.slow_retry_ms). A run takes at most "
+                  "2 x deadline + slow retry + 0.6 s")
+      ->check(CLI::Range(0, 120000));
   sub->add_option("--incident", opt->incident, "Store the run with this incident");
   add_format_option(*sub, ctx, /*csv=*/false);
   sub->footer("Exit code 5 when a finding failed (a cause is present), 0 when none did.");

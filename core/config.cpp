@@ -75,6 +75,16 @@ Setter duration_to(Field field, std::chrono::seconds min, std::chrono::seconds m
   };
 }
 
+template <class Field>
+Setter milliseconds_to(Field field, int min, int max) {
+  return [field, min, max](const json& v, Config& c) -> std::optional<std::string> {
+    if (!v.is_number_integer() || v.get<long long>() < min || v.get<long long>() > max)
+      return "must be an integer number of milliseconds from " + std::to_string(min) + " to " + std::to_string(max) + ", got " + shown(v);
+    field(c) = v.get<int>();
+    return std::nullopt;
+  };
+}
+
 const std::map<std::string, std::map<std::string, Setter>>& schema() {
   static const std::map<std::string, std::map<std::string, Setter>> s = {
       {"database",
@@ -176,6 +186,9 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
            return std::nullopt;
          }},
         {"window", duration_to([](Config& c) -> auto& { return c.kerberos_logging.window; }, std::chrono::minutes{1}, std::chrono::hours{24})}}},
+      {"probes",
+       {{"deadline_ms", milliseconds_to([](Config& c) -> auto& { return c.probes.deadline_ms; }, 100, 60000)},
+        {"slow_retry_ms", milliseconds_to([](Config& c) -> auto& { return c.probes.slow_retry_ms; }, 0, 120000)}}},
       {"logging",
        {{"level", [](const json& v, Config& c) -> std::optional<std::string> {
            static const std::vector<std::string> levels = {"trace", "debug", "info", "warning", "error"};
@@ -284,6 +297,7 @@ std::string default_config_json() {
        {{"windows", json::array()}, {"check_interval", std::to_string(c.maintenance.check_interval.count()) + "s"}}},
       {"kerberos_logging",
        {{"on_incident", c.kerberos_logging.on_incident}, {"window", std::to_string(c.kerberos_logging.window.count()) + "s"}}},
+      {"probes", {{"deadline_ms", c.probes.deadline_ms}, {"slow_retry_ms", c.probes.slow_retry_ms}}},
   };
   return j.dump(2);
 }

@@ -66,6 +66,13 @@ struct Config {
   // Windows: Kerberos event logging (LogLevel=1) while an incident is young (core/kerberos_logging_switch.hpp).
   KerberosLoggingSettings kerberos_logging;
 
+  // The probe engine (probes/probe.hpp ProbeSettings): `authwatch probe` (its --deadline-ms and
+  // --slow-retry-ms override these) and the service's probe runs.
+  struct Probes {
+    int deadline_ms = 3000;     // per probe
+    int slow_retry_ms = 10000;  // silence is tried once more with this deadline before it is concluded on; 0 = never
+  } probes;
+
   // Exchange's remote PowerShell: Get-Queue on this server as compressed JSON, times in UTC ISO 8601.
   static std::vector<std::string> default_queue_command();
   // Exchange's remote PowerShell: the State of this server's ServerWideOffline component.

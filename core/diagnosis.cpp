@@ -4,9 +4,12 @@
 #include "core/diagnosis.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
+#include <optional>
 #include <set>
 
+#include "core/ad_names.hpp"
 #include "core/diagnosis_rules.hpp"
 #include "core/text.hpp"
 
@@ -90,6 +93,14 @@ std::vector<std::string> apply_modifiers(Candidate& c, const DiagnosisMatch& m, 
   return sayings;
 }
 
+// Findings about different things: another probe, or the same probe about another target.
+size_t independent_findings(const Candidate& c) {
+  std::set<std::pair<std::string, std::string>> seen;
+  seen.emplace(c.primary->probe, to_lower(c.primary->target));
+  for (const auto* f : c.corroborators) seen.emplace(f->probe, to_lower(f->target));
+  return seen.size();
+}
+
 std::vector<Candidate> candidates(const std::vector<Finding>& findings, const DiagnosisRules& rules,
                                   std::map<const Finding*, std::string>& unreadable) {
   std::vector<Candidate> out;
@@ -108,6 +119,8 @@ std::vector<Candidate> candidates(const std::vector<Finding>& findings, const Di
         c.cause.evidence.push_back(evidence_item(f, m.evidence, "shows"));
         auto said = apply_modifiers(c, m, Modifier::Effect::Corroborates, findings, unreadable);
         auto but = apply_modifiers(c, m, Modifier::Effect::Contradicts, findings, unreadable);
+        // Confidence never exceeds its evidence: 0.85 and above take two independent findings.
+        if (c.cause.confidence > kLoneFindingCeiling && independent_findings(c) < 2) c.cause.confidence = kLoneFindingCeiling;
         if (c.cause.confidence <= 0) continue;
         said.insert(said.end(), but.begin(), but.end());
         c.cause.summary = render_template(rule.summary, m.vars);
@@ -176,6 +189,78 @@ std::string note_text(const Finding& f) {
   return text;
 }
 
+// ---- checks a cause already found kept from running ------------------------------------------
+
+// The errors a finding reports: every "error" (and the ticket's "message") string in its evidence
+// (per DC, per reading), bounded, so hostile evidence cannot make this walk long.
+void collect_errors(const json& j, int depth, std::vector<std::string>& out) {
+  if (depth > 4 || out.size() >= 32) return;
+  if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      if ((key == "error" || key == "message") && value.is_string()) {
+        if (out.size() < 32) out.push_back(value.get<std::string>());
+      } else {
+        collect_errors(value, depth + 1, out);
+      }
+    }
+  } else if (j.is_array()) {
+    for (const auto& value : j) collect_errors(value, depth + 1, out);
+  }
+}
+
+// `name` as a whole word of `text` ("198.18.82.1" is not in "198.18.82.12"; "dc1" is in "dc1.lab.example").
+bool names(std::string_view text, std::string_view name) {
+  if (name.empty()) return false;
+  auto part_of_name = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; };
+  for (size_t at = ifind(text, name); at != std::string_view::npos;) {
+    const size_t end = at + name.size();
+    const bool starts = at == 0 || (!part_of_name(text[at - 1]) && text[at - 1] != '.');
+    const bool ends = end >= text.size() || !part_of_name(text[end]);
+    if (starts && ends) return true;
+    const size_t next = ifind(text.substr(at + 1), name);
+    at = next == std::string_view::npos ? next : at + 1 + next;
+  }
+  return false;
+}
+
+struct Blocker {
+  size_t rank = 0;  // 1-based, as the causes are listed
+  const Cause* cause = nullptr;
+  std::string error;  // the error that shows it
+};
+
+// The highest-ranked cause that explains why `f` could not check: the finding is about the
+// cause's target or its error names it, and the error reads like that cause.
+std::optional<Blocker> blocker_of(const Finding& f, const std::vector<std::string>& errors, const std::vector<Cause>& causes,
+                                  const DiagnosisRules& rules) {
+  for (size_t i = 0; i < causes.size(); ++i) {
+    const Cause& c = causes[i];
+    for (const auto& rule : rules.blocked_by) {
+      if (rule.cause != c.cause) continue;
+      const bool everywhere = c.target == "this server";
+      const std::string short_name = short_host(c.target);
+      for (const auto& error : errors) {
+        const bool about = everywhere || iequals(f.target, c.target) || names(error, c.target) ||
+                           (!looks_like_ip(c.target) && short_name != c.target && names(error, short_name));
+        const bool reads = std::any_of(rule.signs.begin(), rule.signs.end(), [&](std::string_view w) { return icontains(error, w); });
+        if (about && reads) return Blocker{i + 1, &c, error};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::string rerun_command(const Finding& f, const Cause& c) {
+  std::string command = "authwatch probe --only " + f.probe;
+  if (c.target != "this server" && iequals(f.target, c.target)) command += " --dc " + f.target;
+  return command;
+}
+
+std::string blocked_text(const Finding& f, const Blocker& b) {
+  return "could not run because of " + b.cause->cause + " on " + b.cause->target + " (see cause " + std::to_string(b.rank) +
+         "); re-run `" + rerun_command(f, *b.cause) + "` after fixing it. Its error: " + b.error;
+}
+
 }  // namespace
 
 std::string render_template(std::string_view text, const std::map<std::string, std::string>& vars) {
@@ -214,17 +299,30 @@ Diagnosis diagnose(const std::vector<Finding>& findings, const DiagnosisRules& r
     d.causes.push_back(std::move(c.cause));
   }
 
-  // A probe that could not check leaves its cause unverified; never a cause.
-  for (const auto& f : findings)
-    if (f.status == FindingStatus::Error) d.notes.push_back({"unverified", f.probe, f.target, note_text(f)});
+  // A probe that could not check leaves its cause unverified; never a cause. When a cause found
+  // explains why it could not, the note says so and what to re-run, instead of the probe's own
+  // advice (which would send the administrator after ports and credentials).
+  for (const auto& f : findings) {
+    if (f.status != FindingStatus::Error) continue;
+    std::vector<std::string> errors{f.summary};
+    collect_errors(f.evidence, 0, errors);
+    auto blocker = blocker_of(f, errors, d.causes, rules);
+    d.notes.push_back({"unverified", f.probe, f.target, blocker ? blocked_text(f, *blocker) : note_text(f)});
+  }
   for (const auto& [f, what] : unreadable)
     d.notes.push_back({"unverified", f->probe, f->target,
                        "its evidence is not in the shape probes/FINDINGS.md describes (" + what + ")"});
   for (const auto& f : findings)
     if (f.status == FindingStatus::Fail && !used.count(&f) && !unreadable.count(&f))
       d.notes.push_back({"unexplained", f.probe, f.target, note_text(f)});
-  for (const auto& f : findings)
-    if (f.status == FindingStatus::Warn && !used.count(&f)) d.notes.push_back({"suspicious", f.probe, f.target, note_text(f)});
+  for (const auto& f : findings) {
+    if (f.status != FindingStatus::Warn || used.count(&f)) continue;
+    // A warning can be a check that ran only partly (one DC could not be read): its per-DC errors.
+    std::vector<std::string> errors;
+    collect_errors(f.evidence, 0, errors);
+    auto blocker = blocker_of(f, errors, d.causes, rules);
+    d.notes.push_back({"suspicious", f.probe, f.target, blocker ? f.summary + "; part of it " + blocked_text(f, *blocker) : note_text(f)});
+  }
   for (const auto& rule : rules.notes) {
     if (top >= rule.unless_cause_at_least) continue;
     for (const auto& f : findings) {

@@ -19,16 +19,28 @@ using namespace reading;
 
 namespace {
 
+// One port as the ports probe left it (probes/FINDINGS.md "ports"). `connected`/`answered` are
+// absent in findings of older versions, which only connected on TCP.
 struct PortState {
   int64_t port;
-  std::string protocol, state;
+  std::string protocol, state, detail;
+  std::optional<bool> connected, answered;
+  std::optional<double> slow_seconds;
+  std::string name() const { return std::to_string(port) + "/" + protocol; }
 };
+
+std::optional<bool> flag(const json& j, std::string_view key) {
+  const json* v = get(j, key);
+  if (!v || !v->is_boolean()) return std::nullopt;
+  return v->get<bool>();
+}
 
 std::vector<PortState> port_states(const json& evidence) {
   std::vector<PortState> out;
   for (const auto& p : array(evidence, "ports")) {
     auto port = integer(p, "port");
-    if (port) out.push_back({*port, str(p, "protocol"), str(p, "state")});
+    if (port) out.push_back({*port, str(p, "protocol"), str(p, "state"), str(p, "detail"), flag(p, "connected"), flag(p, "answered"),
+                             num(p, "slow_seconds")});
   }
   return out;
 }
@@ -36,18 +48,45 @@ std::vector<PortState> port_states(const json& evidence) {
 bool kerberos_port(const PortState& p) { return p.port == 88; }
 // Besides 88 these break Kerberos or the DC locator (as probes/ports_probe.cpp rates them).
 bool other_critical_port(const PortState& p) { return p.port == 464 || p.port == 53 || (p.port == 389 && p.protocol == "tcp"); }
+bool critical_port(const PortState& p) { return kerberos_port(p) || other_critical_port(p); }
+// Kerberos and LDAP: the services an overloaded or hung DC stops answering (docs/domain.md §10).
+bool service_port(const PortState& p) { return p.port == 88 || p.port == 389 || p.port == 3268 || p.port == 53 || p.port == 464; }
+
+// How the diagnosis reads one port (docs/domain.md §10): "filtered" is silence on the port with
+// its TCP twin silent too. A TCP port that accepted the connection is never blocked, and a UDP
+// port silent while its TCP twin accepts without answering is the service, not a firewall.
+enum class Reading { Answers, Slow, Unresponsive, Blocked };
+
+Reading reading_of(const PortState& p, const std::vector<PortState>& all) {
+  if (p.state == "open") return Reading::Answers;
+  if (p.state == "slow") return Reading::Slow;
+  if (p.state == "unresponsive") return Reading::Unresponsive;
+  if (p.protocol == "udp" && p.state == "filtered") {
+    for (const auto& twin : all) {
+      if (twin.port != p.port || twin.protocol != "tcp") continue;
+      // An older probe only connected: an accepted TCP twin with no reply known is §10's hung DC.
+      const bool twin_accepted = twin.state == "open" || twin.state == "slow" || twin.state == "unresponsive";
+      if (twin.state == "unresponsive" || (twin_accepted && !twin.answered)) return Reading::Unresponsive;
+    }
+  }
+  return Reading::Blocked;  // filtered (silence, twin silent or answering) or closed (refused)
+}
+
+// The DC is there: some port answers or at least accepts connections.
+bool dc_present(const std::vector<PortState>& ports) {
+  return std::any_of(ports.begin(), ports.end(), [&](const PortState& p) { return reading_of(p, ports) != Reading::Blocked; });
+}
 
 std::vector<DiagnosisMatch> blocked_match(const Finding& f, bool (*wanted)(const PortState&)) {
   const auto ports = port_states(f.evidence);
-  const bool any_open = std::any_of(ports.begin(), ports.end(), [](const PortState& p) { return p.state == "open"; });
-  if (!any_open) return {};  // nothing answers at all: the DC is down, not filtered (ports_all_down)
+  if (!dc_present(ports)) return {};  // nothing answers at all: the DC is down, not filtered (ports_all_down)
   std::vector<std::string> blocked, critical;
   std::map<int64_t, std::set<std::string>> by_port;
   bool hit = false;
   for (const auto& p : ports) {
-    if (p.state == "open") continue;
-    blocked.push_back(std::to_string(p.port) + "/" + p.protocol + " " + p.state);
-    if (kerberos_port(p) || other_critical_port(p)) critical.push_back(blocked.back()), by_port[p.port].insert(p.protocol);
+    if (reading_of(p, ports) != Reading::Blocked) continue;
+    blocked.push_back(p.name() + " " + p.state);
+    if (critical_port(p)) critical.push_back(blocked.back()), by_port[p.port].insert(p.protocol);
     hit = hit || wanted(p);
   }
   if (!hit) return {};
@@ -74,9 +113,32 @@ std::vector<DiagnosisMatch> ports_other_blocked(const Finding& f, const std::vec
   return blocked_match(f, other_critical_port);
 }
 
+std::vector<DiagnosisMatch> ports_dc_unresponsive(const Finding& f, const std::vector<Finding>&) {
+  const auto ports = port_states(f.evidence);
+  std::vector<std::string> unresponsive, slow;
+  bool hit = false;
+  for (const auto& p : ports) {
+    const auto r = reading_of(p, ports);
+    if (r == Reading::Slow && p.slow_seconds) slow.push_back(p.name() + " after " + seconds_text(*p.slow_seconds).substr(1));
+    if (r != Reading::Unresponsive) continue;
+    const bool connected = p.protocol == "tcp";
+    unresponsive.push_back(p.name() + (connected ? " (connection accepted, no reply)" : " (no reply)"));
+    hit = hit || service_port(p);
+  }
+  if (!hit) return {};
+  DiagnosisMatch m;
+  m.target = f.target;
+  add_host_keys(m, f.target);
+  m.evidence = {{"unresponsive", unresponsive}};
+  if (!slow.empty()) m.evidence["slow"] = slow;
+  m.vars = {{"dc", f.target}, {"ports", join(unresponsive, ", ")}};
+  m.says = f.target + " accepts connections but does not answer: " + join(unresponsive, ", ");
+  return {m};
+}
+
 std::vector<DiagnosisMatch> ports_all_down(const Finding& f, const std::vector<Finding>&) {
   const auto ports = port_states(f.evidence);
-  if (ports.empty() || std::any_of(ports.begin(), ports.end(), [](const PortState& p) { return p.state == "open"; })) return {};
+  if (ports.empty() || dc_present(ports)) return {};
   DiagnosisMatch m;
   m.target = f.target;
   add_host_keys(m, f.target);

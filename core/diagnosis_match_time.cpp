@@ -163,6 +163,35 @@ std::vector<DiagnosisMatch> ticket_outcome(const Finding& f, std::string_view ou
   return {ticket_match(f)};
 }
 
+// The KDCs that accepted the probe's connection and then never answered (the final attempt's
+// `kdc_attempts`, probes/FINDINGS.md "ticket"), host only, in order, once each.
+std::vector<std::string> silent_kdcs(const Finding& f) {
+  std::vector<std::string> hosts;
+  for (const auto& a : array(f.evidence, "kdc_attempts")) {
+    if (!is_true(a, "connected") || is_true(a, "answered") || !is_true(a, "timed_out")) continue;
+    const std::string host(host_of_endpoint(str(a, "kdc")));
+    if (!host.empty() && !contains_i(hosts, host)) hosts.push_back(host);
+  }
+  return hosts;
+}
+
+// One match per silent KDC, about that DC (so it meets the ports probe's reading of the same DC).
+std::vector<DiagnosisMatch> kdc_matches(const Finding& f) {
+  std::vector<DiagnosisMatch> out;
+  for (const auto& host : silent_kdcs(f)) {
+    auto m = ticket_match(f);
+    m.target = host;
+    m.keys.clear();
+    add_host_keys(m, host);
+    m.evidence["silent_kdc"] = host;
+    m.evidence["kdc_attempts"] = array(f.evidence, "kdc_attempts");
+    m.vars["dc"] = host;
+    m.says = "the KDC " + host + " accepted the connection for " + f.target + " but did not answer";
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view krb_error_name(int64_t code) {
@@ -176,6 +205,37 @@ std::vector<DiagnosisMatch> ticket_kdc_unreachable(const Finding& f, const std::
   return ticket_outcome(f, "kdc-unreachable");
 }
 std::vector<DiagnosisMatch> ticket_etype(const Finding& f, const std::vector<Finding>&) { return ticket_outcome(f, "etype"); }
+
+std::vector<DiagnosisMatch> ticket_kdc_unresponsive(const Finding& f, const std::vector<Finding>&) {
+  if (outcome_of(f) != "kdc-unresponsive") return {};
+  return kdc_matches(f);
+}
+
+std::vector<DiagnosisMatch> ticket_kdc_silent(const Finding& f, const std::vector<Finding>&) { return kdc_matches(f); }
+
+// KRB_AP_ERR_BAD_INTEGRITY from the other realm's KDC: it cannot decrypt the referral ticket
+// this realm's KDC issued, so the two sides of the trust hold different keys (docs/domain.md §10).
+std::vector<DiagnosisMatch> ticket_trust(const Finding& f, const std::vector<Finding>&) {
+  if (outcome_of(f) != "trust") return {};
+  auto m = ticket_match(f);
+  const std::string client = str(f.evidence, "client");
+  const std::string client_realm = client.rfind('@') == std::string::npos ? "" : client.substr(client.rfind('@') + 1);
+  const std::string kdc_realm = str(f.evidence, "kdc_realm");
+  const std::string trusting = kdc_realm.empty() ? "<the service's domain>" : to_lower(kdc_realm);
+  const std::string trusted = client_realm.empty() ? "<this server's domain>" : to_lower(client_realm);
+  if (!kdc_realm.empty()) {
+    m.target = kdc_realm;
+    add_key(m, kdc_realm);
+  }
+  if (!kdc_realm.empty()) m.evidence["kdc_realm"] = kdc_realm;
+  m.vars["trusting"] = trusting;
+  m.vars["trusted"] = trusted;
+  m.vars["kdc_realm"] = kdc_realm.empty() ? "the service's realm" : kdc_realm;
+  m.vars["client_realm"] = client_realm.empty() ? "this server's realm" : client_realm;
+  m.says = "the KDC of " + m.vars["kdc_realm"] + " refused the cross-realm ticket from " + m.vars["client_realm"] + " (" +
+           m.vars["error"] + ")";
+  return {m};
+}
 
 std::vector<DiagnosisMatch> ticket_principal_unknown(const Finding& f, const std::vector<Finding>&) {
   if (integer(f.evidence, "krb_error_code") == 8) return {};

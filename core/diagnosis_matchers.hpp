@@ -23,6 +23,14 @@ std::vector<DiagnosisMatch> ticket_principal_not_unique(const Finding& f, const 
 std::vector<DiagnosisMatch> ticket_kdc_unreachable(const Finding& f, const std::vector<Finding>& all);
 std::vector<DiagnosisMatch> ticket_stale_key(const Finding& f, const std::vector<Finding>& all);
 std::vector<DiagnosisMatch> ticket_etype(const Finding& f, const std::vector<Finding>& all);
+// KDCs that accepted the connection and never answered: the outcome kdc-unresponsive (every KDC
+// did so) / any ticket finding whose attempts met one (another KDC may have answered). One match
+// per such KDC, about it (target and keys: the DC).
+std::vector<DiagnosisMatch> ticket_kdc_unresponsive(const Finding& f, const std::vector<Finding>& all);
+std::vector<DiagnosisMatch> ticket_kdc_silent(const Finding& f, const std::vector<Finding>& all);
+// KRB_AP_ERR_BAD_INTEGRITY on the cross-realm TGS request (the outcome trust); target: the realm
+// whose KDC refused the referral ticket.
+std::vector<DiagnosisMatch> ticket_trust(const Finding& f, const std::vector<Finding>& all);
 
 // spn (per host, or the forest scan for duplicates).
 std::vector<DiagnosisMatch> spn_missing(const Finding& f, const std::vector<Finding>& all);             // account found
@@ -38,9 +46,13 @@ std::vector<DiagnosisMatch> replication_object_kvno_disagree(const Finding& f, c
 std::vector<DiagnosisMatch> replication_object_absent(const Finding& f, const std::vector<Finding>& all);  // on some DCs only
 
 // ports.
+// Blocked = silence (no TCP connection; UDP silent with its TCP twin silent too) or refused.
 std::vector<DiagnosisMatch> ports_kerberos_blocked(const Finding& f, const std::vector<Finding>& all);  // 88, DC otherwise answers
 std::vector<DiagnosisMatch> ports_other_blocked(const Finding& f, const std::vector<Finding>& all);     // 53, 389/tcp, 464
 std::vector<DiagnosisMatch> ports_all_down(const Finding& f, const std::vector<Finding>& all);         // no port answers
+// A Kerberos/LDAP/DNS port that accepts the TCP connection (or whose UDP twin's TCP does) but
+// never answers, even in the slow retry: an overloaded or hung DC, not a firewall (docs/domain.md §10).
+std::vector<DiagnosisMatch> ports_dc_unresponsive(const Finding& f, const std::vector<Finding>& all);
 
 // dns: no DC locator records.
 std::vector<DiagnosisMatch> dns_no_records(const Finding& f, const std::vector<Finding>& all);

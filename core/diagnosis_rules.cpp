@@ -1,7 +1,9 @@
-// The diagnosis table (KB 979174 steps; DOMAIN.md §0, §5–§8). Adding a cause is adding a row;
-// diagnose() has no per-probe code. Confidences: a fault measured directly (a clock 412 s off, a
-// missing SPN) stands on its own around 0.8; a second probe seeing the same fault from the other
-// side (the KDC refusing the ticket for it) raises it to 0.9–0.95; an indirect reading (a ticket
+// The diagnosis table (KB 979174 steps; DOMAIN.md §0, §5–§8; the look-alikes of docs/domain.md §10).
+// Adding a cause is adding a row; diagnose() has no per-probe code. Confidences: a fault measured
+// directly (a clock 412 s off, a missing SPN) stands on its own at 0.8 at most; 0.85 and above
+// take a second, independent finding (another probe, or another target) seeing the same fault
+// from the other side (the KDC refusing the ticket for it): 0.85–0.95. diagnose() enforces that
+// ceiling and tests/core/diagnosis_test.cpp walks the table for it. An indirect reading (a ticket
 // error alone, which several faults produce) starts near 0.6 and yields to the direct one.
 #include "core/diagnosis_matchers.hpp"
 
@@ -17,6 +19,12 @@ using E = Modifier::Effect;
 const Modifier kTicketSkew{"ticket", S::Fail, ticket_skew, R::AnyFinding, E::Corroborates, 0.95};
 const Modifier kTicketKdcUnreachable{"ticket", S::Fail, ticket_kdc_unreachable, R::AnyFinding, E::Corroborates, 0.9};
 
+constexpr std::string_view kDcUnresponsiveFix =
+    "On {dc}: find what holds it up: CPU and memory of lsass.exe (the KDC and LDAP run in it), the NTDS performance "
+    "counters (LDAP searches, ATQ threads queued), `dcdiag /s:{dc}`, and the Directory Service and System event logs; then "
+    "restart the KDC (`net stop kdc && net start kdc`) or Netlogon (`net stop netlogon && net start netlogon`), or reboot "
+    "{dc}. Until it answers, move clients to another DC: stopping Netlogon on {dc} takes it out of DC location";
+
 DiagnosisRules make_rules() {
   DiagnosisRules r;
   r.causes = {
@@ -24,7 +32,8 @@ DiagnosisRules make_rules() {
       {"clock-this-server", "clock-skew", "clock", "clock", S::Fail, clock_this_server, 0.9, {kTicketSkew},
        "This server's clock is {seconds} s {direction} every clock it measured ({others}): the wrong clock is this one",
        "On this server: `w32tm /query /source` (a domain member syncs from the domain hierarchy: "
-       "`w32tm /config /syncfromflags:domhier /update`), then `w32tm /resync /rediscover`"},
+       "`w32tm /config /syncfromflags:domhier /update`), then `w32tm /resync /rediscover`",
+       /*yields=*/false, /*rests_on=*/2},
       {"clock-dc", "clock-skew", "clock", "clock", S::Fail, clock_dc_offset, 0.8, {kTicketSkew},
        "{host}'s clock is {seconds} s {direction} this server's ({method}), beyond Kerberos' {tolerance} s tolerance",
        "On {host}: fix its time source first (`w32tm /query /source`; the PDC emulator syncs from a reliable NTP server: "
@@ -92,12 +101,12 @@ DiagnosisRules make_rules() {
        "No computer account for {host} was found (asked {source}), so nothing holds {missing}",
        "Check the server's name (--peer-fqdn) and that {host} is joined to the domain (`nltest /sc_verify:<domain>` on it); "
        "then {setspn_add}"},
-      {"spn-duplicate", "spn-duplicate", "spn", "spn", S::Fail, spn_duplicates, 0.85,
+      {"spn-duplicate", "spn-duplicate", "spn", "spn", S::Fail, spn_duplicates, 0.8,
        {{"ticket", S::Fail, ticket_principal_unknown, R::SharesKey, E::Corroborates, 0.95},
         {"ticket", S::Fail, ticket_principal_not_unique, R::SharesKey, E::Corroborates, 0.95}},
        "{spn} is registered on more than one account ({holders}): the KDC cannot tell whose key to use",
        "Keep it on {keep}: {setspn_remove}; then `setspn -X -F` must not list {spn}"},
-      {"spn-wrong-owner", "spn-wrong-owner", "spn", "spn", S::Fail, spn_wrong_owner, 0.85,
+      {"spn-wrong-owner", "spn-wrong-owner", "spn", "spn", S::Fail, spn_wrong_owner, 0.8,
        {{"ticket", S::Fail, ticket_stale_key, R::SharesKey, E::Corroborates, 0.95}},
        "{spn} is held by {owner_dn}, not by {account}: tickets for it are encrypted in the wrong account's key",
        "{commands}"},
@@ -137,6 +146,18 @@ DiagnosisRules make_rules() {
        "No KDC answered for {spn} ({error})",
        "Check that this server finds and reaches a DC: `nltest /dsgetdc:{domain} /kdc`, "
        "`nslookup -type=srv _kerberos._tcp.{domain}`, and TCP/UDP 88 to it (`portqry -n <dc> -e 88 -p both`)", true},
+      // Accepted but never answered (docs/domain.md §10): not a firewall. Found where the KB's
+      // port check finds it; the ticket probe meeting the same silent KDC is the other side.
+      {"ports-dc-unresponsive", "dc-unresponsive", "ports", "ports", S::Fail, ports_dc_unresponsive, 0.7,
+       {{"ticket", S::Fail, ticket_kdc_silent, R::SharesKey, E::Corroborates, 0.85},
+        {"ticket", S::Warn, ticket_kdc_silent, R::SharesKey, E::Corroborates, 0.85},
+        {"ticket", S::Ok, ticket_kdc_silent, R::SharesKey, E::Corroborates, 0.85}},
+       "{dc} accepts connections but does not answer on {ports}, not even in the slow retry: the DC is overloaded or "
+       "hung, not firewalled",
+       kDcUnresponsiveFix},
+      {"ticket-kdc-unresponsive", "dc-unresponsive", "ports", "ticket", S::Fail, ticket_kdc_unresponsive, 0.6, {},
+       "The KDC {dc} accepted the request for {spn} but did not answer, not even in the slow retry ({error})",
+       kDcUnresponsiveFix, true},
       // Locating a KDC belongs with reaching it: the KB's ports step.
       {"dns-no-records", "dc-locator", "ports", "dns", S::Fail, dns_no_records, 0.6,
        {{"ticket", S::Fail, ticket_kdc_unreachable, R::AnyFinding, E::Corroborates, 0.85}},
@@ -145,12 +166,12 @@ DiagnosisRules make_rules() {
        "_msdcs.{domain} zones accept dynamic updates and that this server uses the AD DNS servers"},
 
       // ---- receive connectors (KB: Exchange Server authentication) ------------------------------
-      {"connector-offending", "connector-auth", "connector", "connector", S::Fail, connector_offending, 0.85,
+      {"connector-offending", "connector-auth", "connector", "connector", S::Fail, connector_offending, 0.8,
        {{"smtp", S::Fail, smtp_no_exchange_auth, R::SharesKey, E::Corroborates, 0.95}},
        "Receive connector \"{identity}\" covers this server ({ranges}) but lacks ExchangeServer (AuthMechanism {existing})",
        "{set} (with ExchangeServers in its -PermissionGroups), or narrow its RemoteIPRanges ({ranges}) so it no longer "
        "covers the Exchange servers; then restart MSExchangeTransport on it"},
-      {"connector-none-offer", "connector-auth", "connector", "connector", S::Fail, connector_none_offer, 0.85,
+      {"connector-none-offer", "connector-auth", "connector", "connector", S::Fail, connector_none_offer, 0.8,
        {{"smtp", S::Fail, smtp_no_exchange_auth, R::SharesKey, E::Corroborates, 0.95}},
        "No enabled receive connector of {server} has ExchangeServer authentication ({connectors})",
        "On {server}: `Set-ReceiveConnector \"{server}\\Default {server}\" -AuthMechanism Tls,Integrated,BasicAuth,"
@@ -168,6 +189,15 @@ DiagnosisRules make_rules() {
        "SMTP proxy; EHLO from this server must then show X-EXPS GSSAPI"},
 
       // ---- what only Kerberos logging would have shown (KB: set LogLevel, read the System log) ----
+      // Outside KB 979174 (docs/domain.md §10): only Kerberos logging would have shown the error.
+      {"ticket-trust", "trust", "logging", "ticket", S::Fail, ticket_trust, 0.7, {},
+       "The KDC of {kdc_realm} refused this server's cross-realm ticket for {spn} ({error}): the trust between "
+       "{client_realm} and {kdc_realm} is broken, or its password was reset on one side only",
+       "Verify the trust on a DC of {trusting}: `netdom trust {trusting} /domain:{trusted} /verify`. If it fails, reset the "
+       "trust password on both sides with the same new password: on a DC of {trusting} `netdom trust {trusting} "
+       "/domain:{trusted} /resetOneSide /passwordT:<new password> /userO:<{trusting} admin> /passwordO:*`, on a DC of "
+       "{trusted} `netdom trust {trusted} /domain:{trusting} /resetOneSide /passwordT:<new password> /userO:<{trusted} "
+       "admin> /passwordO:*`; then `klist purge -li 0x3e7` on the sending Exchange server"},
       {"ticket-etype", "etype-mismatch", "logging", "ticket", S::Fail, ticket_etype, 0.7, {},
        "The KDC has no key for {spn} in an encryption type both sides accept ({error})",
        "Compare msDS-SupportedEncryptionTypes of {account} with the \"Network security: Configure encryption types allowed "
@@ -181,6 +211,17 @@ DiagnosisRules make_rules() {
        "(KB 262177), and set it back to 0 afterwards",
        0.8},
   };
+  // What stops the other checks (docs/domain.md §10: a DC 7 minutes off fails every Kerberos LDAP
+  // bind "Clock skew too great"). Any error counts for a DC that is unreachable, blocked or hung
+  // when the check names it; skew only with skew's words.
+  r.blocked_by = {
+      {"clock-skew", {"skew", "KRB_AP_ERR_SKEW", "SEC_E_TIME_SKEW"}},
+      {"ports-blocked", {"contact", "connect", "timed out", "timeout", "deadline", "did not answer", "no answer", "unreachable",
+                         "refused", "no reply"}},
+      {"dc-unresponsive", {"contact", "connect", "timed out", "timeout", "deadline", "did not answer", "no answer", "no reply"}},
+      {"kdc-unreachable", {"contact", "connect", "timed out", "timeout", "deadline", "did not answer", "no answer", "unreachable",
+                           "refused", "no reply"}},
+  };
   return r;
 }
 
@@ -192,9 +233,11 @@ const DiagnosisRules& default_diagnosis_rules() {
 }
 
 const std::vector<std::string_view>& cause_vocabulary() {
+  // Append only: an alert's event id is 1100 + the index (service/alerts.hpp, installer/windows/events.mc).
   static const std::vector<std::string_view> v = {"clock-skew",     "replication",     "spn-missing", "spn-duplicate",
                                                   "spn-wrong-owner", "stale-key",      "ports-blocked", "kdc-unreachable",
-                                                  "connector-auth", "dc-locator",      "etype-mismatch", "smtp-inspection"};
+                                                  "connector-auth", "dc-locator",      "etype-mismatch", "smtp-inspection",
+                                                  "dc-unresponsive", "trust"};
   return v;
 }
 

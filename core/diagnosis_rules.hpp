@@ -57,7 +57,16 @@ struct DiagnosisRule {
   std::string_view summary;  // template
   std::string_view fix;      // template
   bool yields = false;
+  // How many independent findings the matcher itself rests on (clock_this_server compares every
+  // clock measured, so a match is already two targets): only such a row may start at 0.85 or more.
+  int rests_on = 1;
 };
+
+// Below this a cause may rest on one finding; at or above it needs two independent findings
+// (different probes, or different targets): diagnose() caps a lone finding's cause at
+// kLoneFindingCeiling.
+inline constexpr double kCorroboratedConfidence = 0.85;
+inline constexpr double kLoneFindingCeiling = 0.8;
 
 // Notes that are not about a fault: what to turn on to see more.
 struct NoteRule {
@@ -70,9 +79,19 @@ struct NoteRule {
   double unless_cause_at_least = 1.01;
 };
 
+// A check that could not run because of a cause already found (a DC 7 minutes off fails every
+// Kerberos LDAP bind with "Clock skew too great"): its note names that cause and what to re-run.
+// It applies to an error finding (or a warning's per-DC errors) that names the cause's target
+// (any target for "this server") and whose error has one of `signs` (case-insensitive).
+struct BlockedByRule {
+  std::string_view cause;
+  std::vector<std::string_view> signs;
+};
+
 struct DiagnosisRules {
   std::vector<DiagnosisRule> causes;
   std::vector<NoteRule> notes;
+  std::vector<BlockedByRule> blocked_by;
 };
 
 // "{dc} is {offset} s" with vars {dc: "dc2", offset: "+412"}; an unknown {name} stays as written.

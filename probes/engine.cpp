@@ -58,13 +58,14 @@ void run_phase(std::vector<Probe*> phase, ProbeTargets& targets, const ProbeSett
             slots[i].findings = std::move(findings);
           }
         });
-    auto watchdog = std::make_unique<asio::steady_timer>(io, settings.deadline + kGrace);
-    watchdog->async_wait([&slots, i, probe, &settings](const boost::system::error_code& ec) {
+    const auto budget = probe->budget(settings);
+    auto watchdog = std::make_unique<asio::steady_timer>(io, budget + kGrace);
+    watchdog->async_wait([&slots, i, probe, budget](const boost::system::error_code& ec) {
       if (ec || slots[i].done) return;
       slots[i].done = true;
       slots[i].findings.push_back({probe->name(), "", FindingStatus::Error,
-                                   "did not finish within its " + std::to_string(settings.deadline.count()) + " ms deadline",
-                                   {{"deadline_ms", settings.deadline.count()}}, ""});
+                                   "did not finish within its " + std::to_string(budget.count()) + " ms deadline",
+                                   {{"deadline_ms", budget.count()}}, ""});
     });
     watchdogs.push_back(std::move(watchdog));
   }
@@ -75,6 +76,15 @@ void run_phase(std::vector<Probe*> phase, ProbeTargets& targets, const ProbeSett
 }
 
 }  // namespace
+
+std::chrono::milliseconds run_bound(const std::vector<std::unique_ptr<Probe>>& probes, const ProbeSettings& settings) {
+  std::chrono::milliseconds discovery{0}, rest{0};
+  for (const auto& p : probes) {
+    auto& phase = p->name() == "dns" ? discovery : rest;
+    phase = std::max(phase, p->budget(settings) + kGrace);
+  }
+  return discovery + rest;
+}
 
 ProbeRunResult run_probes(std::vector<std::unique_ptr<Probe>> probes, ProbeTargets targets, const ProbeSettings& settings) {
   SystemClock clock;

@@ -46,6 +46,10 @@ struct ProbeTargets {
 
 struct ProbeSettings {
   std::chrono::milliseconds deadline{3000};  // per probe, all its network steps included
+  // A DC that is only slow must not pass for a firewalled one (docs/domain.md §10): probes that
+  // conclude on silence (ports, ticket) try what went unanswered once more with this deadline
+  // before they do. 0 = no retry. Such a probe's budget is deadline + slow_retry.
+  std::chrono::milliseconds slow_retry{10000};
   std::chrono::seconds warn_skew{60};
   std::chrono::seconds fail_skew{300};       // Kerberos MaxClockSkew
   std::vector<uint16_t> tcp_ports{53, 88, 135, 389, 445, 464, 636, 3268, 3269};
@@ -72,7 +76,10 @@ class Probe {
  public:
   virtual ~Probe() = default;
   virtual std::string name() const = 0;
-  // Returns this probe's findings. Must not throw; must finish within settings.deadline
+  // How long the probe may take: settings.deadline, or deadline + slow_retry for one that retries
+  // what was silent (the engine's watchdog keys on it).
+  virtual std::chrono::milliseconds budget(const ProbeSettings& settings) const { return settings.deadline; }
+  // Returns this probe's findings. Must not throw; must finish within budget(settings)
   // (the engine also enforces it and reports a probe that did not as an error).
   virtual boost::asio::awaitable<std::vector<Finding>> run(ProbeContext& ctx) = 0;
 };

@@ -12,6 +12,8 @@ std::string_view to_string(TicketOutcome outcome) {
     case TicketOutcome::StaleKey: return "stale-key";
     case TicketOutcome::NoCredentials: return "no-credentials";
     case TicketOutcome::Other: return "other";
+    case TicketOutcome::KdcUnresponsive: return "kdc-unresponsive";
+    case TicketOutcome::Trust: return "trust";
   }
   return "other";
 }
@@ -23,7 +25,7 @@ TicketOutcome outcome_of_krb_error(int code, KerberosSide side) {
     // S_PRINCIPAL_UNKNOWN (NOT_UNIQUE from others). The spn probe tells them apart.
     case 7:   // KDC_ERR_S_PRINCIPAL_UNKNOWN
     case 8:   // KDC_ERR_PRINCIPAL_NOT_UNIQUE
-      return side == KerberosSide::Kdc ? TicketOutcome::PrincipalUnknown : TicketOutcome::Other;
+      return side != KerberosSide::Acceptor ? TicketOutcome::PrincipalUnknown : TicketOutcome::Other;
     case 37:  // KRB_AP_ERR_SKEW
       return TicketOutcome::Skew;
     case 14:  // KDC_ERR_ETYPE_NOSUPP
@@ -32,7 +34,12 @@ TicketOutcome outcome_of_krb_error(int code, KerberosSide side) {
     // than the key the KDC encrypted with, or the KDC used another account's key (the SPN is on
     // the wrong account). MIT's acceptor, trying every key of a keytab exported under the account's
     // own name (EXCH01$), says NOT_US when none of them decrypts the ticket, whatever its kvno.
+    //
+    // From the other realm's KDC, 31 means it cannot decrypt the referral TGT with its side of the
+    // inter-realm key: the two domains hold different trust passwords.
     case 31:  // KRB_AP_ERR_BAD_INTEGRITY
+      if (side == KerberosSide::ForeignKdc) return TicketOutcome::Trust;
+      return side == KerberosSide::Acceptor ? TicketOutcome::StaleKey : TicketOutcome::Other;
     case 35:  // KRB_AP_ERR_NOT_US
     case 44:  // KRB_AP_ERR_BADKEYVER
     case 45:  // KRB_AP_ERR_NOKEY
@@ -43,7 +50,7 @@ TicketOutcome outcome_of_krb_error(int code, KerberosSide side) {
     case 23:  // KDC_ERR_KEY_EXPIRED
     case 24:  // KDC_ERR_PREAUTH_FAILED
     case 32:  // KRB_AP_ERR_TKT_EXPIRED (our TGT)
-      return side == KerberosSide::Kdc ? TicketOutcome::NoCredentials : TicketOutcome::Other;
+      return side != KerberosSide::Acceptor ? TicketOutcome::NoCredentials : TicketOutcome::Other;
     default: return TicketOutcome::Other;
   }
 }

@@ -18,14 +18,18 @@
 
 namespace authwatch::probes {
 
-// The evidence vocabulary of the "ticket" finding (probes/FINDINGS.md).
-enum class TicketOutcome { Ok, PrincipalUnknown, Skew, Etype, KdcUnreachable, StaleKey, NoCredentials, Other };
+// The evidence vocabulary of the "ticket" finding (probes/FINDINGS.md). KdcUnresponsive: a KDC
+// accepted the connection and never answered (a hung DC, not an unreachable one); Trust: the
+// other realm's KDC could not read this realm's referral ticket (a broken trust).
+enum class TicketOutcome { Ok, PrincipalUnknown, Skew, Etype, KdcUnreachable, StaleKey, NoCredentials, Other, KdcUnresponsive, Trust };
 std::string_view to_string(TicketOutcome outcome);
 
-// Which side reported a Kerberos error: the KDC answering our requests, or the acceptor (the
-// peer service's keytab) rejecting the AP-REQ. The same code means different things: 31
-// BAD_INTEGRITY from the acceptor is a stale key, from a KDC it is not.
-enum class KerberosSide { Kdc, Acceptor };
+// Which side reported a Kerberos error: a KDC of the client's realm answering our requests, a KDC
+// of another realm answering a cross-realm TGS request (made with the referral TGT this realm's KDC
+// issued), or the acceptor (the peer service's keytab) rejecting the AP-REQ. The same code means
+// different things: 31 BAD_INTEGRITY from the acceptor is a stale key, from the other realm's KDC
+// a broken trust (docs/domain.md §10), from our own KDC neither.
+enum class KerberosSide { Kdc, ForeignKdc, Acceptor };
 
 // RFC 4120 §7.5.9 error code -> outcome. Pure.
 TicketOutcome outcome_of_krb_error(int krb_error_code, KerberosSide side);

@@ -179,6 +179,8 @@ int main(int argc, char** argv) {
   if (options.targets.domain.empty()) options.targets.domain = monitor_config.domain;
   options.poll = std::chrono::milliseconds{poll_ms > 0 ? poll_ms : monitor_config.poll_ms};
   options.probes = !no_probes;
+  options.probe_settings.deadline = std::chrono::milliseconds{config.probes.deadline_ms};
+  options.probe_settings.slow_retry = std::chrono::milliseconds{config.probes.slow_retry_ms};
 #ifdef _WIN32
   if (options.database.empty() && config.database.path.empty()) {
     // %ProgramData%\AuthWatch, made on first use (the MSI makes it; `install` alone does not).

@@ -118,6 +118,7 @@ class MitTicketSession final : public TicketSession {
   krb5_init_creds_context as_ = nullptr;
   krb5_tkt_creds_context tgs_ = nullptr;
   std::optional<int> ticket_kvno_;
+  std::string last_realm_;  // the realm of the KDC the last message went to
 };
 
 MitTicketSession::~MitTicketSession() {
@@ -134,7 +135,12 @@ MitTicketSession::~MitTicketSession() {
 
 void MitTicketSession::fail(krb5_error_code code, const std::string& context) {
   phase_ = Phase::Failed;
-  const auto status = classify_krb5_status(code, KerberosSide::Kdc);
+  // The reply that failed came from a KDC of the realm the last message went to: another realm's
+  // KDC answers the TGS request made with the referral TGT (a cross-realm request).
+  std::string client_realm;
+  if (client_) client_realm.assign(client_->realm.data, client_->realm.length);
+  const bool foreign = !last_realm_.empty() && !client_realm.empty() && last_realm_ != client_realm;
+  const auto status = classify_krb5_status(code, foreign ? KerberosSide::ForeignKdc : KerberosSide::Kdc);
   result_.outcome = status.outcome;
   result_.krb_error_code = status.krb_error_code;
   result_.gss_minor = code;
@@ -280,6 +286,7 @@ std::optional<KdcMessage> MitTicketSession::step_as(std::span<const uint8_t> rep
   }
   if (flags & KRB5_INIT_CREDS_STEP_FLAG_CONTINUE) {
     KdcMessage m{std::string(realm.data, realm.length), std::vector<uint8_t>(out.data, out.data + out.length)};
+    last_realm_ = m.realm;
     krb5_free_data_contents(ctx_, &out);
     krb5_free_data_contents(ctx_, &realm);
     return m;
@@ -309,6 +316,7 @@ std::optional<KdcMessage> MitTicketSession::step_tgs(std::span<const uint8_t> re
   }
   if (flags & KRB5_TKT_CREDS_STEP_FLAG_CONTINUE) {
     KdcMessage m{std::string(realm.data, realm.length), std::vector<uint8_t>(out.data, out.data + out.length)};
+    last_realm_ = m.realm;
     krb5_free_data_contents(ctx_, &out);
     krb5_free_data_contents(ctx_, &realm);
     return m;

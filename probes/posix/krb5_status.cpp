@@ -52,7 +52,7 @@ Krb5Status classify_krb5_status(int64_t code, KerberosSide side) {
     case KRB5_KT_FORMAT:
     case ENOENT:
     case EACCES:
-      out.outcome = side == KerberosSide::Kdc ? TicketOutcome::NoCredentials : TicketOutcome::Other;
+      out.outcome = side != KerberosSide::Acceptor ? TicketOutcome::NoCredentials : TicketOutcome::Other;
       break;
     default:
       out.outcome = TicketOutcome::Other;

@@ -15,6 +15,8 @@ struct Krb5Status {
   std::optional<int> krb_error_code;  // the RFC 4120 code when `code` is one
 };
 
+// `side`: who returned `code`. KerberosSide::ForeignKdc for a reply of another realm's KDC to a
+// cross-realm TGS request: KRB5KRB_AP_ERR_BAD_INTEGRITY is then a broken trust.
 Krb5Status classify_krb5_status(int64_t code, KerberosSide side);
 
 }  // namespace authwatch::probes

@@ -40,7 +40,9 @@ std::string probe_principal(uint32_t nonce) {
 }  // namespace
 
 asio::awaitable<Result<TimedReply>> kdc_tcp_request(ProbeContext& ctx, const std::string& host, uint16_t port,
-                                                    const RequestAt& request, SteadyTime deadline) {
+                                                    const RequestAt& request, SteadyTime deadline, ExchangeTrace* trace) {
+  ExchangeTrace ignored;
+  if (!trace) trace = &ignored;
   const std::string where = endpoint_text(host, port);
   auto addresses = co_await resolve_addresses(ctx, host, deadline);
   if (!addresses) co_return Error{addresses.error()};
@@ -53,9 +55,13 @@ asio::awaitable<Result<TimedReply>> kdc_tcp_request(ProbeContext& ctx, const std
   guard.guard(socket);
   boost::system::error_code ec;
   co_await asio::async_connect(socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
-  if (guard.expired()) co_return Error{"no TCP connection to " + where + " by the deadline"};
+  if (guard.expired()) {
+    trace->timed_out = true;
+    co_return Error{"no TCP connection to " + where + " by the deadline"};
+  }
   if (ec == asio::error::connection_refused) co_return Error{"TCP connection refused by " + where};
   if (ec) co_return Error{"TCP connect to " + where + " failed: " + ec.message()};
+  trace->connected = true;
 
   TimedReply reply;
   reply.sent = SystemClock{}.now();
@@ -67,7 +73,10 @@ asio::awaitable<Result<TimedReply>> kdc_tcp_request(ProbeContext& ctx, const std
   co_await asio::async_write(socket, asio::buffer(frame), asio::redirect_error(asio::use_awaitable, ec));
   std::array<uint8_t, 4> prefix{};
   if (!ec) co_await asio::async_read(socket, asio::buffer(prefix), asio::redirect_error(asio::use_awaitable, ec));
-  if (guard.expired()) co_return Error{"no reply from " + where + " by the deadline (TCP)"};
+  if (guard.expired()) {
+    trace->timed_out = true;
+    co_return Error{"connected, but no reply from " + where + " by the deadline (TCP)"};
+  }
   if (ec == asio::error::eof) co_return Error{"the KDC at " + where + " closed the connection without a reply"};
   if (ec) co_return Error{"TCP exchange with " + where + " failed: " + ec.message()};
   const uint32_t length = (uint32_t{prefix[0]} << 24) | (uint32_t{prefix[1]} << 16) | (uint32_t{prefix[2]} << 8) | prefix[3];
@@ -80,8 +89,12 @@ asio::awaitable<Result<TimedReply>> kdc_tcp_request(ProbeContext& ctx, const std
   reply.bytes.resize(length);
   co_await asio::async_read(socket, asio::buffer(reply.bytes), asio::redirect_error(asio::use_awaitable, ec));
   reply.round_trip = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - sent_steady);
-  if (guard.expired()) co_return Error{"reply from " + where + " incomplete by the deadline (TCP)"};
+  if (guard.expired()) {
+    trace->timed_out = true;
+    co_return Error{"reply from " + where + " incomplete by the deadline (TCP)"};
+  }
   if (ec) co_return Error{"reading the reply from " + where + " failed: " + ec.message()};
+  trace->answered = true;
   co_return reply;
 }
 

@@ -26,8 +26,10 @@ struct KdcTimeResult {
 
 // One Kerberos exchange over TCP (RFC 4120 §7.2.2): the length-prefixed request, the
 // length-prefixed reply of at most settings.max_reply_bytes. Errors name host:port.
+// `trace` (optional) tells an accepted connection that never answered from no connection at all.
 boost::asio::awaitable<Result<TimedReply>> kdc_tcp_request(ProbeContext& ctx, const std::string& host, uint16_t port,
-                                                           const RequestAt& request, SteadyTime deadline);
+                                                           const RequestAt& request, SteadyTime deadline,
+                                                           ExchangeTrace* trace = nullptr);
 
 // Sends an AS-REQ for "authwatch-probe-<nonce>@realm" and reads the KRB-ERROR's stime/susec.
 // An AS-REP (unexpected) or any other reply -> !ok with a clear error. Caps the TCP length

@@ -59,9 +59,13 @@ std::optional<KdcEndpoint> parse_kdc_entry(const std::string& raw) {
 }
 
 asio::awaitable<Result<KdcReply>> kdc_exchange(ProbeContext& ctx, std::vector<std::string> kdcs, std::vector<uint8_t> message,
-                                               SteadyTime deadline) {
+                                               SteadyTime deadline, std::vector<KdcAttempt>* attempts) {
   std::string failures;
   auto note = [&failures](const std::string& what) { failures += (failures.empty() ? "" : "; ") + what; };
+  // At most one entry per KDC and transport: bounded by the KDC list, which the caller bounds.
+  auto record = [attempts](const std::string& where, const char* transport, const ExchangeTrace& trace, const std::string& error) {
+    if (attempts) attempts->push_back({where, transport, trace.connected, trace.answered, trace.timed_out, error});
+  };
   try {
     if (kdcs.empty()) co_return Error{"no KDC to ask"};
     RequestAt request = [message](TimePoint) { return message; };
@@ -79,11 +83,15 @@ asio::awaitable<Result<KdcReply>> kdc_exchange(ProbeContext& ctx, std::vector<st
       // An equal share of what is left, so a silent first KDC leaves time for the next.
       const SteadyTime share = now + (deadline - now) / static_cast<long>(kdcs.size() - i);
       const std::string where = endpoint_text(endpoint->host, endpoint->port);
-      auto tcp = co_await kdc_tcp_request(ctx, endpoint->host, endpoint->port, request, share);
+      ExchangeTrace tcp_trace;
+      auto tcp = co_await kdc_tcp_request(ctx, endpoint->host, endpoint->port, request, share, &tcp_trace);
+      record(where, "tcp", tcp_trace, tcp ? "" : tcp.error());
       if (tcp) co_return KdcReply{std::move(tcp.value().bytes), where + "/tcp"};
       note(tcp.error());
       if (!refused(tcp.error()) || std::chrono::steady_clock::now() >= share) continue;
-      auto udp = co_await udp_request(ctx, endpoint->host, endpoint->port, request, share);
+      ExchangeTrace udp_trace;
+      auto udp = co_await udp_request(ctx, endpoint->host, endpoint->port, request, share, &udp_trace);
+      record(where, "udp", udp_trace, udp ? "" : udp.error());
       if (udp) co_return KdcReply{std::move(udp.value().bytes), where + "/udp"};
       note(udp.error());
     }

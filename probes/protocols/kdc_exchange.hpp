@@ -31,8 +31,20 @@ struct KdcReply {
   std::string kdc;  // who answered: "198.18.77.11:88/tcp"
 };
 
+// One KDC tried over one transport: what tells a hung KDC (connected, never answered) from an
+// unreachable one (docs/domain.md §10).
+struct KdcAttempt {
+  std::string kdc;        // "198.18.77.11:88"
+  std::string transport;  // tcp|udp
+  bool connected = false;  // tcp: the connection was accepted
+  bool answered = false;
+  bool timed_out = false;  // still waiting when its share of the deadline ran out
+  std::string error;
+};
+
 // The first reply from `kdcs`, or an error naming every KDC tried and what happened with it.
+// `attempts` (optional) gets one entry per KDC and transport tried, in order.
 boost::asio::awaitable<Result<KdcReply>> kdc_exchange(ProbeContext& ctx, std::vector<std::string> kdcs, std::vector<uint8_t> message,
-                                                      SteadyTime deadline);
+                                                      SteadyTime deadline, std::vector<KdcAttempt>* attempts = nullptr);
 
 }  // namespace authwatch::probes

@@ -50,7 +50,9 @@ asio::awaitable<Result<std::vector<asio::ip::address>>> resolve_addresses(ProbeC
 }
 
 asio::awaitable<Result<TimedReply>> udp_request(ProbeContext& ctx, std::string host, uint16_t port, RequestAt request,
-                                                SteadyTime deadline) {
+                                                SteadyTime deadline, ExchangeTrace* trace) {
+  ExchangeTrace ignored;
+  if (!trace) trace = &ignored;
   const std::string where = endpoint_text(host, port);
   auto addresses = co_await resolve_addresses(ctx, host, deadline);
   if (!addresses) co_return Error{addresses.error()};
@@ -84,6 +86,7 @@ asio::awaitable<Result<TimedReply>> udp_request(ProbeContext& ctx, std::string h
     reply.round_trip = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - sent_steady);
     if (!ec) {
       reply.bytes.assign(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(received));
+      trace->answered = true;
       co_return reply;
     }
     if (guard.expired()) break;
@@ -93,7 +96,10 @@ asio::awaitable<Result<TimedReply>> udp_request(ProbeContext& ctx, std::string h
     }
     co_return Error{"UDP exchange with " + where + " failed: " + ec.message()};
   }
-  if (guard.expired()) co_return Error{"no reply from " + where + " by the deadline (UDP)"};
+  if (guard.expired()) {
+    trace->timed_out = true;
+    co_return Error{"no reply from " + where + " by the deadline (UDP)"};
+  }
   co_return Error{last_error.empty() ? "no address to try for " + where : last_error};
 }
 

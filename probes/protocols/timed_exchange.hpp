@@ -30,6 +30,15 @@ struct TimedReply {
   TimePoint received() const { return sent + round_trip; }  // T4 on the same wall-clock scale as T1
 };
 
+// How far one exchange got, for a caller that must tell silence from slowness (docs/domain.md
+// §10): whether the TCP connection was accepted, whether a reply came, and whether it was still
+// waiting when the deadline came.
+struct ExchangeTrace {
+  bool connected = false;
+  bool answered = false;
+  bool timed_out = false;
+};
+
 // Builds the request from the send time (SNTP carries T1 inside the packet).
 using RequestAt = std::function<std::vector<uint8_t>(TimePoint sent)>;
 
@@ -37,7 +46,7 @@ using RequestAt = std::function<std::vector<uint8_t>(TimePoint sent)>;
 // min(max_reply_bytes, 65535) bytes are kept). Tries the next address when one answers with ICMP
 // port unreachable. Errors name host:port: unresolvable, refused, no reply by the deadline.
 boost::asio::awaitable<Result<TimedReply>> udp_request(ProbeContext& ctx, std::string host, uint16_t port, RequestAt request,
-                                                       SteadyTime deadline);
+                                                       SteadyTime deadline, ExchangeTrace* trace = nullptr);
 
 // "host:port", or "[v6]:port".
 std::string endpoint_text(const std::string& host, uint16_t port);

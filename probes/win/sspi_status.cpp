@@ -6,7 +6,10 @@
 
 namespace authwatch::probes {
 
-SspiStatus classify_sspi_status(int32_t status) {
+SspiStatus classify_sspi_status(int32_t status, bool cross_realm) {
+  // A broken or re-keyed trust: the other realm's KDC cannot decrypt the referral TGT.
+  // (No RFC code: SSPI does not say which error the KDC sent, only that the logon was denied.)
+  if (cross_realm && static_cast<HRESULT>(status) == SEC_E_LOGON_DENIED) return {TicketOutcome::Trust, std::nullopt};
   switch (static_cast<HRESULT>(status)) {
     // A ticket was issued and the first token built (mutual authentication then wants the
     // peer's answer: CONTINUE_NEEDED is the normal first-leg success).

@@ -17,8 +17,11 @@ struct SspiStatus {
   std::optional<int> krb_error_code;  // the RFC 4120 code SSPI's status stands for, when one does
 };
 
-// `status` as InitializeSecurityContextW / AcquireCredentialsHandleW return it.
-SspiStatus classify_sspi_status(int32_t status);
+// `status` as InitializeSecurityContextW / AcquireCredentialsHandleW return it. `cross_realm`:
+// the service is in another realm than this account (LSA followed a referral over a trust).
+// There SEC_E_LOGON_DENIED is how SSPI reports the other realm's KRB_AP_ERR_BAD_INTEGRITY on the
+// referral ticket (docs/domain.md §1.5, §10: event 2017 LogonDenied from a broken trust): trust.
+SspiStatus classify_sspi_status(int32_t status, bool cross_realm = false);
 
 // "SEC_E_TARGET_UNKNOWN (0x80090303)"; the hex alone for codes not listed here.
 std::string sspi_status_name(int32_t status);

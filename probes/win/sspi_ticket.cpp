@@ -22,6 +22,7 @@
 #include <ntsecapi.h>
 #include <security.h>
 
+#include <cctype>
 #include <cstring>
 #include <vector>
 
@@ -75,6 +76,18 @@ std::string purge_cached_ticket(const std::wstring& service) {
   }
   LsaDeregisterLogonProcess(lsa);
   return why;
+}
+
+// The service's realm is not this account's ("EX1$@CHILD.CONTOSO.COM" asking in CONTOSO.COM). An
+// account named DOMAIN\NAME gives no realm to compare: not cross-realm, as far as can be told.
+bool cross_realm(const std::string& client, const std::string& service_realm) {
+  const auto at = client.rfind('@');
+  if (at == std::string::npos || service_realm.empty()) return false;
+  const std::string client_realm = client.substr(at + 1);
+  if (client_realm.size() != service_realm.size()) return true;
+  for (size_t i = 0; i < client_realm.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(client_realm[i])) != std::toupper(static_cast<unsigned char>(service_realm[i]))) return true;
+  return false;
 }
 
 class SspiTicketSession final : public TicketSession {
@@ -151,7 +164,7 @@ TicketResult SspiTicketSession::finish() {
                                         &output, &granted, &expiry);
     const bool have_context = status == SEC_E_OK || status == SEC_I_CONTINUE_NEEDED || status == SEC_I_COMPLETE_NEEDED ||
                               status == SEC_I_COMPLETE_AND_CONTINUE;
-    const auto verdict = classify_sspi_status(status);
+    const auto verdict = classify_sspi_status(status, cross_realm(result.client, req_.realm));
     result.outcome = verdict.outcome;
     result.krb_error_code = verdict.krb_error_code;
     result.gss_major = static_cast<uint32_t>(status);

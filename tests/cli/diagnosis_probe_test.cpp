@@ -2,6 +2,8 @@
 // scripted Exchange peer (tests/peers/exchange_smtp_peer.py) on 127.0.0.1.
 #include <gmock/gmock.h>
 
+#include <fstream>
+
 #include "cli_harness.hpp"
 #include "peer_process.hpp"
 #include "storage/database.hpp"
@@ -45,6 +47,30 @@ TEST_F(ProbeDiagnosis, JsonHasADiagnosisWithConnectorAuthOnTop) {
   EXPECT_EQ(causes[0]["evidence"][0]["target"], peer);
   EXPECT_EQ(causes[0]["evidence"][0]["x_exps"], false);
   EXPECT_THAT(causes[0]["fix"].get<std::string>(), HasSubstr("`Set-ReceiveConnector \"ex2\\Default ex2\" -AuthMechanism "));
+}
+
+// The deadline and the slow retry come from the config's probes section, the flags override it,
+// and both are bounded (a run must stay bounded).
+TEST_F(ProbeDiagnosis, DeadlineAndSlowRetryFromConfigAndFlags) {
+  auto defaults = cli({"probe", "--only", "kerberos-logging", "--format", "json"});
+  ASSERT_EQ(defaults.code, 0) << defaults.err;
+  EXPECT_EQ(defaults.json()["settings"], nlohmann::json({{"deadline_ms", 3000}, {"slow_retry_ms", 10000}}));
+
+  const auto config = dir_ / "probes.json";
+  std::ofstream(config) << R"({"probes": {"deadline_ms": 1500, "slow_retry_ms": 0}})";
+  auto from_config = cli({"--config", config.string(), "probe", "--only", "kerberos-logging", "--format", "json"});
+  ASSERT_EQ(from_config.code, 0) << from_config.err;
+  EXPECT_EQ(from_config.json()["settings"], nlohmann::json({{"deadline_ms", 1500}, {"slow_retry_ms", 0}}));
+
+  auto flags = cli({"--config", config.string(), "probe", "--only", "kerberos-logging", "--slow-retry-ms", "2500", "--format", "json"});
+  ASSERT_EQ(flags.code, 0) << flags.err;
+  EXPECT_EQ(flags.json()["settings"], nlohmann::json({{"deadline_ms", 1500}, {"slow_retry_ms", 2500}}));
+
+  EXPECT_EQ(cli({"probe", "--only", "kerberos-logging", "--slow-retry-ms", "900000"}).code, 2) << "beyond 120000 ms";
+  std::ofstream(config) << R"({"probes": {"slow_retry_ms": -5}})";
+  auto bad = cli({"--config", config.string(), "probe", "--only", "kerberos-logging"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("probes.slow_retry_ms: must be an integer number of milliseconds from 0 to 120000"));
 }
 
 TEST_F(ProbeDiagnosis, TablePrintsTheDiagnosisAfterTheFindings) {

@@ -71,3 +71,25 @@ TEST(Config, TheLiveEventLogIsOnByDefaultOnlyOnWindowsAndCanBeTurnedOff) {
   ASSERT_EQ(bad.problems.size(), 1u);
   EXPECT_NE(bad.problems[0].message().find("monitor.event_log: must be true or false"), std::string::npos) << bad.problems[0].message();
 }
+
+TEST(Config, ProbeDeadlineAndSlowRetry) {
+  EXPECT_EQ(Config{}.probes.deadline_ms, 3000);
+  EXPECT_EQ(Config{}.probes.slow_retry_ms, 10000);
+  auto p = parse_config(R"({"probes": {"deadline_ms": 2000, "slow_retry_ms": 0}})");
+  ASSERT_TRUE(p.ok()) << p.problems[0].message();
+  EXPECT_EQ(p.config.probes.deadline_ms, 2000);
+  EXPECT_EQ(p.config.probes.slow_retry_ms, 0) << "0 turns the retry off";
+  auto bad = parse_config(R"({"probes": {"deadline_ms": 50, "slow_retry_ms": "10s", "retry": 1}})");
+  ASSERT_EQ(bad.problems.size(), 3u);
+  std::vector<std::string> messages;
+  for (const auto& pr : bad.problems) messages.push_back(pr.message());
+  auto has = [&](const std::string& needle) {
+    return std::any_of(messages.begin(), messages.end(), [&](const std::string& m) { return m.find(needle) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("probes.deadline_ms: must be an integer number of milliseconds from 100 to 60000, got 50"));
+  EXPECT_TRUE(has("probes.slow_retry_ms: must be an integer number of milliseconds from 0 to 120000, got \"10s\""));
+  EXPECT_TRUE(has("probes.retry: unknown key"));
+  EXPECT_EQ(bad.config.probes.deadline_ms, 3000) << "a bad value keeps the default";
+  // The defaults document carries them.
+  EXPECT_NE(default_config_json().find("\"slow_retry_ms\": 10000"), std::string::npos);
+}

@@ -114,6 +114,79 @@ inline Finding ports_kerberos_filtered(const std::string& dc = "dc2.contoso.com"
   return finding(f.dump());
 }
 
+// The ports of `dc` as settle_ports (probes/ports_probe.cpp) leaves them, each port's state given;
+// the others open. TCP 53/88/389/3268 carry `connected`/`answered`, as the probe's requests do.
+inline Finding ports_with(const std::string& dc, const std::map<std::string, std::string>& states) {
+  nlohmann::json ports = nlohmann::json::array();
+  nlohmann::json blocked = nlohmann::json::array(), unresponsive = nlohmann::json::array(), slow = nlohmann::json::array();
+  bool fail = false, warn = false;
+  auto add = [&](int p, const char* protocol) {
+    const std::string name = std::to_string(p) + "/" + protocol;
+    const std::string state = states.count(name) ? states.at(name) : "open";
+    const bool speaks = std::string(protocol) == "udp" || p == 53 || p == 88 || p == 389 || p == 3268;
+    const bool critical = p == 88 || p == 464 || p == 53 || (p == 389 && std::string(protocol) == "tcp");
+    nlohmann::json j = {{"port", p}, {"protocol", protocol}, {"state", state}, {"ms", state == "open" ? 0.6 : 3000.0}};
+    if (std::string(protocol) == "tcp") j["connected"] = state == "open" || state == "slow" || state == "unresponsive";
+    if (speaks) j["answered"] = state == "open" || state == "slow";
+    if (state == "slow") {
+      j["slow_seconds"] = 4.1;
+      j["ms"] = 4100.0;
+      slow.push_back(name + " after 4.1 s");
+      warn = true;
+    } else if (state == "unresponsive") {
+      j["detail"] = "connection accepted, no reply before the deadline (slow retry 10.0 s)";
+      j["first_try"] = {{"detail", "connection accepted, no reply before the deadline"}, {"ms", 3000.0}};
+      unresponsive.push_back(name);
+      fail = fail || p == 88 || p == 389 || p == 53 || p == 464 || p == 3268;
+    } else if (state != "open") {
+      blocked.push_back(name + " " + state);
+      fail = fail || critical;
+      warn = true;
+    }
+    ports.push_back(j);
+  };
+  for (int p : {53, 88, 135, 389, 445, 464, 636, 3268, 3269}) add(p, "tcp");
+  for (int p : {53, 88, 389, 123}) add(p, "udp");
+  nlohmann::json f = {{"probe", "ports"}, {"target", dc}, {"status", fail ? "fail" : warn ? "warn" : "ok"}, {"summary", dc + " ports"},
+                      {"evidence", {{"ports", ports}, {"blocked", blocked}, {"unresponsive", unresponsive}, {"slow", slow}}}};
+  return finding(f.dump());
+}
+
+// A DC whose KDC takes connections and never answers (`adlab.sh freeze-kdc`).
+inline Finding ports_kdc_unresponsive(const std::string& dc = "dc2.contoso.com") {
+  return ports_with(dc, {{"88/tcp", "unresponsive"}, {"88/udp", "unresponsive"}});
+}
+
+// A DC that answered everything, but only in the slow retry (`adlab.sh slow`).
+inline Finding ports_all_slow(const std::string& dc = "dc2.contoso.com") {
+  std::map<std::string, std::string> states;
+  for (const char* p : {"53/tcp", "88/tcp", "135/tcp", "389/tcp", "445/tcp", "464/tcp", "636/tcp", "3268/tcp", "3269/tcp", "53/udp",
+                        "88/udp", "389/udp", "123/udp"})
+    states[p] = "slow";
+  return ports_with(dc, states);
+}
+
+// Kerberos over UDP dropped while the KDC answers over TCP: a firewall that lets only TCP 88 through.
+inline Finding ports_udp88_dropped_tcp_answers(const std::string& dc = "dc2.contoso.com") {
+  return ports_with(dc, {{"88/udp", "filtered"}});
+}
+
+// The incident (docs/domain.md §10) as a probe of the previous version recorded it: a bare TCP
+// connect (no `connected`/`answered`) succeeded on 88 and 389, the UDP requests got no reply by
+// the deadline.
+inline Finding ports_legacy_slow_dc(const std::string& dc = "dc1.contoso.com") {
+  nlohmann::json ports = nlohmann::json::array();
+  for (int p : {53, 88, 135, 389, 445, 464, 636, 3268, 3269}) ports.push_back({{"port", p}, {"protocol", "tcp"}, {"state", "open"}, {"ms", 0.7}});
+  for (int p : {53, 88, 389, 123}) {
+    const bool late = p == 88 || p == 389;
+    ports.push_back({{"port", p}, {"protocol", "udp"}, {"state", late ? "filtered" : "open"}, {"ms", late ? 3000.0 : 0.9},
+                     {"detail", late ? (p == 88 ? "no Kerberos reply before the deadline" : "no CLDAP reply before the deadline") : "reply"}});
+  }
+  nlohmann::json f = {{"probe", "ports"}, {"target", dc}, {"status", "fail"}, {"summary", dc + ": 88/udp filtered, 389/udp filtered"},
+                      {"evidence", {{"ports", ports}, {"blocked", {"88/udp filtered", "389/udp filtered"}}}}};
+  return finding(f.dump());
+}
+
 inline Finding ports_ok(const std::string& dc) {
   nlohmann::json ports = nlohmann::json::array();
   for (int p : {53, 88, 389, 464}) ports.push_back({{"port", p}, {"protocol", "tcp"}, {"state", "open"}, {"ms", 0.5}});
@@ -245,9 +318,9 @@ inline Finding replication_object(bool spn_lag, bool kvno_lag) {
 inline Finding ticket(const std::string& outcome, const nlohmann::json& extra = nlohmann::json::object()) {
   static const std::map<std::string, std::string> status = {
       {"ok", "ok"}, {"principal-unknown", "fail"}, {"skew", "fail"}, {"etype", "fail"}, {"kdc-unreachable", "fail"},
-      {"stale-key", "fail"}, {"no-credentials", "error"}, {"other", "error"}};
+      {"stale-key", "fail"}, {"no-credentials", "error"}, {"other", "error"}, {"kdc-unresponsive", "fail"}, {"trust", "fail"}};
   nlohmann::json evidence = {{"outcome", outcome}, {"client", "EX1$@CONTOSO.COM"}, {"message", ""}};
-  if (outcome != "kdc-unreachable" && outcome != "no-credentials") evidence["kdc"] = "dc1.contoso.com";
+  if (outcome != "kdc-unreachable" && outcome != "kdc-unresponsive" && outcome != "no-credentials") evidence["kdc"] = "dc1.contoso.com";
   evidence.update(extra);
   nlohmann::json f = {{"probe", "ticket"}, {"target", "SMTPSVC/ex2.contoso.com"}, {"status", status.at(outcome)},
                       {"summary", "service ticket for SMTPSVC/ex2.contoso.com: " + outcome}, {"evidence", evidence}};
@@ -270,6 +343,59 @@ inline Finding ticket_stale_key() {
                               {"accept", {{"ok", false}, {"keytab_kvno", 3}, {"error", "Request ticket server SMTPSVC/ex2.contoso.com@CONTOSO.COM kvno 4 not found in keytab; keytab is likely out of date"}}}});
 }
 inline Finding ticket_ok() { return ticket("ok", {{"kvno", 4}}); }
+
+// Every KDC tried accepted the connection and never answered (the slow retry included).
+inline Finding ticket_kdc_unresponsive(const std::string& kdc = "dc2.contoso.com") {
+  return ticket("kdc-unresponsive",
+                {{"message", "no KDC of CONTOSO.COM answered: connected, but no reply from " + kdc + ":88 by the deadline (TCP)"},
+                 {"kdc_realm", "CONTOSO.COM"},
+                 {"kdc_attempts", {{{"kdc", kdc + ":88"}, {"transport", "tcp"}, {"connected", true}, {"answered", false},
+                                    {"timed_out", true}, {"error", "connected, but no reply from " + kdc + ":88 by the deadline (TCP)"}}}},
+                 {"first_attempt", {{"outcome", "kdc-unresponsive"}, {"message", "no KDC of CONTOSO.COM answered"}, {"seconds", 2.8}}}});
+}
+
+// The ticket issued by dc1 after dc2 took the connection and said nothing (status warn: as the
+// probe reports a ticket that came only in its slow retry).
+inline Finding ticket_ok_after_a_silent_kdc(const std::string& silent = "dc2.contoso.com", const std::string& answering = "dc1.contoso.com",
+                                            FindingStatus status = FindingStatus::Ok) {
+  auto f = ticket("ok", {{"kvno", 4},
+                       {"kdc", answering + ":88/tcp"},
+                       {"kdc_realm", "CONTOSO.COM"},
+                       {"kdc_attempts", {{{"kdc", silent + ":88"}, {"transport", "tcp"}, {"connected", true}, {"answered", false},
+                                          {"timed_out", true}, {"error", "connected, but no reply from " + silent + ":88 by the deadline (TCP)"}},
+                                         {{"kdc", answering + ":88"}, {"transport", "tcp"}, {"connected", true}, {"answered", true},
+                                          {"timed_out", false}}}}});
+  f.status = status;
+  return f;
+}
+
+// EX1 in CHILD.CONTOSO.COM asks for a service in CONTOSO.COM: the parent's KDC cannot decrypt the
+// referral TGT (KRB_AP_ERR_BAD_INTEGRITY on the cross-realm TGS request).
+inline Finding ticket_trust() {
+  auto f = ticket("trust", {{"krb_error_code", 31}, {"gss_minor", -1765328353},
+                            {"message", "service ticket for SMTPSVC/ex2.contoso.com@CONTOSO.COM: Decrypt integrity check failed"},
+                            {"client", "EX1$@CHILD.CONTOSO.COM"}, {"kdc", "dc1.contoso.com:88/tcp"}, {"kdc_realm", "CONTOSO.COM"}});
+  return f;
+}
+
+// A DC's inbound replication that could not be read: the LDAP bind failed (`error`).
+inline Finding replication_dc_unreadable(const std::string& dc, const std::string& error) {
+  nlohmann::json f = {{"probe", "replication"}, {"target", dc}, {"status", "error"},
+                      {"summary", "could not read the inbound replication state of " + dc + ": " + error},
+                      {"evidence", {{"error", error}}},
+                      {"remediation", "Make sure this server reaches " + dc + " on TCP 389 and has Kerberos credentials to bind with."}};
+  return finding(f.dump());
+}
+
+// EX2's account on dc1 only: dc2 has not received it.
+inline Finding replication_object_absent() {
+  auto f = replication_object(false, false);
+  f.status = FindingStatus::Fail;
+  f.evidence["per_dc"]["dc2.contoso.com"] = {{"error", std::string("no account ") + kEx2Dn + " on this DC"}};
+  f.evidence["absent"] = {"dc2.contoso.com"};
+  f.evidence["behind"] = {"dc2.contoso.com"};
+  return f;
+}
 
 // ---- connector ----------------------------------------------------------------------------
 

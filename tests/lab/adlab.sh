@@ -32,6 +32,15 @@
 #   adlab.sh connector-delete SERVER NAME
 #   adlab.sh rekey ACCOUNT   new password for ACCOUNT$ on DC1: new kvno, the exported keytab goes stale
 #   adlab.sh keytab          re-export EXCH01$'s current keys into $ADLAB_DIR/exch01.keytab
+#   adlab.sh slow N SECONDS  DC N answers SECONDS late: every samba process of DC N is stopped (SIGSTOP) and
+#                            resumed SECONDS later in the background; the kernel still accepts TCP connections
+#                            (listen backlog) and queues datagrams, which samba answers when it resumes.
+#                            (This kernel has no sch_netem, so `tc qdisc ... netem delay` is not available;
+#                            the delay is the server's, as with a DC that is busy after a change.) chronyd
+#                            (NTP) keeps answering.
+#   adlab.sh freeze-kdc N SECONDS  the same for DC N's KDC only (the samba processes that hold TCP 88: the
+#                            kdc task's pre-fork master and workers); LDAP, DNS and the rest still answer
+#   adlab.sh thaw N          resume DC N's stopped processes now (undoes slow/freeze-kdc; down and restart do it too)
 #
 # Exit code 77 (ctest's skip) when not root or Samba is not installed.
 # Layout: bridge adlabbr0 = 198.18.77.1/24 in the host namespace (the tool under test runs here),
@@ -209,7 +218,53 @@ stop_pidfile() {  # stop_pidfile FILE NAME
   rm -f "$f"
 }
 
+# slow / freeze-kdc: SIGSTOP the given processes of DC N now, SIGCONT them after SECONDS from a
+# detached timer (its pid and the stopped pids are kept under dcN/run so thaw can end both early).
+stop_for() {  # stop_for N SECONDS WHAT PIDS...
+  local i=$1 secs=$2 what=$3; shift 3
+  local R=$DIR/dc$i/run
+  [ $# -gt 0 ] || { log "DC$i: no $what process found"; return 1; }
+  cmd_thaw "$i"
+  printf '%s\n' "$@" > "$R/frozen"
+  kill -STOP "$@" 2>/dev/null || true   # (a worker may have exited meanwhile)
+  setsid sh -c 'sleep "$1"; shift; kill -CONT "$@" 2>/dev/null; rm -f "'"$R"'/frozen" "'"$R"'/thaw.pid"' thaw "$secs" "$@" \
+    </dev/null >/dev/null 2>&1 &
+  echo $! > "$R/thaw.pid"   # setsid's: the timer's process group, so thaw ends its sleep too
+  log "DC$i: $what stopped for $secs s ($# processes: $*)"
+}
+
+cmd_slow() {  # every process in DC N's namespace but its chronyd
+  local i=$1 secs=$2 ntp p pids=()
+  ntp=$(cat "$DIR/dc$i/ntp/chronyd.pid" 2>/dev/null || true)
+  for p in $(ip netns pids $NS$i 2>/dev/null); do [ "$p" = "$ntp" ] || pids+=("$p"); done
+  stop_for "$i" "$secs" "samba" "${pids[@]}"
+}
+
+cmd_freeze_kdc() {  # the processes that hold the KDC's TCP 88 socket (samba's kdc task)
+  local i=$1 secs=$2 pids
+  pids=$(ip netns exec $NS$i ss -ltnpH 'sport = :88' | grep -oE 'pid=[0-9]+' | cut -d= -f2 | sort -u || true)
+  # shellcheck disable=SC2086
+  stop_for "$i" "$secs" "KDC" $pids
+}
+
+cmd_thaw() {
+  local R=$DIR/dc$1/run p
+  [ -f "$R/thaw.pid" ] && { kill -- "-$(cat "$R/thaw.pid")" 2>/dev/null || true; }
+  if [ -f "$R/frozen" ]; then
+    for p in $(cat "$R/frozen"); do kill -CONT "$p" 2>/dev/null || true; done
+    log "DC$1 resumed"
+  fi
+  rm -f "$R/frozen" "$R/thaw.pid"
+}
+
+need_dc_seconds() {
+  case "${1:-}" in 1|2) ;; *) log "usage: adlab.sh $cmd N SECONDS"; exit 2 ;; esac
+  [[ "${2:-}" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 600 ] || { log "usage: adlab.sh $cmd N SECONDS (1-600)"; exit 2; }
+  [ -d "$DIR/dc$1/run" ] || { log "DC$1 is not provisioned"; exit 2; }
+}
+
 stop_dc() {
+  [ -d "$DIR/dc$1/run" ] && cmd_thaw "$1"
   stop_pidfile "$DIR/dc$1/ntp/chronyd.pid" "chronyd of DC$1"
   stop_pidfile "$DIR/dc$1/run/samba.pid" "DC$1"
 }
@@ -590,7 +645,7 @@ cmd_rejoin() {
 
 cmd=${1:-}
 case "$cmd" in
-  up|down|purge|fixtures|restart|block|reject|unblock|spn|dupspn|undupspn|exchange-schema|connector|connector-delete|isolate|rejoin|replicate|settle|rekey|keytab)
+  up|down|purge|fixtures|restart|block|reject|unblock|spn|dupspn|undupspn|exchange-schema|connector|connector-delete|isolate|rejoin|replicate|settle|rekey|keytab|slow|freeze-kdc|thaw)
     need_root_and_samba ;;
 esac
 case "$cmd" in
@@ -615,6 +670,9 @@ case "$cmd" in
   exchange-schema) cmd_exchange_schema ;;
   rekey) cmd_rekey "${2:-}" ;;
   keytab) cmd_keytab ;;
+  slow) need_dc_seconds "${2:-}" "${3:-}"; cmd_slow "$2" "$3" ;;
+  freeze-kdc) need_dc_seconds "${2:-}" "${3:-}"; cmd_freeze_kdc "$2" "$3" ;;
+  thaw) case "${2:-}" in 1|2) ;; *) log "usage: adlab.sh thaw N"; exit 2 ;; esac; [ -d "$DIR/dc$2/run" ] && cmd_thaw "$2" ;;
   connector) [ $# -ge 5 ] || { log "usage: adlab.sh connector SERVER NAME AUTH RANGES [BINDINGS]"; exit 2; }
              write_labdb; $SAMBA_PY "$DIR/bin/labdb.py" connector "$DIR/dc1/etc/smb.conf" "$2" "$3" "$4" "$5" "${6:-0.0.0.0:2525}" ;;
   connector-delete) [ $# -ge 3 ] || { log "usage: adlab.sh connector-delete SERVER NAME"; exit 2; }

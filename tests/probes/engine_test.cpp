@@ -259,6 +259,168 @@ TEST(PortsVerdict, KerberosPortsFailOthersWarn) {
   EXPECT_NE(kerberos.remediation.find("KB 179442"), std::string::npos);
 }
 
+namespace {
+
+PortTry tried(uint16_t port, const char* protocol) {
+  PortTry t;
+  t.port = port;
+  t.protocol = protocol;
+  t.speaks = std::string(protocol) == "udp" || port == 88 || port == 389 || port == 53 || port == 3268;
+  return t;
+}
+PortTry answered(uint16_t port, const char* protocol, double ms = 1) {
+  auto t = tried(port, protocol);
+  t.connected = std::string(protocol) == "tcp";
+  t.answered = true;
+  t.ms = ms;
+  return t;
+}
+PortTry accepted_silent(uint16_t port) {  // connected, no reply by the deadline
+  auto t = tried(port, "tcp");
+  t.connected = true;
+  t.timed_out = true;
+  t.ms = 3000;
+  return t;
+}
+PortTry silent(uint16_t port, const char* protocol) {  // no connection / no datagram by the deadline
+  auto t = tried(port, protocol);
+  t.timed_out = true;
+  t.ms = 3000;
+  return t;
+}
+PortTry refused(uint16_t port, const char* protocol) {
+  auto t = tried(port, protocol);
+  t.refused = true;
+  return t;
+}
+
+nlohmann::json port_of(const nlohmann::json& ports, int port, const std::string& protocol) {
+  for (const auto& p : ports)
+    if (p["port"] == port && p["protocol"] == protocol) return p;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST(PortsSettle, OnlySilenceIsRetried) {
+  EXPECT_TRUE(needs_slow_retry(silent(88, "udp")));
+  EXPECT_TRUE(needs_slow_retry(accepted_silent(88)));
+  EXPECT_FALSE(needs_slow_retry(refused(88, "tcp")));
+  EXPECT_FALSE(needs_slow_retry(answered(88, "tcp")));
+  auto garbage = tried(88, "udp");
+  garbage.detail = "a reply that is not valid Kerberos";
+  EXPECT_FALSE(needs_slow_retry(garbage));
+}
+
+// docs/domain.md §10: accepted-but-silent is the DC, silence without a connection is the path.
+TEST(PortsSettle, AKdcThatAcceptsAndNeverAnswersIsUnresponsiveNotFiltered) {
+  auto ports = settle_ports({{accepted_silent(88), accepted_silent(88)}, {silent(88, "udp"), silent(88, "udp")},
+                             {answered(389, "tcp"), std::nullopt}},
+                            milliseconds{3000});
+  EXPECT_EQ(port_of(ports, 88, "tcp")["state"], "unresponsive");
+  EXPECT_EQ(port_of(ports, 88, "tcp")["connected"], true);
+  EXPECT_EQ(port_of(ports, 88, "tcp")["answered"], false);
+  EXPECT_TRUE(port_of(ports, 88, "tcp").contains("first_try"));
+  EXPECT_EQ(port_of(ports, 88, "udp")["state"], "unresponsive") << "its TCP twin accepts and says nothing";
+  EXPECT_EQ(port_of(ports, 389, "tcp")["state"], "open");
+  auto f = judge_ports("dc1", ports);
+  EXPECT_EQ(f.status, FindingStatus::Fail);
+  EXPECT_EQ(f.evidence["unresponsive"], nlohmann::json({"88/tcp", "88/udp"}));
+  EXPECT_TRUE(f.evidence["blocked"].empty());
+  EXPECT_NE(f.summary.find("unresponsive (the connection is accepted, no reply comes)"), std::string::npos) << f.summary;
+  EXPECT_NE(f.remediation.find("overloaded or hung, not firewalled"), std::string::npos) << f.remediation;
+  EXPECT_EQ(f.remediation.find("Allow"), std::string::npos) << f.remediation;
+}
+
+TEST(PortsSettle, WhatAnswersInTheRetryIsSlowAndOnlyAWarning) {
+  auto ports = settle_ports({{accepted_silent(88), answered(88, "tcp", 4100)}, {silent(88, "udp"), answered(88, "udp", 4050)},
+                             {silent(135, "tcp"), answered(135, "tcp", 4000)}},
+                            milliseconds{3000});
+  for (const auto& p : ports) EXPECT_EQ(p["state"], "slow") << p.dump();
+  EXPECT_DOUBLE_EQ(port_of(ports, 88, "tcp")["slow_seconds"].get<double>(), 4.1);
+  EXPECT_NE(port_of(ports, 88, "udp")["detail"].get<std::string>().find("in the slow retry (none within the 3000 ms deadline)"),
+            std::string::npos);
+  auto f = judge_ports("dc1", ports);
+  EXPECT_EQ(f.status, FindingStatus::Warn);
+  EXPECT_NE(f.summary.find("answered only in the slow retry: 88/tcp after 4.1 s"), std::string::npos) << f.summary;
+}
+
+TEST(PortsSettle, SilenceOnBothTwinsIsFilteredAndARefusalIsClosed) {
+  auto ports = settle_ports({{silent(88, "tcp"), silent(88, "tcp")}, {silent(88, "udp"), silent(88, "udp")},
+                             {refused(464, "tcp"), std::nullopt}, {answered(389, "tcp"), std::nullopt}},
+                            milliseconds{3000});
+  EXPECT_EQ(port_of(ports, 88, "tcp")["state"], "filtered");
+  EXPECT_EQ(port_of(ports, 88, "tcp")["connected"], false);
+  EXPECT_EQ(port_of(ports, 88, "udp")["state"], "filtered");
+  EXPECT_EQ(port_of(ports, 464, "tcp")["state"], "closed");
+  auto f = judge_ports("dc1", ports);
+  EXPECT_EQ(f.status, FindingStatus::Fail);
+  EXPECT_EQ(f.evidence["blocked"], nlohmann::json({"88/tcp filtered", "88/udp filtered", "464/tcp closed"}));
+  EXPECT_NE(f.remediation.find("KB 179442"), std::string::npos);
+}
+
+TEST(PortsSettle, UdpSilentWhileTheKdcAnswersOverTcpIsTheFirewall) {
+  // The service answers on TCP at once, so the datagrams are dropped on the way.
+  auto ports = settle_ports({{answered(88, "tcp"), std::nullopt}, {silent(88, "udp"), silent(88, "udp")}}, milliseconds{3000});
+  EXPECT_EQ(port_of(ports, 88, "udp")["state"], "filtered");
+  EXPECT_EQ(judge_ports("dc1", ports).status, FindingStatus::Fail);
+}
+
+TEST(PortsSettle, AcceptedThenClosedWithoutAReplyIsNotSilence) {
+  auto closed = tried(88, "tcp");
+  closed.connected = true;
+  closed.detail = "connection accepted, closed without a Kerberos reply";
+  EXPECT_FALSE(needs_slow_retry(closed));
+  auto ports = settle_ports({{closed, std::nullopt}}, milliseconds{3000});
+  EXPECT_EQ(port_of(ports, 88, "tcp")["state"], "open");
+  EXPECT_EQ(port_of(ports, 88, "tcp")["answered"], false);
+}
+
+TEST(PortsVerdict, NonServicePortsUnresponsiveOnlyWarn) {
+  auto f = judge_ports("dc1", {{{"port", 135}, {"protocol", "tcp"}, {"state", "unresponsive"}}, {{"port", 88}, {"protocol", "tcp"}, {"state", "open"}}});
+  EXPECT_EQ(f.status, FindingStatus::Warn);
+}
+
+// A probe that retries silence gets its slow retry on top of the deadline; the run stays bounded.
+class RetryingProbe : public SleepingProbe {
+ public:
+  using SleepingProbe::SleepingProbe;
+  milliseconds budget(const ProbeSettings& s) const override { return s.deadline + s.slow_retry; }
+};
+
+TEST(ProbeEngine, AProbeThatRetriesSilenceHasItsSlowRetryOnTop) {
+  std::vector<std::unique_ptr<Probe>> probes;
+  probes.push_back(std::make_unique<RetryingProbe>("ports", milliseconds{600}));  // past the deadline, within its budget
+  probes.push_back(std::make_unique<SleepingProbe>("clock", milliseconds{600}));   // past its deadline
+  ProbeSettings settings;
+  settings.deadline = milliseconds{300};
+  settings.slow_retry = milliseconds{600};
+  auto result = run_probes(std::move(probes), {}, settings);
+  ASSERT_EQ(result.findings.size(), 2u);
+  EXPECT_EQ(result.findings[0].status, FindingStatus::Ok) << result.findings[0].summary;
+  EXPECT_EQ(result.findings[1].status, FindingStatus::Error);
+  EXPECT_NE(result.findings[1].summary.find("300 ms deadline"), std::string::npos) << result.findings[1].summary;
+}
+
+TEST(ProbeEngine, TheRunBoundIsDiscoveryThenTheLongestBudget) {
+  std::vector<std::unique_ptr<Probe>> probes;
+  probes.push_back(std::make_unique<DiscoveryProbe>());
+  probes.push_back(std::make_unique<RetryingProbe>("ports", milliseconds{1}));
+  probes.push_back(std::make_unique<SleepingProbe>("clock", milliseconds{1}));
+  ProbeSettings settings;  // 3000 ms deadline, 10000 ms slow retry, 300 ms grace per phase
+  EXPECT_EQ(run_bound(probes, settings), milliseconds{3000 + 300 + 3000 + 10000 + 300});
+  settings.slow_retry = milliseconds{0};
+  EXPECT_EQ(run_bound(probes, settings), milliseconds{2 * (3000 + 300)});
+  // And every real probe declares its budget: the ones that retry silence, deadline + slow retry.
+  ProbeSettings defaults;
+  auto all = make_probes({});
+  ASSERT_TRUE(all.ok());
+  for (const auto& p : all.value()) {
+    const bool retries = p->name() == "ports" || p->name() == "ticket";
+    EXPECT_EQ(p->budget(defaults), retries ? milliseconds{13000} : milliseconds{3000}) << p->name();
+  }
+}
+
 TEST(ProbeSet, NamesAndWorstStatus) {
   EXPECT_TRUE(make_probes({}).ok());
   EXPECT_EQ(make_probes({}).value().size(), probe_names().size());

@@ -261,7 +261,9 @@ TEST_F(TicketLab, BlockedKerberosIsKdcUnreachableWithinTheDeadline) {
     ASSERT_EQ(test::lab_cmd("block 2 88"), 0);
   }
   const auto start = steady_clock::now();
-  auto f = only(test::run_ticket_probe(targets(), settings(2000ms)));
+  auto s = settings(2000ms);
+  s.slow_retry = 1000ms;
+  auto f = only(test::run_ticket_probe(targets(), s));
   const auto took = steady_clock::now() - start;
   EXPECT_EQ(f.status, FindingStatus::Fail);
   EXPECT_EQ(f.evidence["outcome"], "kdc-unreachable") << f.summary;
@@ -270,8 +272,59 @@ TEST_F(TicketLab, BlockedKerberosIsKdcUnreachableWithinTheDeadline) {
   if (has_dc2()) {
     EXPECT_NE(message.find(test::dc_ip(2) + ":88"), std::string::npos) << message;
   }
-  // The probe and its blocking pool are done by the deadline: no thread left waiting on a KDC.
-  EXPECT_LT(took, 2000ms + 400ms) << duration_cast<milliseconds>(took).count() << " ms";
+  // Silence is asked again once (the slow retry) before it is concluded on; no KDC ever took the
+  // connection, so it stays unreachable, not unresponsive.
+  EXPECT_EQ(f.evidence["first_attempt"]["outcome"], "kdc-unreachable") << f.evidence.dump(1);
+  for (const auto& a : f.evidence["kdc_attempts"]) EXPECT_EQ(a["connected"], false) << a.dump();
+  // The probe and its blocking pool are done by its budget: no thread left waiting on a KDC.
+  EXPECT_LT(took, 2000ms + 1000ms + 400ms) << duration_cast<milliseconds>(took).count() << " ms";
+}
+
+struct ThawAll {
+  ~ThawAll() {
+    test::lab_cmd("thaw 1");
+    if (has_dc2()) test::lab_cmd("thaw 2");
+  }
+};
+
+// The KDCs stopped (adlab.sh freeze-kdc): TCP 88 still accepts, nothing answers. Not a firewall:
+// kdc-unresponsive, each KDC recorded as connected and silent, after the slow retry.
+TEST_F(TicketLab, KdcsThatAcceptAndNeverAnswerAreUnresponsiveNotUnreachable) {
+  ThawAll restore;
+  ASSERT_EQ(test::lab_cmd("freeze-kdc 1 20"), 0);
+  if (has_dc2()) {
+    ASSERT_EQ(test::lab_cmd("freeze-kdc 2 20"), 0);
+  }
+  auto s = settings(2000ms);
+  s.slow_retry = 2000ms;
+  auto f = only(test::run_ticket_probe(targets(), s));
+  EXPECT_EQ(f.status, FindingStatus::Fail);
+  EXPECT_EQ(f.evidence["outcome"], "kdc-unresponsive") << f.summary;
+  EXPECT_EQ(f.evidence["first_attempt"]["outcome"], "kdc-unresponsive") << f.evidence.dump(1);
+  ASSERT_FALSE(f.evidence["kdc_attempts"].empty()) << f.evidence.dump(1);
+  const auto& first = f.evidence["kdc_attempts"][0];
+  EXPECT_EQ(first["kdc"], test::dc_ip(1) + ":88");
+  EXPECT_EQ(first["connected"], true) << first.dump();
+  EXPECT_EQ(first["answered"], false) << first.dump();
+  EXPECT_EQ(first["timed_out"], true) << first.dump();
+  EXPECT_NE(f.summary.find(test::dc_ip(1) + ":88"), std::string::npos) << f.summary;
+  EXPECT_NE(f.summary.find("accepted the connection but did not answer, not even in the slow retry"), std::string::npos) << f.summary;
+}
+
+// A KDC stopped for 3 s answers within the slow retry: the ticket comes, as a warning.
+TEST_F(TicketLab, AKdcThatAnswersLateIsHeardInTheSlowRetry) {
+  ThawAll restore;
+  ASSERT_EQ(test::lab_cmd("freeze-kdc 1 3"), 0);
+  if (has_dc2()) {
+    ASSERT_EQ(test::lab_cmd("freeze-kdc 2 3"), 0);
+  }
+  auto s = settings(2000ms);
+  s.slow_retry = 8000ms;
+  auto f = only(test::run_ticket_probe(targets(), s));
+  EXPECT_EQ(f.status, FindingStatus::Warn) << f.summary;
+  EXPECT_EQ(f.evidence["outcome"], "ok") << f.summary;
+  EXPECT_NE(f.summary.find("only in the slow retry"), std::string::npos) << f.summary;
+  EXPECT_EQ(f.evidence["first_attempt"]["outcome"], "kdc-unresponsive") << f.evidence.dump(1);
 }
 
 TEST_F(TicketLab, RefusedKerberosOnDc1FallsOverToDc2) {

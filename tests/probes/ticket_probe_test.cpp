@@ -44,6 +44,16 @@ TEST(TicketOutcome, TheSameCodeFromTheAcceptorMeansAStaleKey) {
   EXPECT_EQ(outcome_of_krb_error(37, KerberosSide::Acceptor), TicketOutcome::Skew);
 }
 
+// docs/domain.md §10: BAD_INTEGRITY on the cross-realm TGS request is the trust, from the client side.
+TEST(TicketOutcome, BadIntegrityFromTheOtherRealmsKdcIsTheTrust) {
+  EXPECT_EQ(outcome_of_krb_error(31, KerberosSide::ForeignKdc), TicketOutcome::Trust);
+  // Everything else the other realm's KDC says means what our own KDC's would.
+  EXPECT_EQ(outcome_of_krb_error(7, KerberosSide::ForeignKdc), TicketOutcome::PrincipalUnknown);
+  EXPECT_EQ(outcome_of_krb_error(37, KerberosSide::ForeignKdc), TicketOutcome::Skew);
+  EXPECT_EQ(outcome_of_krb_error(32, KerberosSide::ForeignKdc), TicketOutcome::NoCredentials);
+  EXPECT_EQ(outcome_of_krb_error(35, KerberosSide::ForeignKdc), TicketOutcome::Other);
+}
+
 TEST(TicketOutcome, NamesAreTheFindingsVocabulary) {
   EXPECT_EQ(to_string(TicketOutcome::Ok), "ok");
   EXPECT_EQ(to_string(TicketOutcome::PrincipalUnknown), "principal-unknown");
@@ -53,6 +63,8 @@ TEST(TicketOutcome, NamesAreTheFindingsVocabulary) {
   EXPECT_EQ(to_string(TicketOutcome::StaleKey), "stale-key");
   EXPECT_EQ(to_string(TicketOutcome::NoCredentials), "no-credentials");
   EXPECT_EQ(to_string(TicketOutcome::Other), "other");
+  EXPECT_EQ(to_string(TicketOutcome::KdcUnresponsive), "kdc-unresponsive");
+  EXPECT_EQ(to_string(TicketOutcome::Trust), "trust");
 }
 
 TEST(MitStatus, ProtocolCodesCarryTheirRfcNumber) {
@@ -69,6 +81,11 @@ TEST(MitStatus, ProtocolCodesCarryTheirRfcNumber) {
   EXPECT_EQ(s.outcome, TicketOutcome::StaleKey);
   EXPECT_EQ(s.krb_error_code, 44);
   EXPECT_EQ(classify_krb5_status(KRB5KRB_AP_ERR_BAD_INTEGRITY, KerberosSide::Acceptor).outcome, TicketOutcome::StaleKey);
+  s = classify_krb5_status(KRB5KRB_AP_ERR_BAD_INTEGRITY, KerberosSide::ForeignKdc);
+  EXPECT_EQ(s.outcome, TicketOutcome::Trust);
+  EXPECT_EQ(s.krb_error_code, 31);
+  EXPECT_EQ(classify_krb5_status(KRB5KRB_AP_ERR_BAD_INTEGRITY, KerberosSide::Kdc).outcome, TicketOutcome::Other);
+  EXPECT_EQ(classify_krb5_status(KRB5_FCC_NOFILE, KerberosSide::ForeignKdc).outcome, TicketOutcome::NoCredentials);
 }
 
 TEST(MitStatus, LocalCodesHaveNoRfcNumber) {
@@ -93,12 +110,21 @@ TicketResult result_of(TicketOutcome outcome) {
   return r;
 }
 
+// What the probe saw on the wire: the KDC that answered, its KRB-ERROR code and clock offset.
+TicketWire wire_of(std::string kdc, std::optional<int> code, std::optional<double> offset) {
+  TicketWire w;
+  w.kdc = std::move(kdc);
+  w.krb_error_code = code;
+  w.kdc_offset_seconds = offset;
+  return w;
+}
+
 TEST(TicketVerdict, OkCarriesKvnoClientAndKdc) {
   auto r = result_of(TicketOutcome::Ok);
   r.kvno = 3;
   r.gss_major = 1;  // GSS_S_CONTINUE_NEEDED: mutual authentication asked for
   r.gss_minor = 0;
-  TicketWire wire{"198.18.77.11:88/tcp", std::nullopt, std::nullopt};
+  TicketWire wire = wire_of("198.18.77.11:88/tcp", std::nullopt, std::nullopt);
   auto f = judge_ticket("SMTPSVC/exch01.lab.example", r, wire);
   EXPECT_EQ(f.probe, "ticket");
   EXPECT_EQ(f.target, "SMTPSVC/exch01.lab.example");
@@ -117,7 +143,8 @@ TEST(TicketVerdict, CausesFailAndLackOfCredentialsIsAnError) {
   for (auto [outcome, status] : {std::pair{TicketOutcome::PrincipalUnknown, FindingStatus::Fail}, std::pair{TicketOutcome::Skew, FindingStatus::Fail},
                                  std::pair{TicketOutcome::Etype, FindingStatus::Fail}, std::pair{TicketOutcome::KdcUnreachable, FindingStatus::Fail},
                                  std::pair{TicketOutcome::StaleKey, FindingStatus::Fail}, std::pair{TicketOutcome::NoCredentials, FindingStatus::Error},
-                                 std::pair{TicketOutcome::Other, FindingStatus::Error}}) {
+                                 std::pair{TicketOutcome::Other, FindingStatus::Error},
+                                 std::pair{TicketOutcome::KdcUnresponsive, FindingStatus::Fail}, std::pair{TicketOutcome::Trust, FindingStatus::Fail}}) {
     auto f = judge_ticket("SMTPSVC/ex2.contoso.com", result_of(outcome), {});
     EXPECT_EQ(f.status, status) << to_string(outcome);
     EXPECT_EQ(f.evidence["outcome"], std::string(to_string(outcome)));
@@ -131,7 +158,7 @@ TEST(TicketVerdict, TheKdcsOwnCodeIsTheEvidence) {
   auto r = result_of(TicketOutcome::PrincipalUnknown);
   r.krb_error_code = 7;
   r.gss_minor = KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN;
-  auto f = judge_ticket("SMTPSVC/ex2.contoso.com", r, {"dc1:88/tcp", 8, std::nullopt});
+  auto f = judge_ticket("SMTPSVC/ex2.contoso.com", r, wire_of("dc1:88/tcp", 8, std::nullopt));
   EXPECT_EQ(f.evidence["krb_error_code"], 8);  // what the KDC sent wins over the library's code
   EXPECT_EQ(f.evidence["gss_minor"], KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN);
   EXPECT_NE(f.summary.find("KDC_ERR_PRINCIPAL_NOT_UNIQUE"), std::string::npos) << f.summary;
@@ -142,7 +169,7 @@ TEST(TicketVerdict, TheKdcsOwnCodeIsTheEvidence) {
 TEST(TicketVerdict, SkewSaysHowFarTheKdcIsOff) {
   auto r = result_of(TicketOutcome::Skew);
   r.krb_error_code = 37;
-  auto f = judge_ticket("SMTPSVC/ex2.contoso.com", r, {"dc1:88/tcp", 37, 600.4});
+  auto f = judge_ticket("SMTPSVC/ex2.contoso.com", r, wire_of("dc1:88/tcp", 37, 600.4));
   EXPECT_EQ(f.evidence["krb_error_code"], 37);
   EXPECT_NE(f.summary.find("+600 s"), std::string::npos) << f.summary;
 }
@@ -178,8 +205,77 @@ TEST(TicketVerdict, SameKvnoOtherKeyIsNotCalledOnlyAStaleKey) {
 
 TEST(TicketVerdict, AnOkTicketIsNotBlamedOnAnEarlierKrbError) {
   // PREAUTH_REQUIRED (25) comes before every AS-REP: the final verdict carries no code.
-  auto f = judge_ticket("SMTPSVC/x", result_of(TicketOutcome::Ok), {"dc1:88/tcp", 25, 0.1});
+  auto f = judge_ticket("SMTPSVC/x", result_of(TicketOutcome::Ok), wire_of("dc1:88/tcp", 25, 0.1));
   EXPECT_FALSE(f.evidence.contains("krb_error_code"));
+}
+
+KdcAttempt silent_tcp(const std::string& kdc) {
+  return {kdc, "tcp", true, false, true, "connected, but no reply from " + kdc + " by the deadline (TCP)"};
+}
+
+TEST(TicketVerdict, AKdcThatTookTheConnectionAndSaidNothingIsNamed) {
+  auto r = result_of(TicketOutcome::KdcUnresponsive);
+  r.message = "no KDC of LAB.EXAMPLE answered: connected, but no reply from 198.18.77.11:88 by the deadline (TCP)";
+  TicketWire wire;
+  wire.kdc_realm = "LAB.EXAMPLE";
+  wire.attempts = {silent_tcp("198.18.77.11:88"), {"198.18.77.12:88", "tcp", false, false, true, "no TCP connection to 198.18.77.12:88 by the deadline"}};
+  TicketFirstAttempt first{r, wire, 2.8};
+  auto f = judge_ticket("SMTPSVC/exch01.lab.example", r, wire, first);
+  EXPECT_EQ(f.status, FindingStatus::Fail);
+  EXPECT_EQ(f.evidence["outcome"], "kdc-unresponsive");
+  ASSERT_EQ(f.evidence["kdc_attempts"].size(), 2u);
+  EXPECT_EQ(f.evidence["kdc_attempts"][0]["kdc"], "198.18.77.11:88");
+  EXPECT_EQ(f.evidence["kdc_attempts"][0]["connected"], true);
+  EXPECT_EQ(f.evidence["kdc_attempts"][0]["answered"], false);
+  EXPECT_EQ(f.evidence["kdc_attempts"][0]["timed_out"], true);
+  EXPECT_EQ(f.evidence["kdc_attempts"][1]["connected"], false);
+  EXPECT_EQ(f.evidence["first_attempt"]["outcome"], "kdc-unresponsive");
+  EXPECT_DOUBLE_EQ(f.evidence["first_attempt"]["seconds"].get<double>(), 2.8);
+  EXPECT_EQ(f.evidence["kdc_realm"], "LAB.EXAMPLE");
+  EXPECT_NE(f.summary.find("198.18.77.11:88 accepted the connection but did not answer, not even in the slow retry"), std::string::npos)
+      << f.summary;
+  EXPECT_EQ(f.summary.find("198.18.77.12"), std::string::npos) << "only the KDC that connected is named: " << f.summary;
+  EXPECT_EQ(f.remediation.find("Open TCP"), std::string::npos) << "not a firewall: " << f.remediation;
+}
+
+TEST(TicketVerdict, ATicketOnlyTheSlowRetryGotIsAWarning) {
+  auto first_result = result_of(TicketOutcome::KdcUnreachable);
+  first_result.message = "no KDC of LAB.EXAMPLE answered: no TCP connection to 198.18.77.11:88 by the deadline";
+  TicketWire first_wire;
+  first_wire.attempts = {{"198.18.77.11:88", "tcp", false, false, true, "no TCP connection to 198.18.77.11:88 by the deadline"}};
+  auto r = result_of(TicketOutcome::Ok);
+  r.kvno = 2;
+  TicketWire wire = wire_of("198.18.77.11:88/tcp", std::nullopt, std::nullopt);
+  wire.attempts = {{"198.18.77.11:88", "tcp", true, true, false, ""}};
+  auto f = judge_ticket("SMTPSVC/exch01.lab.example", r, wire, TicketFirstAttempt{first_result, first_wire, 2.8});
+  EXPECT_EQ(f.status, FindingStatus::Warn);
+  EXPECT_EQ(f.evidence["outcome"], "ok");
+  EXPECT_NE(f.summary.find("only in the slow retry"), std::string::npos) << f.summary;
+  EXPECT_EQ(f.evidence["first_attempt"]["outcome"], "kdc-unreachable");
+  EXPECT_EQ(f.evidence["kdc_attempts"][0]["answered"], true);
+}
+
+TEST(TicketVerdict, TheOtherRealmRefusingTheReferralIsTheTrust) {
+  auto r = result_of(TicketOutcome::Trust);
+  r.client = "EXCH01$@CHILD.LAB.EXAMPLE";
+  r.krb_error_code = 31;
+  TicketWire wire = wire_of("198.18.77.11:88/tcp", 31, std::nullopt);
+  wire.kdc_realm = "LAB.EXAMPLE";
+  auto f = judge_ticket("SMTPSVC/exch02.lab.example", r, wire);
+  EXPECT_EQ(f.status, FindingStatus::Fail);
+  EXPECT_EQ(f.evidence["outcome"], "trust");
+  EXPECT_EQ(f.evidence["krb_error_code"], 31);
+  EXPECT_EQ(f.evidence["kdc_realm"], "LAB.EXAMPLE");
+  EXPECT_NE(f.summary.find("the KDC of LAB.EXAMPLE cannot read the referral ticket"), std::string::npos) << f.summary;
+  EXPECT_NE(f.summary.find("KRB_AP_ERR_BAD_INTEGRITY"), std::string::npos) << f.summary;
+  EXPECT_NE(f.remediation.find("netdom trust"), std::string::npos) << f.remediation;
+}
+
+TEST(TicketVerdict, SilentKdcsAreThoseThatConnectedAndTimedOut) {
+  EXPECT_TRUE(met_a_silent_kdc({silent_tcp("dc1:88")}));
+  EXPECT_FALSE(met_a_silent_kdc({{"dc1:88", "tcp", false, false, true, "no TCP connection"}}));  // a firewall's silence
+  EXPECT_FALSE(met_a_silent_kdc({{"dc1:88", "tcp", true, false, false, "closed the connection"}}));
+  EXPECT_FALSE(met_a_silent_kdc({}));
 }
 
 TEST(KdcEntry, HostPortAndTransportPrefixes) {

@@ -40,6 +40,17 @@ TEST(SspiStatus, OwnCredentialFaultsAreNoCredentials) {
     EXPECT_EQ(outcome(s), TicketOutcome::NoCredentials) << sspi_status_name(static_cast<int32_t>(s));
 }
 
+// A service in another realm: LSA followed the referral, and SEC_E_LOGON_DENIED is the other
+// realm's KDC refusing the referral ticket (KRB_AP_ERR_BAD_INTEGRITY, a broken trust; event 2017
+// LogonDenied in the field). In the account's own realm it stays this account's credentials.
+TEST(SspiStatus, LogonDeniedAcrossARealmIsTheTrust) {
+  const auto trust = classify_sspi_status(static_cast<int32_t>(SEC_E_LOGON_DENIED), /*cross_realm=*/true);
+  EXPECT_EQ(trust.outcome, TicketOutcome::Trust);
+  EXPECT_FALSE(trust.krb_error_code.has_value()) << "SSPI does not say which KDC error it was";
+  EXPECT_EQ(classify_sspi_status(static_cast<int32_t>(SEC_E_LOGON_DENIED), false).outcome, TicketOutcome::NoCredentials);
+  EXPECT_EQ(classify_sspi_status(static_cast<int32_t>(SEC_E_TARGET_UNKNOWN), true).outcome, TicketOutcome::PrincipalUnknown);
+}
+
 TEST(SspiStatus, EverythingElseIsOtherAndNamed) {
   for (HRESULT s : {SEC_E_KDC_UNABLE_TO_REFER, SEC_E_WRONG_PRINCIPAL, SEC_E_INTERNAL_ERROR, SEC_E_SECPKG_NOT_FOUND, SEC_E_INVALID_TOKEN})
     EXPECT_EQ(outcome(s), TicketOutcome::Other) << sspi_status_name(static_cast<int32_t>(s));
