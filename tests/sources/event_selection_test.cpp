@@ -28,7 +28,8 @@ TEST(EventSelection, SelectsTheEventsTheRulesReadAndNothingElse) {
   EXPECT_TRUE(s.matches("msexchangefrontendtransport", 1035)) << "the detector compares providers case-insensitively";
   EXPECT_TRUE(s.matches("Kerberos", 4));
   EXPECT_FALSE(s.matches("MSExchangeTransportSubmission", 1035)) << "1035 comes from the receiving processes only";
-  EXPECT_FALSE(s.matches("MSExchangeTransport", 1034));
+  EXPECT_TRUE(s.matches("MSExchangeTransport", 1034)) << "the receive side's initialisation failure";
+  EXPECT_FALSE(s.matches("MSExchangeTransport", 1036));
   EXPECT_FALSE(s.matches("Service Control Manager", 7036));
   EXPECT_FALSE(s.matches("Microsoft-Windows-Security-Kerberos", 7));
   EXPECT_FALSE(s.selects_everything());
@@ -49,8 +50,9 @@ TEST(EventSelection, AnEmptySelectionSelectsEverythingAndPairsAreKeptOnce) {
 TEST(EvtxQueryXpath, TheRulesQuery) {
   EXPECT_EQ(evtx_query_xpath(rules_selection(), 0),
             "*[System[((Provider[@Name='MSExchangeTransport' or @Name='MSExchangeFrontEndTransport' or "
-            "@Name='MSExchangeTransportDelivery'] and (EventID=1035 or EventID=2003 or EventID=2017)) or "
-            "(Provider[@Name='MSExchangeTransportSubmission'] and (EventID=2003 or EventID=2017)) or "
+            "@Name='MSExchangeTransportDelivery'] and (EventID=1034 or EventID=1035 or EventID=2003 or EventID=2016 or "
+            "EventID=2017)) or (Provider[@Name='MSExchangeTransportSubmission'] and (EventID=2003 or EventID=2016 or "
+            "EventID=2017)) or "
             "(Provider[@Name='Microsoft-Windows-Security-Kerberos' or @Name='Kerberos'] and (EventID=3 or EventID=4)))]]");
   EXPECT_THAT(evtx_query_xpath(rules_selection(), 42), ::testing::EndsWith(")) and EventRecordID>42]]"));
   EXPECT_EQ(evtx_query_xpath({}, 0), "*");
