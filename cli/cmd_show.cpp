@@ -8,6 +8,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/signal_rows.hpp"
 #include "core/diagnosis.hpp"
+#include "core/evidence_causes.hpp"
 
 namespace authwatch::cli {
 namespace {
@@ -37,18 +38,23 @@ void print_evidence(std::ostream& out, const nlohmann::json& e) {
 }
 
 // The incident's latest probe run, diagnosed from its stored findings (the rules may have grown
-// since the run: the diagnosis is always today's reading of what the probes saw then).
+// since the run: the diagnosis is always today's reading of what the probes saw then), with the
+// causes its evidence names by itself (core/evidence_causes.hpp), run or no run.
 struct StoredDiagnosis {
   std::optional<storage::ProbeRunRecord> run;
   Diagnosis diagnosis;
 };
 
-StoredDiagnosis latest_diagnosis(storage::Store& store, int64_t incident_id) {
+StoredDiagnosis latest_diagnosis(storage::Store& store, int64_t incident_id, const std::vector<storage::StoredSignal>& signals) {
   StoredDiagnosis out;
   auto runs = store.probe_runs(incident_id, 1);
-  if (runs.empty()) return out;
-  out.run = runs.front();
-  out.diagnosis = diagnose(store.findings(out.run->id));
+  if (!runs.empty()) {
+    out.run = runs.front();
+    out.diagnosis = diagnose(store.findings(out.run->id));
+  }
+  std::vector<Signal> faults;
+  for (const auto& s : signals) faults.push_back(s.signal);
+  add_named_causes(out.diagnosis, causes_named_by_signals(faults));
   return out;
 }
 
@@ -70,13 +76,14 @@ void run_show(Context& ctx, int64_t id) {
   storage::SignalQuery query;
   query.incident_id = id;
   auto signals = store.signals(query);
-  const auto diagnosed = latest_diagnosis(store, id);
+  const auto diagnosed = latest_diagnosis(store, id, signals);
+  const bool named_only = !diagnosed.run && !diagnosed.diagnosis.causes.empty();
   if (ctx.format() == OutputFormat::Json) {
     nlohmann::json j = incident_json(*incident);
     j["signals"] = nlohmann::json::array();
     for (const auto& s : signals) j["signals"].push_back(signal_json(s, true));
     j["probe_run"] = diagnosed.run ? probe_run_json(*diagnosed.run) : nlohmann::json(nullptr);
-    j["diagnosis"] = diagnosed.run ? to_json(diagnosed.diagnosis) : nlohmann::json(nullptr);
+    j["diagnosis"] = diagnosed.run || named_only ? to_json(diagnosed.diagnosis) : nlohmann::json(nullptr);
     ctx.out << j.dump(2) << '\n';
     return;
   }
@@ -107,7 +114,10 @@ void run_show(Context& ctx, int64_t id) {
     if (!s.signal.verdict.empty()) text << "    " << to_string(s.signal.signal_class) << ": " << s.signal.verdict << '\n';
     print_evidence(text, s.signal.evidence);
   }
-  if (!diagnosed.run) {
+  if (named_only) {
+    text << "\nDiagnosis (from the evidence; no probe run yet)\n";
+    print_diagnosis(text, diagnosed.diagnosis);
+  } else if (!diagnosed.run) {
     text << "\nDiagnosis\nNo probe run for this incident yet: `authwatch probe --incident " << id << " ...` checks the causes now.\n";
   } else {
     text << "\nDiagnosis (probe run " << diagnosed.run->id << ", " << format_iso8601(diagnosed.run->started_at) << ")\n";

@@ -237,7 +237,7 @@ const std::vector<std::string_view>& cause_vocabulary() {
   static const std::vector<std::string_view> v = {"clock-skew",     "replication",     "spn-missing", "spn-duplicate",
                                                   "spn-wrong-owner", "stale-key",      "ports-blocked", "kdc-unreachable",
                                                   "connector-auth", "dc-locator",      "etype-mismatch", "smtp-inspection",
-                                                  "dc-unresponsive", "trust"};
+                                                  "dc-unresponsive", "trust",       "transport-certificate"};
   return v;
 }
 

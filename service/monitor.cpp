@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/diagnosis.hpp"
+#include "core/evidence_causes.hpp"
 #include "core/text.hpp"
 #include "probes/engine.hpp"
 #include "probes/probe_set.hpp"
@@ -145,7 +146,13 @@ int Monitor::store_finished_runs(bool wait) {
       continue;
     }
     auto result = run.result.get();
-    const auto diagnosis = diagnose(result.findings);
+    // The probes' causes and those the incident's own evidence names (core/evidence_causes.hpp).
+    auto diagnosis = diagnose(result.findings);
+    storage::SignalQuery faults;
+    faults.incident_id = run.incident.id;
+    std::vector<Signal> signals;
+    for (auto& s : store.signals(faults)) signals.push_back(std::move(s.signal));
+    add_named_causes(diagnosis, causes_named_by_signals(signals));
     storage::ProbeRunRecord record;
     record.incident_id = run.incident.id;
     record.started_at = result.started;

@@ -161,3 +161,17 @@ TEST_F(ScanEndToEnd, HistoryAndShowFitAHundredColumnTerminal) {
   EXPECT_NE(history.out.find("noise"), std::string::npos) << "noise is listed, with why";
   EXPECT_NE(show.out.find("never open one"), std::string::npos) << "show says what noise is";
 }
+
+TEST_F(ScanEndToEnd, AnIncidentWhoseEvidenceNamesItsCauseShowsItBeforeAnyProbeRun) {
+  auto file = copy_data("realworld/queue-transport-cert-2013-wrapper.json");
+  ASSERT_EQ(cli({"scan", file.string()}).code, 0);
+  auto shown = cli({"show", "--format", "json", "1"});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  const auto j = shown.json();
+  EXPECT_TRUE(j["probe_run"].is_null());
+  ASSERT_FALSE(j["diagnosis"].is_null()) << j.dump(2);
+  ASSERT_EQ(j["diagnosis"]["causes"].size(), 1u);
+  EXPECT_EQ(j["diagnosis"]["causes"][0]["cause"], "transport-certificate");
+  auto table = cli({"show", "1"});
+  EXPECT_NE(table.out.find("from the evidence; no probe run yet"), std::string::npos) << table.out;
+}

@@ -2,6 +2,7 @@
 // combinations that make a cause more or less likely, and the runs that must yield no cause.
 #include "core/diagnosis.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -11,6 +12,7 @@
 
 #include "core/diagnosis_matchers.hpp"
 #include "core/diagnosis_rules.hpp"
+#include "core/evidence_causes.hpp"
 #include "core/text.hpp"
 #include "tests/core/recorded_findings.hpp"
 
@@ -721,10 +723,11 @@ TEST(DiagnosisRules, NewCausesAreAppendedSoAlertIdsDoNotMove) {
                                                 "spn-wrong-owner", "stale-key",   "ports-blocked",  "kdc-unreachable",
                                                 "connector-auth", "dc-locator",  "etype-mismatch", "smtp-inspection"};
   const auto& v = cause_vocabulary();
-  ASSERT_EQ(v.size(), before.size() + 2);
+  ASSERT_EQ(v.size(), before.size() + 3);
   for (size_t i = 0; i < before.size(); ++i) EXPECT_EQ(v[i], before[i]) << i;
   EXPECT_EQ(v[12], "dc-unresponsive");
   EXPECT_EQ(v[13], "trust");
+  EXPECT_EQ(v[14], "transport-certificate") << "named by the evidence (core/evidence_causes.hpp)";
 }
 
 namespace {
@@ -981,4 +984,41 @@ TEST(DiagnosisOnLabRuns, KerberosDroppedEverywhereIsPortsBlockedOnEachDcNotKdcUn
     EXPECT_GE(c.confidence, 0.9) << "the ticket corroborates";
   }
   EXPECT_EQ(d.causes[1].target, "198.18.78.12");
+}
+
+// ---- causes the evidence names by itself (core/evidence_causes.hpp) --------------------------
+
+
+TEST(EvidenceCauses, TheInternalTransportCertificateNamesItsCauseAndTwoRecordsRaiseIt) {
+  Signal queue;
+  queue.signal_class = SignalClass::Fault;
+  queue.status = "CannotLoadInternalTransportCertificate";
+  queue.reply = "451 5.7.3 Cannot load Internal Transport Certificate";
+  queue.key = queue.event_key = "queue:EX1\\3|t|x";
+  queue.rule = "queue-451-5.7.3-transport-certificate";
+  auto one = causes_named_by_signals({queue});
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].cause, "transport-certificate");
+  EXPECT_DOUBLE_EQ(one[0].confidence, 0.8) << "one record stands below 0.85";
+  EXPECT_NE(one[0].fix.find("New-ExchangeCertificate"), std::string::npos);
+  EXPECT_NE(std::find(cause_vocabulary().begin(), cause_vocabulary().end(), one[0].cause), cause_vocabulary().end());
+  auto again = queue;
+  again.key = again.event_key = "plog:SEND.LOG:40";
+  EXPECT_DOUBLE_EQ(causes_named_by_signals({queue, again})[0].confidence, 0.9);
+  EXPECT_DOUBLE_EQ(causes_named_by_signals({queue, queue})[0].confidence, 0.8) << "the same record twice is one";
+  auto noise = queue;
+  noise.signal_class = SignalClass::Noise;
+  EXPECT_TRUE(causes_named_by_signals({noise}).empty());
+  Signal other = queue;
+  other.status = "TemporaryAuthenticationFailure";
+  EXPECT_TRUE(causes_named_by_signals({other}).empty());
+
+  Diagnosis d;
+  Cause weak;
+  weak.cause = "clock-skew";
+  weak.confidence = 0.6;
+  d.causes.push_back(weak);
+  add_named_causes(d, one);
+  ASSERT_EQ(d.causes.size(), 2u);
+  EXPECT_EQ(d.causes[0].cause, "transport-certificate") << "ranked by confidence";
 }
