@@ -1,71 +1,68 @@
+// The CLDAP rootDSE search and reply check, encoded and read with the project's DER codec
+// (probes/protocols/der.hpp) on every platform, so the bytes the Windows build sends are the ones
+// the Linux tests check: Wldap32's BER API cannot bound a decode to a datagram the way the ports
+// probe needs, and OpenLDAP's liblber is not on Windows. RFC 4511, DER form.
 #include "probes/ldap/cldap.hpp"
 
-#include <lber.h>
-#include <ldap.h>
-
-#include <memory>
+#include "probes/protocols/der.hpp"
 
 namespace authwatch::probes {
 namespace {
 
-struct BerFree {
-  void operator()(BerElement* ber) const { ber_free(ber, 1); }
-};
-using BerPtr = std::unique_ptr<BerElement, BerFree>;
-struct BervalFree {
-  void operator()(berval* bv) const { ber_bvfree(bv); }
-};
-using BervalPtr = std::unique_ptr<berval, BervalFree>;
+constexpr uint8_t kBoolean = 0x01;
+constexpr uint8_t kEnumerated = 0x0a;
+constexpr uint8_t kSearchRequest = der::application_tag(3);      // 0x63
+constexpr uint8_t kSearchResultEntry = der::application_tag(4);  // 0x64
+constexpr uint8_t kSearchResultDone = der::application_tag(5);   // 0x65
+constexpr uint8_t kFilterPresent = 0x87;                         // [7] primitive
 
-// A decoder over a copy of `content`: nested elements are each read from their own reader, so
-// an inner length can never reach past its outer element.
-BerPtr reader_over(const berval& content) {
-  berval copy = content;
-  return BerPtr(ber_init(&copy));
+std::span<const uint8_t> bytes_of(std::string_view text) { return {reinterpret_cast<const uint8_t*>(text.data()), text.size()}; }
+
+std::vector<uint8_t> enumerated(int64_t value) {
+  auto encoded = der::integer(value);
+  encoded[0] = kEnumerated;  // same contents as an INTEGER
+  return encoded;
 }
 
 }  // namespace
 
 std::vector<uint8_t> make_cldap_search(int message_id) {
-  BerPtr ber(ber_alloc_t(LBER_USE_DER));
-  if (!ber) return {};
-  const ber_int_t id = message_id, scope = LDAP_SCOPE_BASE, deref = LDAP_DEREF_NEVER, size_limit = 0, time_limit = 0,
-                  types_only = 0;
-  // LDAPMessage { messageID, [APPLICATION 3] SearchRequest { baseObject, scope, derefAliases,
-  // sizeLimit, timeLimit, typesOnly, filter present [7] "objectClass", attributes { ... } } }
-  if (ber_printf(ber.get(), "{it{seeiibts{s}}}", id, LDAP_REQ_SEARCH, "", scope, deref, size_limit, time_limit, types_only,
-                 LDAP_FILTER_PRESENT, "objectClass", "dnsHostName") == -1)
+  try {
+    const auto object_name = der::element(der::kOctetString, bytes_of(""));
+    const auto scope = enumerated(0), deref = enumerated(0);  // baseObject, neverDerefAliases
+    const auto size_limit = der::integer(0), time_limit = der::integer(0);
+    const uint8_t false_octet = 0x00;
+    const auto types_only = der::element(kBoolean, std::span<const uint8_t>(&false_octet, 1));
+    const auto filter = der::element(kFilterPresent, bytes_of("objectClass"));
+    const auto attribute = der::element(der::kOctetString, bytes_of("dnsHostName"));
+    const auto attributes = der::sequence({attribute});
+    std::vector<uint8_t> body;
+    for (const auto* part : {&object_name, &scope, &deref, &size_limit, &time_limit, &types_only, &filter, &attributes})
+      body.insert(body.end(), part->begin(), part->end());
+    const auto request = der::element(kSearchRequest, body);
+    const auto id = der::integer(message_id);
+    return der::sequence({id, request});
+  } catch (const std::exception&) {
     return {};
-  berval* raw = nullptr;
-  if (ber_flatten(ber.get(), &raw) != 0 || !raw) return {};
-  BervalPtr flat(raw);
-  const auto* begin = reinterpret_cast<const uint8_t*>(flat->bv_val);
-  return std::vector<uint8_t>(begin, begin + flat->bv_len);
+  }
 }
 
 bool is_cldap_reply(std::span<const uint8_t> bytes, int message_id) {
-  if (bytes.empty()) return false;
   try {
-    std::vector<char> datagram(bytes.begin(), bytes.end());
-    BerPtr whole = reader_over(berval{datagram.size(), datagram.data()});
-    berval message{};
-    if (!whole || ber_skip_element(whole.get(), &message) != LDAP_TAG_MESSAGE) return false;
-
-    BerPtr fields = reader_over(message);
-    ber_int_t id = 0;
-    if (!fields || ber_get_int(fields.get(), &id) != LDAP_TAG_MSGID || id != message_id) return false;
-    berval operation{};
-    const ber_tag_t op = ber_skip_element(fields.get(), &operation);
-    if (op != LDAP_RES_SEARCH_ENTRY && op != LDAP_RES_SEARCH_RESULT) return false;
-
-    BerPtr body = reader_over(operation);
-    if (!body) return false;
-    if (op == LDAP_RES_SEARCH_ENTRY) {
-      berval object_name{};
-      return ber_get_stringbv(body.get(), &object_name, LBER_BV_NOTERM) == LBER_OCTETSTRING;
-    }
-    ber_int_t result_code = 0;
-    return ber_get_enum(body.get(), &result_code) == LBER_ENUMERATED;
+    der::Reader whole(bytes);
+    auto message = whole.expect(der::kSequence, "LDAPMessage");
+    if (!message) return false;
+    der::Reader fields(message.value().content);
+    auto id = fields.expect(der::kInteger, "messageID");
+    if (!id) return false;
+    auto id_value = der::parse_integer(id.value().content);
+    if (!id_value || id_value.value() != message_id) return false;
+    auto operation = fields.next();
+    if (!operation) return false;
+    der::Reader body(operation.value().content);
+    if (operation.value().tag == kSearchResultEntry) return static_cast<bool>(body.expect(der::kOctetString, "objectName"));
+    if (operation.value().tag == kSearchResultDone) return static_cast<bool>(body.expect(kEnumerated, "resultCode"));
+    return false;
   } catch (const std::exception&) {
     return false;
   }

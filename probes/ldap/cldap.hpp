@@ -8,7 +8,7 @@
 namespace authwatch::probes {
 
 // An LDAPMessage carrying a rootDSE SearchRequest (base "", scope base, never deref, no limits,
-// filter (objectClass=*), attribute dnsHostName), BER-encoded in DER form by liblber.
+// filter (objectClass=*), attribute dnsHostName), BER-encoded in DER form.
 // Empty when the encoder fails.
 std::vector<uint8_t> make_cldap_search(int message_id);
 

@@ -1,6 +1,7 @@
-// The Windows backends of the directory packets (probes/win/dns_srv.cpp, probes/win/cldap.cpp)
-// against the same hand-derived bytes as the POSIX backends' tests (tests/probes/dns_srv_test.cpp,
-// cldap_test.cpp): both builds must put the same packets on the wire and judge replies alike.
+// The directory packets as the Windows build makes them — the DnsQuery_W backend
+// (probes/win/dns_srv.cpp) and the one CLDAP codec every platform shares (probes/ldap/cldap.cpp) —
+// against the same hand-derived bytes as the Linux tests (tests/probes/dns_srv_test.cpp,
+// cldap_test.cpp): the MinGW build must put the same packets on the wire and judge replies alike.
 #include <gtest/gtest.h>
 
 #include "hex_bytes.hpp"
