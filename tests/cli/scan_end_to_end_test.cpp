@@ -1,6 +1,7 @@
 // `authwatch scan` on a folder it has never seen: the incidents a human would open, and a second
 // scan that changes nothing (tests/data/scenario/README.md tells the story).
 #include <algorithm>
+#include <cstdlib>
 
 #include "cli_harness.hpp"
 
@@ -8,6 +9,16 @@ using namespace authwatch::test;
 using nlohmann::json;
 
 namespace {
+
+// The table width the CLI reads ($COLUMNS); setenv is POSIX, the MinGW build has _putenv_s.
+void set_columns(const char* value) {
+#ifdef _WIN32
+  _putenv_s("COLUMNS", value ? value : "");
+#else
+  if (value) ::setenv("COLUMNS", value, 1);
+  else ::unsetenv("COLUMNS");
+#endif
+}
 
 const json* find_incident(const json& incidents, const std::string& direction, const std::string& peer) {
   for (const auto& i : incidents)
@@ -144,11 +155,11 @@ TEST_F(ScanEndToEnd, ShowGivesTheIncidentWithItsEvidence) {
 TEST_F(ScanEndToEnd, HistoryAndShowFitAHundredColumnTerminal) {
   auto folder = copy_data("scenario", "inbox");
   ASSERT_EQ(cli({"scan", folder.string()}).code, 0);
-  ::setenv("COLUMNS", "100", 1);
+  set_columns("100");
   auto history = cli({"history"});
   auto show = cli({"show", "1"});
   auto incidents = cli({"incidents"});
-  ::unsetenv("COLUMNS");
+  set_columns(nullptr);
   for (const auto* run : {&history, &show, &incidents}) {
     ASSERT_EQ(run->code, 0) << run->err;
     std::istringstream in(run->out);
