@@ -20,6 +20,7 @@
 #include "lab_env.hpp"
 #include "ldap_lab.hpp"
 #include "peer_process.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::test {
 namespace {
@@ -44,9 +45,9 @@ class DiagnosisLabTest : public CliTest {
   void SetUp() override {
     CliTest::SetUp();
     std::string why;
-    if (!lab_available(why)) GTEST_SKIP() << why;
+    if (!lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
     if (lab_cmd("status 2>/dev/null | grep -q '^DC2 .*ldap=answers'") != 0)
-      GTEST_SKIP() << "needs the two-DC lab (adlab.sh up 2; the ctest fixture starts it)";
+      AUTHWATCH_PEER_UNAVAILABLE() << "needs the two-DC lab (adlab.sh up 2; the ctest fixture starts it)";
     kerberos_ = std::make_unique<LabKerberosEnv>();
     auto fixtures = ensure_exchange_fixtures();
     ASSERT_EQ(fixtures, "") << fixtures;

@@ -7,6 +7,7 @@
 #include "cli_harness.hpp"
 #include "lab_env.hpp"
 #include "peer_process.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::test {
 namespace {
@@ -16,7 +17,7 @@ class ProbeLabTest : public CliTest {
   void SetUp() override {
     CliTest::SetUp();
     std::string why;
-    if (!lab_available(why)) GTEST_SKIP() << why;
+    if (!lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
   }
 
   // Starts the scripted peer; `extra` e.g. {"--mode", "no-xexps"}.

@@ -9,6 +9,7 @@
 #include "hex_bytes.hpp"
 #include "lab_env.hpp"
 #include "probes/ldap/cldap.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -89,7 +90,7 @@ TEST(CldapReply, RejectsAnInnerLengthReachingPastItsMessage) {
 
 TEST(CldapLab, Dc1AnswersTheSearchOverUdp) {
   std::string why;
-  if (!test::lab_available(why)) GTEST_SKIP() << why;
+  if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
   const int id = 0x4242;
   auto reply = test::udp_round_trip(test::dc_ip(1), 389, make_cldap_search(id), 2000ms);
   ASSERT_FALSE(reply.empty()) << "no CLDAP reply from " << test::dc_ip(1);

@@ -9,6 +9,7 @@
 #include "probes/connector_probe.hpp"
 #include "probes/engine.hpp"
 #include "probes/probe_set.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -190,7 +191,7 @@ class ConnectorLab : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!test::lab_available(why)) GTEST_SKIP() << why;
+    if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
     ASSERT_EQ(test::ensure_exchange_fixtures(), "");
   }
   ProbeTargets targets() const {

@@ -16,6 +16,7 @@
 
 #include "lab_env.hpp"
 #include "probes/dns_probe.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -151,7 +152,7 @@ void expect_lab_dcs(const nlohmann::json& dcs) {
 
 TEST(DnsProbeLab, FindsDc1AndReportsItForTheEngine) {
   std::string why;
-  if (!test::lab_available(why)) GTEST_SKIP() << why;
+  if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
   auto findings = run_dns_probe(lab_example(test::dc_ip(1), "Default-First-Site-Name"), ProbeSettings{});
   ASSERT_EQ(findings.size(), 3u);
   for (const auto& f : findings) EXPECT_EQ(f.status, FindingStatus::Ok) << f.target << ": " << f.summary;
@@ -162,7 +163,7 @@ TEST(DnsProbeLab, FindsDc1AndReportsItForTheEngine) {
 
 TEST(DnsProbeLab, MissingSiteIsAFailNotAnError) {
   std::string why;
-  if (!test::lab_available(why)) GTEST_SKIP() << why;
+  if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
   auto findings = run_dns_probe(lab_example(test::dc_ip(1), "NoSuchSite"), ProbeSettings{});
   ASSERT_EQ(findings.size(), 3u);
   EXPECT_EQ(findings[0].status, FindingStatus::Ok);

@@ -18,6 +18,7 @@
 #include "hex_bytes.hpp"
 #include "lab_env.hpp"
 #include "probes/dns_srv.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -227,7 +228,7 @@ class DnsLab : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!test::lab_available(why)) GTEST_SKIP() << why;
+    if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
   }
 };
 

@@ -12,6 +12,7 @@
 #include "probes/ldap/dc_session.hpp"
 #include "probes/ldap/directory.hpp"
 #include "probes/ldap/filter.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes::ldap {
 namespace {
@@ -79,7 +80,7 @@ class DirectoryLab : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!test::lab_available(why)) GTEST_SKIP() << why;
+    if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
   }
   ConnectOptions options(uint16_t port = kLdapPort) const {
     ConnectOptions o;

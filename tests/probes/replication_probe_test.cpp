@@ -11,6 +11,7 @@
 #include "ldap_lab.hpp"
 #include "probes/ldap/root_dse.hpp"
 #include "probes/replication_probe.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -49,9 +50,9 @@ class ReplicationLab : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!test::lab_available(why)) GTEST_SKIP() << why;
+    if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
     if (!read_root_dse(dc_ip(2), 389, 2000ms))
-      GTEST_SKIP() << "needs the 2-DC lab: DC2 (" << dc_ip(2) << ") does not answer; run 'tests/lab/adlab.sh up 2'";
+      AUTHWATCH_PEER_UNAVAILABLE() << "needs the 2-DC lab: DC2 (" << dc_ip(2) << ") does not answer; run 'tests/lab/adlab.sh up 2'";
     kerberos_.emplace();  // GSSAPI as the lab's administrator, against the lab's KDCs
     if (auto failure = test::ensure_exchange_fixtures(); !failure.empty()) FAIL() << failure;
     targets_.dcs = {dc_ip(1), dc_ip(2)};

@@ -16,6 +16,7 @@
 
 #include "lab_env.hpp"
 #include "probes/ldap/root_dse.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -123,7 +124,7 @@ class RootDseLab : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!test::lab_available(why)) GTEST_SKIP() << why;
+    if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
   }
 };
 

@@ -7,6 +7,7 @@
 #include "lab_env.hpp"
 #include "ldap_lab.hpp"
 #include "probes/spn_probe.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -167,7 +168,7 @@ class SpnLab : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!test::lab_available(why)) GTEST_SKIP() << why;
+    if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
     const std::string problem = test::ensure_exchange_fixtures();
     ASSERT_EQ(problem, "");
   }

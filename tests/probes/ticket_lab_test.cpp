@@ -16,6 +16,7 @@
 
 #include "lab_env.hpp"
 #include "ticket_probe_runner.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -90,7 +91,7 @@ class TicketLab : public testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!test::lab_available(why)) GTEST_SKIP() << why;
+    if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
     if (!fs::exists(lab_dir() + "/exch01.keytab")) {
       ASSERT_EQ(test::lab_cmd("fixtures"), 0) << "adlab.sh fixtures failed";
     }

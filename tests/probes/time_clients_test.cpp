@@ -30,6 +30,7 @@
 #include "probes/protocols/sntp.hpp"
 #include "probes/protocols/sntp_client.hpp"
 #include "real_time_servers.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -89,7 +90,7 @@ class MitKdcTest : public ::testing::Test {
     setup_error_ = nullptr;
   }
   void SetUp() override {
-    if (!kdc_) GTEST_SKIP() << "MIT KDC not available: " << *setup_error_;
+    if (!kdc_) AUTHWATCH_PEER_UNAVAILABLE() << "MIT KDC not available: " << *setup_error_;
   }
   KdcTimeResult query(const std::string& host, const std::string& realm, KdcTransport transport) {
     ClientHarness h;
@@ -136,7 +137,7 @@ TEST_F(MitKdcTest, KdcLogNamesTheProbePrincipal) {
 
 TEST(MitKdcFaketime, KdcTenMinutesAheadIsMeasuredOverUdpAndTcp) {
   auto kdc = test::MitKdc::start("TEST.REALM", {"+10m"});
-  if (!kdc) GTEST_SKIP() << "MIT KDC under libfaketime not available: " << kdc.error();
+  if (!kdc) AUTHWATCH_PEER_UNAVAILABLE() << "MIT KDC under libfaketime not available: " << kdc.error();
   for (auto transport : {KdcTransport::Udp, KdcTransport::Tcp}) {
     ClientHarness h;
     const uint16_t port = kdc.value()->port();
@@ -158,7 +159,7 @@ SntpResult sntp_at(uint16_t port, std::chrono::milliseconds budget = 3000ms, std
 
 TEST(ChronyServer, SntpOffsetToALocalServerIsSmall) {
   auto chrony = test::ChronyServer::start();
-  if (!chrony) GTEST_SKIP() << "chronyd not available: " << chrony.error();
+  if (!chrony) AUTHWATCH_PEER_UNAVAILABLE() << "chronyd not available: " << chrony.error();
   auto r = sntp_at(chrony.value()->port());
   ASSERT_TRUE(r.ok) << r.error;
   RecordProperty("offset_seconds", std::to_string(r.offset_seconds));
@@ -170,7 +171,7 @@ TEST(ChronyServer, SntpOffsetToALocalServerIsSmall) {
 
 TEST(ChronyServer, SntpSeesAServerTenMinutesAhead) {
   auto chrony = test::ChronyServer::start({"+10m"});
-  if (!chrony) GTEST_SKIP() << "chronyd under libfaketime not available: " << chrony.error();
+  if (!chrony) AUTHWATCH_PEER_UNAVAILABLE() << "chronyd under libfaketime not available: " << chrony.error();
   auto r = sntp_at(chrony.value()->port());
   ASSERT_TRUE(r.ok) << r.error;
   RecordProperty("offset_seconds", std::to_string(r.offset_seconds));

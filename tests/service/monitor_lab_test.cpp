@@ -17,6 +17,7 @@
 #include "lab_env.hpp"
 #include "peer_process.hpp"
 #include "service/monitor.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace fs = std::filesystem;
 using namespace authwatch;
@@ -37,7 +38,7 @@ std::string session_lines(const std::string& id, bool failing) {
 
 TEST(MonitorLab, AFailingSessionIsDiagnosedAgainstTheLabAndAlerted) {
   std::string why;
-  if (!test::lab_available(why)) GTEST_SKIP() << why;
+  if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
   test::PeerProcess peer;
   ASSERT_TRUE(peer.start(std::string(AUTHWATCH_PEERS_DIR) + "/exchange_smtp_peer.py", {"--port", "0", "--exit-when-stdin-closes"}))
       << peer.why();

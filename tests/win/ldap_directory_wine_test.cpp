@@ -16,6 +16,7 @@
 #include "probes/ldap/directory.hpp"
 #include "wine.hpp"
 #include "wine_lab.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes::ldap {
 namespace {
@@ -93,7 +94,7 @@ class WldapLab : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!test::lab_available(why)) GTEST_SKIP() << why;
+    if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
   }
   static ConnectOptions options(uint16_t port = 389) {
     ConnectOptions o;

@@ -9,6 +9,7 @@
 #include "probes/ticket_probe.hpp"
 #include "wine.hpp"
 #include "wine_lab.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -19,9 +20,9 @@ class SspiTicketLab : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    if (!test::lab_available(why)) GTEST_SKIP() << why;
+    if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
     if (test::env("KRB5CCNAME").empty() || test::env("KRB5_CONFIG").empty())
-      GTEST_SKIP() << "Wine's Kerberos package needs the lab's KRB5_CONFIG and KRB5CCNAME in the environment "
+      AUTHWATCH_PEER_UNAVAILABLE() << "Wine's Kerberos package needs the lab's KRB5_CONFIG and KRB5CCNAME in the environment "
                       "(scripts/test-windows.sh exports them when the lab is up)";
   }
   static Finding probe(const std::string& peer_fqdn, const std::string& peer_keytab = "") {
