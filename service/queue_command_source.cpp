@@ -93,6 +93,7 @@ void QueueCommandSource::record_health(const std::string& problem, const Command
   finding.status = problem.empty() ? FindingStatus::Ok : FindingStatus::Error;
   finding.summary = problem.empty() ? "the queue snapshot command works again" : "the queue snapshot command failed: " + problem;
   finding.evidence = {{"command", command},
+                      {"executable", result->executable},
                       {"started", result->started},
                       {"timed_out", result->timed_out},
                       {"exit_code", result->started && !result->timed_out ? nlohmann::json(result->exit_code) : nlohmann::json(nullptr)},
