@@ -4,9 +4,7 @@
 // `stop` manage it; `--console` runs it in the foreground instead (Ctrl+C stops it).
 // The config file (--config) holds every setting; the flags override it for the common cases.
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +12,7 @@
 #include "core/clock.hpp"
 #include "core/time.hpp"
 #include "service/monitor.hpp"
+#include "service/trusted_file.hpp"
 #ifdef _WIN32
 #include "cli/platform.hpp"
 #include "service/win/eventlog_sink.hpp"
@@ -23,6 +22,9 @@
 namespace {
 
 using namespace authwatch;
+
+// A config file is a few kilobytes; a larger one is not one.
+constexpr std::size_t kMostConfigBytes = 4 << 20;
 
 std::optional<std::chrono::seconds> duration_option(const std::string& text, const char* flag) {
   if (text.empty()) return std::nullopt;
@@ -135,14 +137,14 @@ int main(int argc, char** argv) {
 
   Config& config = options.config;
   if (!config_path.empty()) {
-    std::ifstream in(config_path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) {
-      std::cerr << "authwatch-service: " << config_path << ": cannot read the config file\n";
+    // The config names the commands the service runs: one that someone else could have changed
+    // is refused (service/trusted_file.hpp).
+    auto text = service::read_trusted_file(config_path, kMostConfigBytes);
+    if (!text) {
+      std::cerr << "authwatch-service: the config file: " << text.error() << '\n';
       return 1;
     }
-    auto parsed = parse_config(text.str(), config_path);
+    auto parsed = parse_config(text.value(), config_path);
     if (!parsed.problems.empty()) {
       for (const auto& p : parsed.problems) std::cerr << "authwatch-service: " << config_path << ": " << p.message() << '\n';
       return 1;
