@@ -15,6 +15,7 @@
 #include "service/trusted_file.hpp"
 #ifdef _WIN32
 #include "cli/platform.hpp"
+#include "service/win/data_folder.hpp"
 #include "service/win/eventlog_sink.hpp"
 #include "service/win/windows_service.hpp"
 #endif
@@ -117,10 +118,9 @@ int main(int argc, char** argv) {
     return 0;
   };
   if (install->parsed()) {
-    const std::string file = !service_config.empty()
-                                 ? service_config
-                                 : (std::filesystem::path(cli::default_database_path()).parent_path() / "authwatch.json").string();
-    auto installed = service::install_service({{"--config", file}});
+    const std::string data_folder = service::win::data_folder_path();
+    const std::string file = !service_config.empty() ? service_config : (std::filesystem::path(data_folder) / "authwatch.json").string();
+    auto installed = service::install_service({{"--config", file}, data_folder, file});
     if (!installed) {
       std::cerr << "authwatch-service install: " << installed.error() << '\n';
       return 3;
@@ -185,10 +185,13 @@ int main(int argc, char** argv) {
   options.probe_settings.slow_retry = std::chrono::milliseconds{config.probes.slow_retry_ms};
 #ifdef _WIN32
   if (options.database.empty() && config.database.path.empty()) {
-    // %ProgramData%\AuthWatch, made on first use (the MSI makes it; `install` alone does not).
+    // %ProgramData%\AuthWatch, made on first use with its locked permissions when neither the MSI
+    // nor `install` made it (service/win/data_folder.hpp).
     options.database = cli::default_database_path();
-    std::error_code ignored;
-    std::filesystem::create_directories(std::filesystem::path(options.database).parent_path(), ignored);
+    if (auto created = service::win::create_data_folder(std::filesystem::path(options.database).parent_path().string()); !created) {
+      std::cerr << "authwatch-service: " << created.error() << '\n';
+      return 1;
+    }
   } else if (options.database.empty()) {
     options.database = config.database.path;
   }
