@@ -68,7 +68,7 @@ Result<std::string> TrustedFile::read(std::size_t max_bytes) {
   if (!GetFileSizeEx(handle_->file, &size)) return Error{handle_->path + ": " + win32_error("cannot read its size", GetLastError())};
   if (static_cast<unsigned long long>(size.QuadPart) > max_bytes)
     return Error{handle_->path + ": refused: " + std::to_string(size.QuadPart) + " bytes, more than the " + std::to_string(max_bytes) +
-                 " such a file may have"};
+                 " bytes such a file may have"};
   std::string out(static_cast<size_t>(size.QuadPart), '\0');
   size_t done = 0;
   LARGE_INTEGER start{};

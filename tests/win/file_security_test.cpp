@@ -70,13 +70,30 @@ void user_token(Token& token) {
   ASSERT_FALSE(member) << "the user token is still an administrator";
 }
 
-// What AccessCheck grants `token` on `sd` (MAXIMUM_ALLOWED, the file mapping).
+// What AccessCheck grants `token` on `sd` (MAXIMUM_ALLOWED, the file mapping). AccessCheck
+// refuses a descriptor without an owner and a group (ERROR_INVALID_SECURITY_DESCR, on Windows and
+// Wine): the checked one is a copy with `sd`'s owner, DACL and control bits and SYSTEM as its group
+// (a group grants nothing).
 ACCESS_MASK granted(PSECURITY_DESCRIPTOR sd, HANDLE token) {
+  PSID owner = nullptr, group = nullptr;
+  PACL dacl = nullptr;
+  BOOL owner_defaulted = FALSE, group_defaulted = FALSE, present = FALSE, dacl_defaulted = FALSE;
+  SECURITY_DESCRIPTOR_CONTROL control = 0;
+  DWORD revision = 0;
+  EXPECT_TRUE(GetSecurityDescriptorOwner(sd, &owner, &owner_defaulted) && GetSecurityDescriptorGroup(sd, &group, &group_defaulted) &&
+              GetSecurityDescriptorDacl(sd, &present, &dacl, &dacl_defaulted) && GetSecurityDescriptorControl(sd, &control, &revision));
+  BYTE system[SECURITY_MAX_SID_SIZE];
+  DWORD system_size = sizeof system;
+  EXPECT_TRUE(CreateWellKnownSid(WinLocalSystemSid, nullptr, system, &system_size));
+  SECURITY_DESCRIPTOR checked;
+  EXPECT_TRUE(InitializeSecurityDescriptor(&checked, SECURITY_DESCRIPTOR_REVISION) && SetSecurityDescriptorOwner(&checked, owner, FALSE) &&
+              SetSecurityDescriptorGroup(&checked, group ? group : system, FALSE) && SetSecurityDescriptorDacl(&checked, present, dacl, FALSE) &&
+              SetSecurityDescriptorControl(&checked, SE_DACL_PROTECTED, control & SE_DACL_PROTECTED));
   GENERIC_MAPPING mapping{FILE_GENERIC_READ, FILE_GENERIC_WRITE, FILE_GENERIC_EXECUTE, FILE_ALL_ACCESS};
   PRIVILEGE_SET privileges{};
   DWORD privileges_size = sizeof privileges, access = 0;
   BOOL status = FALSE;
-  EXPECT_TRUE(AccessCheck(sd, token, MAXIMUM_ALLOWED, &mapping, &privileges, &privileges_size, &access, &status)) << GetLastError();
+  EXPECT_TRUE(AccessCheck(&checked, token, MAXIMUM_ALLOWED, &mapping, &privileges, &privileges_size, &access, &status)) << GetLastError();
   return status ? access : 0;
 }
 
@@ -135,16 +152,37 @@ TEST(WhoCanChange, AnOwnerThatIsNotAnAdministratorIsNamed) {
 }
 
 TEST(WhoCanChange, ANullDaclLetsEveryoneDoAnything) {
-  auto verdict = folder_verdict(L"O:BAD:NO_ACCESS_CONTROL");
+  // Built by hand: Wine 8's SDDL parser does not make "D:NO_ACCESS_CONTROL" a NULL DACL (seen: the
+  // descriptor it returned had a DACL that grants nobody anything).
+  BYTE administrators[SECURITY_MAX_SID_SIZE];
+  DWORD size = sizeof administrators;
+  ASSERT_TRUE(CreateWellKnownSid(WinBuiltinAdministratorsSid, nullptr, administrators, &size));
+  SECURITY_DESCRIPTOR sd;
+  ASSERT_TRUE(InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION));
+  ASSERT_TRUE(SetSecurityDescriptorOwner(&sd, administrators, FALSE));
+  ASSERT_TRUE(SetSecurityDescriptorDacl(&sd, TRUE, nullptr, FALSE));
+  auto verdict = who_can_change(&sd, nullptr, ObjectKind::Folder);
   ASSERT_EQ(verdict.writers.size(), 1u);
+  EXPECT_THAT(verdict.writers[0].principal, HasSubstr("S-1-1-0"));
   EXPECT_THAT(verdict.writers[0].rights, HasSubstr("no DACL"));
+  Token user;
+  user_token(user);
+  EXPECT_EQ(granted(&sd, user.h) & kChangeRights, kChangeRights) << "AccessCheck: a NULL DACL does not let the user change it";
 }
 
 TEST(WhoCanChange, DenyAcesCountInOrderAndInheritOnlyAcesDoNotApply) {
   // A deny for Everyone before the allow takes the change rights away...
   EXPECT_TRUE(folder_verdict(L"O:BAD:(D;;0xd0046;;;WD)(A;;FA;;;BU)(A;;FA;;;BA)").only_administrators());
-  // ... after it, it comes too late (an access check stops at the allow).
-  EXPECT_FALSE(folder_verdict(L"O:BAD:(A;;FA;;;BU)(D;;0xd0046;;;BU)").only_administrators());
+  // ... after it, it comes too late (an access check stops at the allow). Not cross-checked under
+  // Wine: its AccessCheck for MAXIMUM_ALLOWED takes a deny away wherever it stands in the DACL
+  // (seen: it grants none of the change rights here); Windows grants them.
+  constexpr wchar_t deny_after[] = L"O:BAD:(A;;FA;;;BU)(D;;0xd0046;;;BU)";
+  if (test::running_under_wine()) {
+    LocalSd sd(deny_after);
+    EXPECT_FALSE(who_can_change(sd.sd, nullptr, ObjectKind::Folder).only_administrators());
+  } else {
+    EXPECT_FALSE(folder_verdict(deny_after).only_administrators());
+  }
   // A grant for what is created inside does not apply to the folder itself.
   EXPECT_TRUE(folder_verdict(L"O:BAD:(A;OICIIO;FA;;;BU)(A;;FA;;;BA)").only_administrators());
   // CREATOR OWNER in an ACE of the folder itself matches no one.

@@ -21,6 +21,8 @@ has_key() { wine reg query "$1" </dev/null >/dev/null 2>&1; }
 # Runs wine, prints its output (stdout and stderr, no CRs) and leaves its exit code in $rc.
 run() { rc=0; out=$(wine "$@" </dev/null 2>&1 | tr -d '\r'; exit "${PIPESTATUS[0]}") || rc=$?; }
 has_key "$SERVICE_KEY" && fail "an AuthWatch service is installed before the test"
+DATA="$WINEPREFIX/drive_c/ProgramData/AuthWatch"
+had_data=0; [ ! -e "$DATA" ] || had_data=1
 
 # 1. An exe in a folder Everyone may write: refused before anything is registered.
 mkdir "$WORK/open"
@@ -44,13 +46,16 @@ has_key "$SERVICE_KEY" && fail "a refused install registered the service"
 echo "refused: $out"
 
 # 3. The config file: its own is taken (then nothing to watch: exit 2), one Everyone may write is refused.
+# --db in the work folder: without it the service's first start makes %ProgramData%\AuthWatch,
+# which the MSI test expects not to find.
 CONFIG=$WORK/authwatch.json
+DB_W=$(winepath -w "$WORK/authwatch.db")
 echo '{"queue": {"enabled": false}}' >"$CONFIG"
 chmod 0644 "$CONFIG"
-run "$EXE" --console --config "$(winepath -w "$CONFIG")"
+run "$EXE" --console --db "$DB_W" --config "$(winepath -w "$CONFIG")"
 [ "$rc" = 2 ] && [[ "$out" == *"nothing to watch"* ]] || fail "the service did not take its own config (exit $rc): $out"
 chmod 0666 "$CONFIG"
-run "$EXE" --console --config "$(winepath -w "$CONFIG")"
+run "$EXE" --console --db "$DB_W" --config "$(winepath -w "$CONFIG")"
 [ "$rc" = 1 ] || fail "a config Everyone may write was not refused (exit $rc): $out"
 [[ "$out" == *"$(winepath -w "$CONFIG"): refused: Everyone"*"may write"* ]] || fail "the refusal does not name the file and who: $out"
 echo "refused: $out"
@@ -58,11 +63,12 @@ echo "refused: $out"
 if [ "$(id -u)" = 0 ]; then
   chmod 0644 "$CONFIG"
   chown nobody "$CONFIG"
-  run "$EXE" --console --config "$(winepath -w "$CONFIG")"
+  run "$EXE" --console --db "$DB_W" --config "$(winepath -w "$CONFIG")"
   [ "$rc" = 1 ] || fail "a config someone else owns was not refused (exit $rc): $out"
   [[ "$out" == *"refused: it is owned by"*"S-1-5-7"* ]] || fail "the refusal does not name the owner: $out"
   echo "refused: $out"
 else
   echo "lockdown_test: not root: the config owned by another account (chown) is not tried"
 fi
+[ "$had_data" = 1 ] || [ ! -e "$DATA" ] || fail "the test left %ProgramData%\\AuthWatch behind"
 echo "lockdown: an exe others may change is not registered; a config others may change is refused"
