@@ -11,6 +11,8 @@
 #endif
 #include <boost/process.hpp>
 
+#include "service/system_program.hpp"
+
 namespace authwatch::service {
 namespace bp = boost::process;
 
@@ -54,9 +56,12 @@ CommandResult run_command(const std::vector<std::string>& argv, std::chrono::mil
     return r;
   }
   boost::filesystem::path exe = argv[0];
-  if (argv[0].find_first_of("/\\") == std::string::npos) exe = bp::search_path(argv[0]);
+  const auto system = system_program(argv[0]);
+  if (system) exe = *system;
+  else if (argv[0].find_first_of("/\\") == std::string::npos) exe = bp::search_path(argv[0]);
+  r.executable = exe.string();
   if (exe.empty() || !boost::filesystem::exists(exe)) {
-    r.error = "command not found: " + argv[0];
+    r.error = "command not found: " + (system ? *system + " (" + argv[0] + " is run from the system folder, never looked up in PATH)" : argv[0]);
     return r;
   }
   boost::asio::io_context io;

@@ -14,6 +14,7 @@ struct CommandResult {
   bool timed_out = false;   // killed (with its whole process group / job) at the deadline
   int exit_code = -1;
   std::string out, err;     // what it wrote to stdout / stderr
+  std::string executable;   // the program run (or looked for): argv[0] resolved
   std::string error;        // why it could not be started
   std::chrono::milliseconds took{0};
   std::chrono::milliseconds timeout{0};
@@ -23,8 +24,10 @@ struct CommandResult {
   std::string problem() const;
 };
 
-// argv[0] is looked up in PATH unless it contains a path separator. Setting *cancel kills it
-// early (the monitor is stopping); it then counts as timed out.
+// argv[0] is looked up in PATH unless it contains a path separator or is a program of the system
+// (service/system_program.hpp: on Windows powershell.exe and cmd.exe come from the system folder,
+// never from PATH). Setting *cancel kills it early (the monitor is stopping); it then counts as
+// timed out.
 CommandResult run_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                           const std::atomic<bool>* cancel = nullptr);
 

@@ -4,9 +4,7 @@
 // `stop` manage it; `--console` runs it in the foreground instead (Ctrl+C stops it).
 // The config file (--config) holds every setting; the flags override it for the common cases.
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -14,8 +12,10 @@
 #include "core/clock.hpp"
 #include "core/time.hpp"
 #include "service/monitor.hpp"
+#include "service/trusted_file.hpp"
 #ifdef _WIN32
 #include "cli/platform.hpp"
+#include "service/win/data_folder.hpp"
 #include "service/win/eventlog_sink.hpp"
 #include "service/win/windows_service.hpp"
 #endif
@@ -23,6 +23,9 @@
 namespace {
 
 using namespace authwatch;
+
+// A config file is a few kilobytes; a larger one is not one.
+constexpr std::size_t kMostConfigBytes = 4 << 20;
 
 std::optional<std::chrono::seconds> duration_option(const std::string& text, const char* flag) {
   if (text.empty()) return std::nullopt;
@@ -115,10 +118,9 @@ int main(int argc, char** argv) {
     return 0;
   };
   if (install->parsed()) {
-    const std::string file = !service_config.empty()
-                                 ? service_config
-                                 : (std::filesystem::path(cli::default_database_path()).parent_path() / "authwatch.json").string();
-    auto installed = service::install_service({{"--config", file}});
+    const std::string data_folder = service::win::data_folder_path();
+    const std::string file = !service_config.empty() ? service_config : (std::filesystem::path(data_folder) / "authwatch.json").string();
+    auto installed = service::install_service({{"--config", file}, data_folder, file});
     if (!installed) {
       std::cerr << "authwatch-service install: " << installed.error() << '\n';
       return 3;
@@ -135,14 +137,14 @@ int main(int argc, char** argv) {
 
   Config& config = options.config;
   if (!config_path.empty()) {
-    std::ifstream in(config_path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) {
-      std::cerr << "authwatch-service: " << config_path << ": cannot read the config file\n";
+    // The config names the commands the service runs: one that someone else could have changed
+    // is refused (service/trusted_file.hpp).
+    auto text = service::read_trusted_file(config_path, kMostConfigBytes);
+    if (!text) {
+      std::cerr << "authwatch-service: the config file: " << text.error() << '\n';
       return 1;
     }
-    auto parsed = parse_config(text.str(), config_path);
+    auto parsed = parse_config(text.value(), config_path);
     if (!parsed.problems.empty()) {
       for (const auto& p : parsed.problems) std::cerr << "authwatch-service: " << config_path << ": " << p.message() << '\n';
       return 1;
@@ -183,10 +185,13 @@ int main(int argc, char** argv) {
   options.probe_settings.slow_retry = std::chrono::milliseconds{config.probes.slow_retry_ms};
 #ifdef _WIN32
   if (options.database.empty() && config.database.path.empty()) {
-    // %ProgramData%\AuthWatch, made on first use (the MSI makes it; `install` alone does not).
+    // %ProgramData%\AuthWatch, made on first use with its locked permissions when neither the MSI
+    // nor `install` made it (service/win/data_folder.hpp).
     options.database = cli::default_database_path();
-    std::error_code ignored;
-    std::filesystem::create_directories(std::filesystem::path(options.database).parent_path(), ignored);
+    if (auto created = service::win::create_data_folder(std::filesystem::path(options.database).parent_path().string()); !created) {
+      std::cerr << "authwatch-service: " << created.error() << '\n';
+      return 1;
+    }
   } else if (options.database.empty()) {
     options.database = config.database.path;
   }

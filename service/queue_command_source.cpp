@@ -1,12 +1,12 @@
 #include "service/queue_command_source.hpp"
 
 #include <filesystem>
-#include <fstream>
 
 #include <boost/asio/post.hpp>
 #include <boost/log/trivial.hpp>
 
 #include "service/alerts.hpp"
+#include "service/trusted_file.hpp"
 #include "storage/store.hpp"
 
 namespace authwatch::service {
@@ -45,16 +45,20 @@ void QueueCommandSource::take(CommandResult result, Ingest& ingest, SourcePoll& 
   const bool empty = result.ok() && result.out.find_first_not_of(" \t\r\n") == std::string::npos;
   if (problem.empty() && !empty) {
     // Replace the spool atomically: a reader (or a kill -9) sees the old snapshot or the new one.
+    // The partial file is created exclusively (service/trusted_file.hpp): never one someone else
+    // left or linked there.
     const std::string partial = options_.spool + ".partial";
-    {
-      std::ofstream file(partial, std::ios::binary | std::ios::trunc);
-      file << result.out;
-      file.flush();
-      if (!file) problem = "cannot write the snapshot to " + partial;
-    }
+    if (auto written = write_new_file(partial, result.out); !written) problem = "cannot write the snapshot: " + written.error();
     std::error_code ec;
     if (problem.empty()) fs::rename(partial, options_.spool, ec);
     if (problem.empty() && ec) problem = "cannot replace " + options_.spool + ": " + ec.message();
+    // Held while it is read: it is checked to be the service's own and cannot change until read.
+    std::optional<TrustedFile> held;
+    if (problem.empty()) {
+      auto spool = TrustedFile::open(options_.spool);
+      if (spool) held = std::move(spool).value();
+      else problem = "the snapshot file: " + spool.error();
+    }
     if (problem.empty()) {
       auto file = ingest.ingest_file(options_.spool);
       out.new_events += file.new_events;
@@ -93,6 +97,7 @@ void QueueCommandSource::record_health(const std::string& problem, const Command
   finding.status = problem.empty() ? FindingStatus::Ok : FindingStatus::Error;
   finding.summary = problem.empty() ? "the queue snapshot command works again" : "the queue snapshot command failed: " + problem;
   finding.evidence = {{"command", command},
+                      {"executable", result->executable},
                       {"started", result->started},
                       {"timed_out", result->timed_out},
                       {"exit_code", result->started && !result->timed_out ? nlohmann::json(result->exit_code) : nlohmann::json(nullptr)},

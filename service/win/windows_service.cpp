@@ -9,7 +9,10 @@
 #include <thread>
 
 #include "probes/win/wide_text.hpp"
+#include "service/trusted_file.hpp"
+#include "service/win/data_folder.hpp"
 #include "service/win/eventlog_sink.hpp"
+#include "service/win/file_security.hpp"
 
 // After the project's headers (Boost.Asio's winsock2.h must come before windows.h).
 #include <windows.h>
@@ -149,6 +152,24 @@ Result<bool> register_event_source() {
   return true;
 }
 
+// The SCM runs the registered program as LocalSystem: a folder or file that anyone but the
+// administrators can change would let them replace it and run their code as SYSTEM.
+Result<bool> check_program_location(const std::string& exe) {
+  const std::string folder = std::filesystem::path(exe).parent_path().string();
+  const std::pair<std::string, win::ObjectKind> checked[] = {{folder, win::ObjectKind::Folder}, {exe, win::ObjectKind::File}};
+  for (const auto& [path, kind] : checked) {
+    auto access = win::who_can_change(path, kind);
+    if (!access) return Error{"refusing to register " + exe + ": " + access.error()};
+    if (!access.value().only_administrators())
+      return Error{"refusing to register " + exe + ": " + (kind == win::ObjectKind::Folder ? "its folder " : "the program file ") + path + ": " +
+                   access.value().describe() +
+                   ". The service runs this program as LocalSystem, so whoever can change it could run their own code as SYSTEM. "
+                   "Install AuthWatch in a folder only administrators can change (the MSI and Install-AuthWatch.ps1 use "
+                   "%ProgramFiles%\\AuthWatch), or remove those rights"};
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<int> run_as_service(ServiceBody body) {
@@ -164,6 +185,16 @@ bool started_from_console(const std::string& dispatcher_error) {
 }
 
 Result<std::vector<std::string>> install_service(const InstallOptions& options) {
+  if (auto location = check_program_location(this_executable()); !location) return Error{location.error()};
+  std::vector<std::string> refused;
+  if (!options.data_folder.empty()) {
+    auto locked = win::lock_data_folder(options.data_folder);
+    if (!locked) return Error{locked.error()};
+    refused = std::move(locked).value();
+  }
+  if (!options.config_file.empty() && std::filesystem::exists(options.config_file))
+    if (auto config = TrustedFile::open(options.config_file); !config) refused.push_back("the service will refuse its config: " + config.error());
+
   ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT | SC_MANAGER_CREATE_SERVICE));
   if (!scm) return Error{win32_error("OpenSCManagerW (run as an administrator)", GetLastError())};
   std::wstring command = quoted(widen(this_executable()));
@@ -184,7 +215,6 @@ Result<std::vector<std::string>> install_service(const InstallOptions& options) 
 
   // The rest are refinements: what Windows (or Wine: it stores no failure actions and knows no
   // delayed start, error 124) refuses is reported and does not undo the install.
-  std::vector<std::string> refused;
   auto configure = [&](DWORD level, void* info, const char* what) {
     if (!ChangeServiceConfig2W(service.h, level, info)) refused.push_back(win32_error(what, GetLastError()));
   };

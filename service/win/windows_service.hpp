@@ -26,10 +26,15 @@ bool started_from_console(const std::string& dispatcher_error);
 
 struct InstallOptions {
   std::vector<std::string> arguments;  // what the SCM passes to the service run (--config FILE ...)
+  std::string data_folder;             // locked (service/win/data_folder.hpp); "" = left alone
+  std::string config_file;             // checked as the service will check it, when it exists
 };
-// CreateServiceW (own process, automatic delayed start, LocalSystem), its description, restart on
-// failure (60 s, twice; reset after a day), and the "AuthWatch" event source with this exe as its
-// message file. Returns the settings Windows (or Wine) refused, which do not stop the install.
+// Refuses when this exe or its folder can be changed by anyone but the administrators (the SCM
+// runs it as LocalSystem), naming the folder and who. Locks the data folder. Then CreateServiceW
+// (own process, automatic delayed start, LocalSystem), its description, restart on failure (60 s,
+// twice; reset after a day), and the "AuthWatch" event source with this exe as its message file.
+// Returns warnings: the settings Windows (or Wine) refused, which do not stop the install, what
+// lock_data_folder reports, and a config file the service would refuse.
 Result<std::vector<std::string>> install_service(const InstallOptions& options);
 // Stops it if it runs, deletes it and the event source: nothing of it is left in the registry.
 Result<bool> uninstall_service(std::chrono::seconds stop_timeout);

@@ -121,6 +121,25 @@ TEST_F(QueueMaintenanceTest, ASnapshotWithAQueueRetryingOn454OpensAnOutboundInci
   EXPECT_EQ(query("SELECT count(*) FROM probe_runs"), 0) << "a working command records no finding";
 }
 
+// Whoever could write beside the database could plant the snapshot's temporary file as a link to
+// a file of theirs or someone else's: the service would have written the snapshot through it
+// (issue 12). It is removed and created anew (O_EXCL | O_NOFOLLOW, 0600); the link's target is untouched.
+TEST_F(QueueMaintenanceTest, ALinkPlantedAsTheSnapshotsPartialFileIsNotWrittenThrough) {
+  write(dir_ / "snapshot.json", snapshot());
+  write(dir_ / "victim", "not the service's");
+  fs::create_symlink(dir_ / "victim", dir_ / "authwatch.db-queue.json.partial");
+  service::Monitor monitor(queue_options({"/bin/cat", (dir_ / "snapshot.json").string()}), clock_);
+  ASSERT_TRUE(monitor.open().ok());
+  ASSERT_TRUE(pass_until(monitor, [&] { return query("SELECT count(*) FROM incidents") > 0; })) << "no incident from the queue snapshot";
+  std::ifstream victim(dir_ / "victim");
+  std::string content((std::istreambuf_iterator<char>(victim)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "not the service's");
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(dir_ / "authwatch.db-queue.json")));
+  EXPECT_EQ(fs::status(dir_ / "authwatch.db-queue.json").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(dir_ / "authwatch.db-queue.json.partial"))) << "renamed into place";
+  EXPECT_EQ(query("SELECT count(*) FROM probe_runs"), 0) << "nothing failed";
+}
+
 TEST_F(QueueMaintenanceTest, AMissingFailingHangingOrBabblingCommandIsAFindingAndAHealthAlertNotACrash) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"/nonexistent/Get-Queue.ps1"}, "command not found"},
