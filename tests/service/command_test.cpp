@@ -38,7 +38,8 @@ TEST(Command, OutputBecomesValidUtf8WhereItEnters) {
   auto r = run_command({"/bin/sh", "-c", "printf '[{\"Identity\":\"ex1\\\\\\\\Subm\\344\"}]'; printf 'Zugriff verweigert: \\374berpr\\374fen\\n' >&2; exit 1"},
                        120s);
   EXPECT_EQ(r.problem(), "exit code 1: Zugriff verweigert: \\xFCberpr\\xFCfen");
-  EXPECT_NO_THROW((void)nlohmann::json{{"problem", r.problem()}, {"stderr", r.err}}.dump());
+  const nlohmann::json as_json = {{"problem", r.problem()}, {"stderr", r.err}};
+  EXPECT_NO_THROW((void)as_json.dump());
   auto parsed = nlohmann::json::parse(r.out);
   EXPECT_EQ(parsed[0]["Identity"], "ex1\\Subm\xEF\xBF\xBD");
 }
