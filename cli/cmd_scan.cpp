@@ -5,6 +5,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/platform.hpp"
 #include "core/clock.hpp"
+#include "core/utf8.hpp"
 #include "service/ingest.hpp"
 
 namespace authwatch::cli {
@@ -42,9 +43,20 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
   SystemClock clock;
   service::Ingest ingest(*db, config, clock);
 
+  // Names from the command line and from folders are outside text: shown as valid UTF-8
+  // (an invalid byte as \xHH), so the table and the JSON hold every one of them.
   std::vector<std::string> missing;
-  auto files = service::expand_paths(opt.paths, missing);
-  for (const auto& m : missing) ctx.err << "authwatch: " << m << ": no such file or folder\n";
+  std::vector<service::RefusedPath> refused;
+  auto files = service::expand_paths(opt.paths, missing, &refused);
+  for (auto& m : missing) {
+    m = to_valid_utf8(m);
+    ctx.err << "authwatch: " << m << ": no such file or folder\n";
+  }
+  nlohmann::json refused_json = nlohmann::json::array();
+  for (const auto& r : refused) {
+    ctx.err << "authwatch: " << to_valid_utf8(r.path) << ": not read: " << r.reason << '\n';
+    refused_json.push_back({{"path", to_valid_utf8(r.path)}, {"reason", r.reason}});
+  }
 
   const bool show_progress = stderr_is_terminal() && !ctx.quiet;
   std::vector<service::FileIngest> results;
@@ -64,24 +76,35 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
   // Files met while walking a folder that are not logs (a README, a zip) are skipped quietly;
   // a file named on the command line that cannot be read is an error.
   auto named = [&](const std::string& path) { return std::find(opt.paths.begin(), opt.paths.end(), path) != opt.paths.end(); };
-  bool partial = !missing.empty();
+  bool partial = !missing.empty() || !refused.empty();
   Rows rows{{"file", "format", "records", "bad", "new events", "faults", "noise", "kerberos", "note"}, {}, /*details_from=*/8};
   nlohmann::json files_json = nlohmann::json::array();
   for (const auto& r : results) {
-    const bool skipped = r.format == sources::FileFormat::Unknown && !named(r.path);
+    const bool skipped = r.format == sources::FileFormat::Unknown && !r.unreadable && !named(r.path);
     partial = partial || r.bad_records > 0 || (!r.failure.empty() && !skipped) || !r.errors.empty();
     if (!skipped && r.format == sources::FileFormat::Unknown) ctx.err << "authwatch: " << r.failure << '\n';
+    if (r.errors_not_kept) ctx.err << "authwatch: " << to_valid_utf8(r.path) << ": and " << r.errors_not_kept << " more bad record(s)\n";
+    // A last line without its newline may still be being written: not read now, read by a later
+    // scan once complete (the stored position stays before it).
+    if (r.pending_bytes)
+      ctx.err << "authwatch: " << to_valid_utf8(r.path) << ": pending: an unterminated last line of " << r.pending_bytes
+              << " byte(s), read once it is complete\n";
+    const std::string bad_note = std::to_string(r.bad_records) + " bad record(s), see stderr" +
+                                 (r.errors_not_kept ? " (the first " + std::to_string(r.errors.size()) + " named, and " +
+                                                          std::to_string(r.errors_not_kept) + " more)"
+                                                    : "");
     std::string note = skipped            ? "skipped: not a log format AuthWatch reads"
                        : !r.failure.empty() ? "not read: " + r.failure
                        : r.unchanged      ? "unchanged since last scan"
-                       : !r.errors.empty() ? std::to_string(r.errors.size()) + " error(s), see stderr"
+                       : !r.errors.empty() ? bad_note
                                            : "";
-    rows.rows.push_back({r.path, std::string(sources::to_string(r.format)), std::to_string(r.records_read),
+    if (r.pending_bytes) note += (note.empty() ? "" : "; ") + std::string("pending: ") + std::to_string(r.pending_bytes) + " byte(s) unterminated";
+    rows.rows.push_back({to_valid_utf8(r.path), std::string(sources::to_string(r.format)), std::to_string(r.records_read),
                          std::to_string(r.bad_records), std::to_string(r.new_events), std::to_string(r.fault_signals),
                          std::to_string(r.noise_signals), std::to_string(r.context_signals), note});
     nlohmann::json errors = nlohmann::json::array();
     for (const auto& e : r.errors) errors.push_back({{"locator", e.locator}, {"reason", e.reason}});
-    files_json.push_back({{"path", r.path},
+    files_json.push_back({{"path", to_valid_utf8(r.path)},
                           {"format", sources::to_string(r.format)},
                           {"records_read", r.records_read},
                           {"bad_records", r.bad_records},
@@ -91,6 +114,8 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
                           {"context_signals", r.context_signals},
                           {"unchanged", r.unchanged},
                           {"errors", errors},
+                          {"errors_not_named", r.errors_not_kept},
+                          {"pending_bytes", r.pending_bytes},
                           {"failure", r.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.failure)}});
   }
   nlohmann::json incidents = nlohmann::json::array();
@@ -98,6 +123,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
     if (c.kind == IncidentChange::Kind::Opened) incidents.push_back(incident_json(c.incident));
   nlohmann::json json = {{"files", files_json},
                          {"missing", missing},
+                         {"refused", refused_json},
                          {"incidents_opened", pass.opened()},
                          {"incidents_resolved", pass.resolved()},
                          {"signals_assigned", pass.signals_assigned},

@@ -85,6 +85,16 @@ Setter milliseconds_to(Field field, int min, int max) {
   };
 }
 
+Setter count_to(uint64_t Config::Limits::*field, uint64_t min, uint64_t max, const char* unit) {
+  return [field, min, max, unit](const json& v, Config& c) -> std::optional<std::string> {
+    const bool ok = v.is_number_unsigned() || (v.is_number_integer() && v.get<long long>() >= 0);
+    if (!ok || v.get<uint64_t>() < min || v.get<uint64_t>() > max)
+      return "must be an integer number of " + std::string(unit) + " from " + std::to_string(min) + " to " + std::to_string(max) + ", got " + shown(v);
+    c.limits.*field = v.get<uint64_t>();
+    return std::nullopt;
+  };
+}
+
 const std::map<std::string, std::map<std::string, Setter>>& schema() {
   static const std::map<std::string, std::map<std::string, Setter>> s = {
       {"database",
@@ -189,6 +199,11 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
       {"probes",
        {{"deadline_ms", milliseconds_to([](Config& c) -> auto& { return c.probes.deadline_ms; }, 100, 60000)},
         {"slow_retry_ms", milliseconds_to([](Config& c) -> auto& { return c.probes.slow_retry_ms; }, 0, 120000)}}},
+      {"limits",
+       {{"command_stdout_bytes", count_to(&Config::Limits::command_stdout_bytes, 4096, 1ull << 32, "bytes")},
+        {"command_stderr_bytes", count_to(&Config::Limits::command_stderr_bytes, 4096, 1ull << 30, "bytes")},
+        {"line_bytes", count_to(&Config::Limits::line_bytes, 1024, 1ull << 30, "bytes")},
+        {"bad_records_kept", count_to(&Config::Limits::bad_records_kept, 0, 1000000, "records")}}},
       {"logging",
        {{"level", [](const json& v, Config& c) -> std::optional<std::string> {
            static const std::vector<std::string> levels = {"trace", "debug", "info", "warning", "error"};
@@ -298,6 +313,9 @@ std::string default_config_json() {
       {"kerberos_logging",
        {{"on_incident", c.kerberos_logging.on_incident}, {"window", std::to_string(c.kerberos_logging.window.count()) + "s"}}},
       {"probes", {{"deadline_ms", c.probes.deadline_ms}, {"slow_retry_ms", c.probes.slow_retry_ms}}},
+      {"limits",
+       {{"command_stdout_bytes", c.limits.command_stdout_bytes}, {"command_stderr_bytes", c.limits.command_stderr_bytes},
+        {"line_bytes", c.limits.line_bytes}, {"bad_records_kept", c.limits.bad_records_kept}}},
   };
   return j.dump(2);
 }

@@ -2,6 +2,7 @@
 // AuthWatch's configuration: one JSON file, every key optional with a default. Validation names
 // the key path and the problem ("incidents.quiet_period_minutes: must be an integer >= 1, got \"x\"").
 // Parsing is pure; reading the file is the caller's job.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +73,15 @@ struct Config {
     int deadline_ms = 3000;     // per probe
     int slow_retry_ms = 10000;  // silence is tried once more with this deadline before it is concluded on; 0 = never
   } probes;
+
+  // Bounds on what outside input may cost (README "Limits"): over one, the input is cut off or
+  // skipped and named, never held in memory.
+  struct Limits {
+    uint64_t command_stdout_bytes = 64ull << 20;  // a command printing more is killed ("output over N bytes")
+    uint64_t command_stderr_bytes = 1ull << 20;
+    uint64_t line_bytes = 1ull << 20;             // a longer protocol-log / JSON line is a bad record, skipped
+    uint64_t bad_records_kept = 100;              // per file: the first N are kept and named, the rest counted
+  } limits;
 
   // Exchange's remote PowerShell: Get-Queue on this server as compressed JSON, times in UTC ISO 8601.
   static std::vector<std::string> default_queue_command();

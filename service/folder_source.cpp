@@ -75,6 +75,7 @@ SourcePoll FolderSource::poll(Ingest& ingest) {
     out.new_events += file.new_events;
     out.bad_records += file.bad_records;
     for (const auto& e : file.errors) out.errors.push_back(e.message());
+    if (file.errors_not_kept) out.errors.push_back(path + ": and " + std::to_string(file.errors_not_kept) + " more bad record(s)");
     if (!file.position_reset.empty()) out.notices.push_back(path + ": " + file.position_reset);
     if (file.detector_reset) warm_ = false;
     const bool unrecognised = file.format == sources::FileFormat::Unknown;

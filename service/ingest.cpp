@@ -1,6 +1,7 @@
 #include "service/ingest.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <filesystem>
 #include <system_error>
@@ -8,6 +9,7 @@
 #include <boost/log/trivial.hpp>
 
 #include "service/alerts.hpp"
+#include "core/utf8.hpp"
 #include "sources/fingerprint.hpp"
 #include "sources/shared_file.hpp"
 
@@ -27,25 +29,64 @@ int IncidentPass::diagnose_requests() const {
   return static_cast<int>(std::count_if(changes.begin(), changes.end(), [](const auto& c) { return c.kind == IncidentChange::Kind::DiagnoseRequested; }));
 }
 
-std::vector<std::string> expand_paths(const std::vector<std::string>& inputs, std::vector<std::string>& missing) {
+namespace {
+
+// Why a path that is not a folder or a regular file is not read (it is not opened: a FIFO blocks).
+std::string special_file_reason(fs::file_type type) {
+  const char* what = type == fs::file_type::fifo      ? "a FIFO"
+                     : type == fs::file_type::character ? "a character device"
+                     : type == fs::file_type::block   ? "a block device"
+                     : type == fs::file_type::socket  ? "a socket"
+                                                      : "not a regular file";
+  return std::string(what) + ": special files are not read";
+}
+
+void walk_folder(const fs::path& folder, std::vector<std::string>& found, std::vector<RefusedPath>* refused) {
+  std::error_code ec;
+  fs::directory_iterator it(folder, ec);
+  if (ec) {
+    if (refused) refused->push_back({folder.string(), ec.message()});
+    return;
+  }
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::error_code type_ec;
+    const auto link = it->symlink_status(type_ec);
+    if (fs::is_directory(link)) {
+      walk_folder(it->path(), found, refused);
+      continue;
+    }
+    const auto target = fs::is_symlink(link) ? it->status(type_ec) : link;
+    if (fs::is_regular_file(target)) found.push_back(it->path().string());
+    else if (refused && !fs::is_directory(target) && fs::exists(target)) refused->push_back({it->path().string(), special_file_reason(target.type())});
+  }
+  if (ec && refused) refused->push_back({folder.string(), ec.message()});
+}
+
+}  // namespace
+
+std::vector<std::string> expand_paths(const std::vector<std::string>& inputs, std::vector<std::string>& missing,
+                                      std::vector<RefusedPath>* refused) {
   std::vector<std::string> files;
   for (const auto& input : inputs) {
     std::error_code ec;
     auto status = fs::status(input, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory && refused) {
+      refused->push_back({input, ec.message()});  // e.g. a folder on the way that cannot be searched
+      continue;
+    }
     if (ec || !fs::exists(status)) {
       missing.push_back(input);
       continue;
     }
     if (fs::is_directory(status)) {
       std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::skip_permission_denied, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (it->is_regular_file(ec)) found.push_back(it->path().string());
-      }
+      walk_folder(input, found, refused);
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
-    } else {
+    } else if (fs::is_regular_file(status)) {
       files.push_back(input);
+    } else if (refused) {
+      refused->push_back({input, special_file_reason(status.type())});
     }
   }
   return files;
@@ -97,12 +138,12 @@ std::string Ingest::moved_behind_our_back(const SourcePosition* stored, const st
 }
 
 const SourcePosition* Ingest::committed(const std::string& path) const {
-  auto it = committed_.find(fs::absolute(path).lexically_normal().string());
+  auto it = committed_.find(to_valid_utf8(fs::absolute(path).lexically_normal().string()));
   return it == committed_.end() ? nullptr : &it->second;
 }
 
 bool Ingest::position_moved(const std::string& path) {
-  const std::string location = fs::absolute(path).lexically_normal().string();
+  const std::string location = to_valid_utf8(fs::absolute(path).lexically_normal().string());
   if (!committed_.count(location)) return false;
   auto stored = store_.find_source(std::string(to_string(sources::source_kind_of(sources::detect_file_format(path)))), location);
   return !moved_behind_our_back(stored ? &stored->position : nullptr, location).empty();
@@ -110,7 +151,7 @@ bool Ingest::position_moved(const std::string& path) {
 
 void Ingest::warm_up(const std::string& path) {
   if (sources::detect_file_format(path) != sources::FileFormat::ProtocolLog) return;
-  const std::string location = fs::absolute(path).lexically_normal().string();
+  const std::string location = to_valid_utf8(fs::absolute(path).lexically_normal().string());
   auto stored = store_.find_source(std::string(to_string(SourceKind::ProtocolLog)), location);
   if (!stored || stored->position.offset == 0 || !sources::fingerprint_matches(path, stored->position.identity)) return;
   const uint64_t end = stored->position.offset;
@@ -126,7 +167,8 @@ void Ingest::warm_up(const std::string& path) {
     if (!in || newline == std::string::npos) return;
     from.offset = end - kWarmUpBytes + newline + 1;
   }
-  auto source = sources::make_file_source(path, sources::FileFormat::ProtocolLog);
+  auto source = sources::make_file_source(path, sources::FileFormat::ProtocolLog,
+                                          sources::ReadOptions{{}, {}, config_.limits.line_bytes});
   uint64_t fed = 0;
   (void)source->read(
       from,
@@ -146,16 +188,21 @@ Ingest::Ingest(storage::Database& db, const Config& config, const Clock& clock)
 FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progress) {
   FileIngest r;
   r.path = path;
+  if (!sources::open_shared(path)) {  // named with its cause, not "not a recognised format"
+    r.failure = to_valid_utf8(path) + ": cannot be read: " + std::error_code(errno, std::generic_category()).message();
+    r.unreadable = true;
+    return r;
+  }
   r.format = sources::detect_file_format(path);
   // Only the events the detector's rules read are decoded (the rest are counted): see
   // sources/event_selection.hpp. Queue snapshots' local times are read as the config says.
-  auto source = sources::make_file_source(path, r.format, sources::ReadOptions{config_.queue.times, event_selection_});
+  auto source = sources::make_file_source(path, r.format, sources::ReadOptions{config_.queue.times, event_selection_, config_.limits.line_bytes});
   if (!source) {
-    r.failure = path + ": not a recognised format (expected event XML, .evtx, SMTP protocol log or Get-Queue JSON)";
+    r.failure = to_valid_utf8(path) + ": not a recognised format (expected event XML, .evtx, SMTP protocol log or Get-Queue JSON)";
     return r;  // not logged here: the caller decides whether an unrecognised file is an error
   }
   const std::string kind(to_string(sources::source_kind_of(r.format)));
-  const std::string location = fs::absolute(path).lexically_normal().string();
+  const std::string location = to_valid_utf8(fs::absolute(path).lexically_normal().string());
   SourcePosition committing;
   try {
     db_.transaction([&] {
@@ -171,11 +218,18 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
             store_if_relevant(event, source_row, r);
           },
           [&](sources::ReadError&& error) {
+            // 2 M bad lines must not take 2 GB: the first N are named, the rest counted.
+            if (r.errors.size() >= config_.limits.bad_records_kept) {
+              ++r.errors_not_kept;
+              return;
+            }
+            error.location = to_valid_utf8(error.location);
+            error.reason = to_valid_utf8(error.reason);
             BOOST_LOG_TRIVIAL(warning) << error.message();
             r.errors.push_back(std::move(error));
           });
       if (!read) {
-        r.failure = read.error();
+        r.failure = to_valid_utf8(read.error());
         return;
       }
       const auto& summary = read.value();
@@ -184,13 +238,14 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
       committing = summary.position;
       r.records_read = summary.records_read;
       r.bad_records = summary.bad_records;
+      r.pending_bytes = summary.pending_bytes;
       r.unchanged = summary.resumed && summary.records_read == 0;
       store_.save_source(kind, location, summary.position, summary.records_read, summary.bad_records,
                          r.errors.empty() ? r.position_reset : r.errors.back().message(), clock_.now());
     });
     if (r.failure.empty()) committed_[location] = committing;
   } catch (const std::exception& e) {
-    r.failure = path + ": " + e.what();
+    r.failure = to_valid_utf8(path + ": " + e.what());
     r.new_events = r.fault_signals = r.noise_signals = r.context_signals = 0;  // rolled back
     // The detector saw lines that storage did not keep: its session state is ahead of the stored
     // position. The caller re-warms it (warm_up) before the next read.

@@ -30,8 +30,11 @@ struct FileIngest {
   uint64_t noise_signals = 0;
   uint64_t context_signals = 0;
   bool unchanged = false;      // resumed at the end: nothing new to read
-  std::vector<sources::ReadError> errors;  // bad records (the rest was read)
+  std::vector<sources::ReadError> errors;  // bad records (the rest was read): the first limits.bad_records_kept
+  uint64_t errors_not_kept = 0;            // bad records past those: counted, not kept ("and K more")
+  uint64_t pending_bytes = 0;              // an unterminated last line, left for a later read (ReadSummary)
   std::string failure;         // the file could not be read at all
+  bool unreadable = false;     // ... because it could not be opened (failure says why: "Permission denied")
   // Set when the stored position could not be resumed and the file was read again from its start
   // (a followed log truncated or replaced under the same name, or its stored position cleared or
   // rewound by something other than this process). Events already stored are not stored again.
@@ -51,9 +54,18 @@ struct IncidentPass {
 // Called per record read, for progress display.
 using ProgressFn = std::function<void(const std::string& path, uint64_t records_read)>;
 
-// Files under the given paths (folders recursively), in name order so rolled-over protocol logs
-// are read oldest first. Paths that do not exist are returned in `missing`.
-std::vector<std::string> expand_paths(const std::vector<std::string>& inputs, std::vector<std::string>& missing);
+// A path that was not read, and why ("Permission denied", "a FIFO: special files are not read").
+struct RefusedPath {
+  std::string path;
+  std::string reason;
+};
+
+// Files under the given paths (folders recursively; symbolic links to folders are not followed),
+// in name order so rolled-over protocol logs are read oldest first. Paths that do not exist are
+// returned in `missing`; folders that cannot be listed and special files (FIFO, device, socket),
+// which are never opened (a FIFO would block the reader), in `refused` when it is given.
+std::vector<std::string> expand_paths(const std::vector<std::string>& inputs, std::vector<std::string>& missing,
+                                      std::vector<RefusedPath>* refused = nullptr);
 
 // Records that are not a file (the live Windows event log): what was read since the source's
 // stored position, and its new position.

@@ -57,7 +57,8 @@ Result<bool> Monitor::open() {
   const auto& queue = options_.config.queue;
   if (queue.enabled)
     sources_.push_back(std::make_unique<QueueCommandSource>(
-        QueueCommandOptions{queue.command, queue.interval, queue.timeout, options_.database + "-queue.json"}, pool_, *db_, clock_));
+        QueueCommandOptions{queue.command, queue.interval, queue.timeout, options_.database + "-queue.json",
+                            {options_.config.limits.command_stdout_bytes, options_.config.limits.command_stderr_bytes}}, pool_, *db_, clock_));
   for (auto& source : make_platform_sources(options_)) sources_.push_back(std::move(source));
   const auto& maintenance = options_.config.maintenance;
   if (!maintenance.offline_state_command.empty())

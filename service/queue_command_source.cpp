@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/log/trivial.hpp>
 
+#include "core/utf8.hpp"
 #include "service/alerts.hpp"
 #include "service/trusted_file.hpp"
 #include "storage/store.hpp"
@@ -21,8 +22,8 @@ QueueCommandSource::~QueueCommandSource() { stop(); }
 
 void QueueCommandSource::start() {
   auto task = std::make_shared<std::packaged_task<CommandResult()>>(
-      [argv = options_.command, timeout = std::chrono::milliseconds(options_.timeout), cancel = cancel_] {
-        return run_command(argv, timeout, cancel.get());
+      [argv = options_.command, timeout = std::chrono::milliseconds(options_.timeout), cancel = cancel_, limits = options_.limits] {
+        return run_command(argv, timeout, cancel.get(), limits);
       });
   running_ = task->get_future();
   boost::asio::post(pool_, [task] { (*task)(); });
@@ -64,7 +65,7 @@ void QueueCommandSource::take(CommandResult result, Ingest& ingest, SourcePoll& 
       out.new_events += file.new_events;
       out.bad_records += file.bad_records;
       if (file.format == sources::FileFormat::Unknown) {
-        std::string head = result.out.substr(0, 120);
+        std::string head(utf8_prefix(result.out, 120));
         for (auto& c : head)
           if (static_cast<unsigned char>(c) < 0x20) c = ' ';
         problem = "its output is not Get-Queue JSON: \"" + head + (result.out.size() > 120 ? "...\"" : "\"");

@@ -30,6 +30,7 @@ struct QueueCommandOptions {
   std::chrono::seconds interval{300};
   std::chrono::seconds timeout{60};
   std::string spool;  // the file each snapshot is written to and read from
+  OutputLimits limits;  // config "limits": past them the command is killed, the run a finding
 };
 
 class QueueCommandSource final : public MonitorSource {

@@ -8,6 +8,7 @@
 #include <pugixml.hpp>
 
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 #include "sources/text_encoding.hpp"
 
 namespace authwatch::sources {
@@ -77,7 +78,7 @@ std::optional<TransportEvent> parse_event_element(const pugi::xml_node& event, S
   }
   TransportEvent out;
   out.source_kind = kind;
-  out.location = location;
+  out.location = to_valid_utf8(location);  // a file name is outside text too
   out.locator = locator;
 
   auto provider = system.child("Provider");

@@ -39,6 +39,9 @@ struct ReadSummary {
   uint64_t records_read = 0;   // records read in this call (good and bad)
   uint64_t bad_records = 0;    // of which could not be read
   bool resumed = false;        // started from a stored position rather than the beginning
+  // Bytes after `position` that are not a complete record yet (an unterminated last line, which
+  // the writer may still be writing): not read, and read by a later call once complete.
+  uint64_t pending_bytes = 0;
 };
 
 using EventHandler = std::function<void(TransportEvent&&)>;
@@ -57,12 +60,17 @@ class FileSource {
                                    const ErrorHandler& on_error) = 0;
 };
 
+// Line-based readers (protocol logs, JSON lines): a longer line is a bad record naming its length,
+// skipped to the next newline without being held in memory (config limits.line_bytes).
+inline constexpr uint64_t kDefaultMaxLineBytes = 1ull << 20;
+
 // How readers interpret what the file itself leaves open, and what they need not decode.
 struct ReadOptions {
   LocalTimeRules local_times;  // queue snapshots' local-time values (core/local_time.hpp)
   // Readers of Windows event logs deliver only the events this selects (all by default); the
   // others are still read and counted, not decoded.
   EventSelection selection;
+  uint64_t max_line_bytes = kDefaultMaxLineBytes;
 };
 
 // nullptr when the format is Unknown.

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 #include "core/time.hpp"
 #include "sources/fingerprint.hpp"
 #include "sources/readers.hpp"
@@ -73,29 +74,48 @@ constexpr std::string_view kLogTypeDirective = "#Log-type:";
 constexpr std::string_view kTimeColumn = "date-time";
 
 // Hands out the complete ('\n'-terminated) lines of a stream read in large blocks. What follows
-// the last '\n' is a line still being written: it is left for a later read.
+// the last '\n' is a line still being written: it is left for a later read. A line longer than
+// max_line bytes is not held: it is skipped to its '\n' and handed out empty with its length in
+// `too_long`, so the buffer never grows past the limit.
 class LineReader {
  public:
-  LineReader(std::istream& in, uint64_t start_offset) : in_(in), buffer_(kBlockSize, '\0'), base_(start_offset) {}
+  LineReader(std::istream& in, uint64_t start_offset, uint64_t max_line)
+      : in_(in), buffer_(std::max<uint64_t>(kBlockSize, max_line + 2), '\0'), base_(start_offset), max_line_(max_line) {}
 
   // The next line without its CR/LF (valid until the next call) and the file offset of its start.
-  bool next(std::string_view& line, uint64_t& line_offset) {
+  bool next(std::string_view& line, uint64_t& line_offset, uint64_t& too_long) {
     while (true) {
       const char* start = buffer_.data() + begin_;
       if (const void* found = std::memchr(start, '\n', end_ - begin_)) {
         size_t length = static_cast<size_t>(static_cast<const char*>(found) - start);
+        too_long = skipped_ + length > max_line_ ? skipped_ + length : 0;
+        line_offset = skipping_ ? skip_start_ : base_ + begin_;
+        skipping_ = false;
+        skipped_ = 0;
+        if (too_long) {
+          line = {};
+          begin_ += length + 1;
+          return true;
+        }
         line = {start, length};
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        line_offset = base_ + begin_;
         begin_ += length + 1;
         return true;
+      }
+      if (end_ - begin_ > max_line_) {  // no '\n' within the limit: let go of it, look for the end
+        if (!skipping_) skip_start_ = base_ + begin_;
+        skipping_ = true;
+        skipped_ += end_ - begin_;
+        begin_ = end_;
       }
       if (!fill()) return false;
     }
   }
 
   // Offset just after the last complete line handed out.
-  uint64_t consumed() const { return base_ + begin_; }
+  uint64_t consumed() const { return skipping_ ? skip_start_ : base_ + begin_; }
+  // Bytes after consumed() up to the end of the file: an unterminated last line.
+  uint64_t pending() const { return base_ + end_ - consumed(); }
 
  private:
   bool fill() {
@@ -105,7 +125,6 @@ class LineReader {
       end_ -= begin_;
       begin_ = 0;
     }
-    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a line longer than a block
     in_.read(buffer_.data() + end_, static_cast<std::streamsize>(buffer_.size() - end_));
     auto got = in_.gcount();
     if (got <= 0) return false;
@@ -118,6 +137,10 @@ class LineReader {
   size_t begin_ = 0;
   size_t end_ = 0;
   uint64_t base_;
+  uint64_t max_line_;
+  bool skipping_ = false;    // inside a line longer than max_line_
+  uint64_t skip_start_ = 0;  // its offset
+  uint64_t skipped_ = 0;     // its bytes let go of so far
 };
 
 // What the '#' lines in force say about the records that follow.
@@ -188,10 +211,11 @@ LogHeader read_top_header(const std::string& path, std::string& created) {
   LogHeader header;
   SharedInputFile in(path);
   if (!in) return header;
-  LineReader lines(in, 0);
+  LineReader lines(in, 0, kDefaultMaxLineBytes);
   std::string_view line;
   uint64_t offset = 0;
-  while (lines.next(line, offset)) {
+  uint64_t too_long = 0;  // a header line is short: a longer line ends the header
+  while (lines.next(line, offset, too_long) && !too_long) {
     line = strip_bom_at_start(line, offset);
     if (!line.starts_with('#')) break;
     if (istarts_with(line, "#Date:")) created = std::string(trim(line.substr(6)));
@@ -204,7 +228,7 @@ LogHeader read_top_header(const std::string& path, std::string& created) {
 // RECV2024031510-1.LOG), so the name is qualified by the header's creation time, which a copy of
 // the same file keeps.
 std::string key_prefix(const std::string& path, const std::string& created) {
-  return "plog:" + to_lower(std::filesystem::path(path).filename().string()) + ":" +
+  return "plog:" + to_lower(to_valid_utf8(std::filesystem::path(path).filename().string())) + ":" +
          hex64(fnv1a64(created)).substr(0, 8) + ":";
 }
 
@@ -235,6 +259,14 @@ class LogLineHandler {
       ++summary_.bad_records;
       on_error_(ReadError{path_, locator(), *std::move(problem)});
     }
+  }
+
+  void too_long(uint64_t length, uint64_t max_line) {
+    ++line_number_;
+    ++summary_.records_read;
+    ++summary_.bad_records;
+    on_error_(ReadError{path_, locator(), "line of " + std::to_string(length) + " bytes, longer than the limit of " +
+                                              std::to_string(max_line) + " (limits.line_bytes): skipped"});
   }
 
   const LogHeader& header() const { return header_; }
@@ -325,7 +357,7 @@ class LogLineHandler {
     // One event object is refilled for every line (its fields already are): its strings and its
     // map nodes keep their storage, so a line costs copies, not allocations.
     event_.source_kind = SourceKind::ProtocolLog;
-    event_.location.assign(path_);
+    event_.location.assign(location_);
     event_.locator.assign("line ");
     append_number(event_.locator, line_number_);
     event_.key.assign(key_prefix_);
@@ -343,6 +375,7 @@ class LogLineHandler {
   }
 
   const std::string& path_;
+  const std::string location_ = to_valid_utf8(path_);  // a file name is outside text too
   const std::string key_prefix_;
   LogHeader header_;
   uint64_t line_number_;
@@ -358,7 +391,7 @@ class LogLineHandler {
 
 class ProtocolLogFile final : public FileSource {
  public:
-  explicit ProtocolLogFile(std::string path) : path_(std::move(path)) {}
+  ProtocolLogFile(std::string path, uint64_t max_line) : path_(std::move(path)), max_line_(max_line) {}
 
   FileFormat format() const override { return FileFormat::ProtocolLog; }
   const std::string& path() const override { return path_; }
@@ -390,12 +423,14 @@ class ProtocolLogFile final : public FileSource {
     }
 
     LogLineHandler handler(path_, key_prefix(path_, created), std::move(header), lines_before, on_event, on_error, summary);
-    LineReader lines(in, start);
+    LineReader lines(in, start, max_line_);
     std::string_view line;
     uint64_t offset = 0;
-    while (lines.next(line, offset)) handler.handle(line, offset);
+    uint64_t too_long = 0;
+    while (lines.next(line, offset, too_long)) too_long ? handler.too_long(too_long, max_line_) : handler.handle(line, offset);
 
     summary.position.offset = lines.consumed();
+    summary.pending_bytes = lines.pending();
     summary.position.record = handler.line_number();
     if (!(handler.header() == top)) summary.position.bookmark = handler.header().to_lines();
     return summary;
@@ -403,12 +438,13 @@ class ProtocolLogFile final : public FileSource {
 
  private:
   std::string path_;
+  uint64_t max_line_;
 };
 
 }  // namespace
 
-std::unique_ptr<FileSource> make_protocol_log_file(const std::string& path) {
-  return std::make_unique<ProtocolLogFile>(path);
+std::unique_ptr<FileSource> make_protocol_log_file(const std::string& path, uint64_t max_line_bytes) {
+  return std::make_unique<ProtocolLogFile>(path, max_line_bytes);
 }
 
 }  // namespace authwatch::sources

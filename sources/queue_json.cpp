@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 #include "sources/readers.hpp"
 #include "sources/text_encoding.hpp"
 #include "sources/shared_file.hpp"
@@ -218,7 +219,7 @@ class QueueEmitter {
     }
     ++summary_.records_read;
     event.source_kind = SourceKind::QueueSnapshot;
-    event.location = path_;
+    event.location = to_valid_utf8(path_);
     event.locator = std::move(locator);
     if (time) {
       event.time = time.value().utc;
@@ -301,7 +302,8 @@ Layout detect_layout(const RawFile& raw) {
 
 class QueueJsonFile final : public FileSource {
  public:
-  QueueJsonFile(std::string path, LocalTimeRules local_times) : path_(std::move(path)), local_times_(std::move(local_times)) {}
+  QueueJsonFile(std::string path, LocalTimeRules local_times, uint64_t max_line)
+      : path_(std::move(path)), local_times_(std::move(local_times)), max_line_(max_line) {}
 
   FileFormat format() const override { return FileFormat::QueueJson; }
   const std::string& path() const override { return path_; }
@@ -364,10 +366,18 @@ class QueueJsonFile final : public FileSource {
       RawLine line = raw_line_at(raw, pos);
       auto text = decode_line(raw, line.bytes);
       // An unterminated last line may still be being written: take it only once it parses.
-      if (!line.terminated && !(text && is_json_container(*text))) break;
+      if (!line.terminated && !(text && is_json_container(*text))) {
+        summary.pending_bytes = raw.bytes.size() - pos;
+        break;
+      }
       ++line_number;
       consumed = pos = line.next;
       std::string where = "line " + std::to_string(line_number);
+      if (line.bytes.size() > max_line_) {
+        emitter.bad_record(where, "line of " + std::to_string(line.bytes.size()) + " bytes, longer than the limit of " +
+                                      std::to_string(max_line_) + " (limits.line_bytes): skipped");
+        continue;
+      }
       if (!text) {
         emitter.bad_record(where, "not valid UTF-16LE text");
         continue;
@@ -389,12 +399,13 @@ class QueueJsonFile final : public FileSource {
 
   std::string path_;
   LocalTimeRules local_times_;
+  uint64_t max_line_;
 };
 
 }  // namespace
 
-std::unique_ptr<FileSource> make_queue_json_file(const std::string& path, const LocalTimeRules& local_times) {
-  return std::make_unique<QueueJsonFile>(path, local_times);
+std::unique_ptr<FileSource> make_queue_json_file(const std::string& path, const LocalTimeRules& local_times, uint64_t max_line_bytes) {
+  return std::make_unique<QueueJsonFile>(path, local_times, max_line_bytes);
 }
 
 }  // namespace authwatch::sources

@@ -93,3 +93,21 @@ TEST(Config, ProbeDeadlineAndSlowRetry) {
   // The defaults document carries them.
   EXPECT_NE(default_config_json().find("\"slow_retry_ms\": 10000"), std::string::npos);
 }
+
+TEST(Config, LimitsHaveDocumentedDefaultsAndAreChecked) {
+  auto defaults = parse_config("{}").config.limits;
+  EXPECT_EQ(defaults.command_stdout_bytes, 64u << 20);
+  EXPECT_EQ(defaults.command_stderr_bytes, 1u << 20);
+  EXPECT_EQ(defaults.line_bytes, 1u << 20);
+  EXPECT_EQ(defaults.bad_records_kept, 100u);
+  auto p = parse_config(R"({"limits": {"command_stdout_bytes": 65536, "command_stderr_bytes": 8192, "line_bytes": 4096, "bad_records_kept": 3}})");
+  ASSERT_TRUE(p.ok()) << p.problems[0].message();
+  EXPECT_EQ(p.config.limits.command_stdout_bytes, 65536u);
+  EXPECT_EQ(p.config.limits.command_stderr_bytes, 8192u);
+  EXPECT_EQ(p.config.limits.line_bytes, 4096u);
+  EXPECT_EQ(p.config.limits.bad_records_kept, 3u);
+  auto bad = parse_config(R"({"limits": {"line_bytes": -1, "command_stdout_bytes": 10, "bad_records_kept": "all"}})");
+  ASSERT_EQ(bad.problems.size(), 3u);
+  for (const auto& problem : bad.problems) EXPECT_NE(problem.problem.find("must be an integer number of"), std::string::npos) << problem.message();
+  EXPECT_EQ(parse_config(default_config_json()).config.limits.line_bytes, 1u << 20);
+}

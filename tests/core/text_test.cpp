@@ -1,4 +1,5 @@
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 
 #include <gtest/gtest.h>
 
@@ -137,4 +138,26 @@ TEST(Text, HostNamesAreNotSitesOrDeliveryGroups) {
   for (const char* not_host : {"", "site:default-first-site-name; version:8", "EdgeSync - Site to Internet", "a..b", "-ex2",
                                "10.**.**.53", "ex2.contoso.com:25"})
     EXPECT_FALSE(is_host_name(not_host)) << not_host;
+}
+
+// Bytes from outside become valid UTF-8 before anything serialises them (issue 12): a Latin-1
+// byte is shown, not dropped; well-formed text is left alone; overlongs and surrogates are not valid.
+TEST(Text, InvalidUtf8IsReplacedVisiblyNeverDropped) {
+  EXPECT_EQ(to_valid_utf8("Zugriff verweigert: \xFC" "berpr\xFC" "fen"), "Zugriff verweigert: \\xFCberpr\\xFCfen");
+  EXPECT_EQ(to_valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(to_valid_utf8("\xC0\xAF"), "\\xC0\\xAF");          // overlong '/'
+  EXPECT_EQ(to_valid_utf8("\xED\xA0\x80"), "\\xED\\xA0\\x80");  // a surrogate
+  EXPECT_EQ(to_valid_utf8("\xF4\x90\x80\x80"), "\\xF4\\x90\\x80\\x80");
+  EXPECT_EQ(to_valid_utf8("ab\xE2\x82"), "ab\\xE2\\x82");  // cut in the middle of a character
+  EXPECT_EQ(to_valid_utf8("a\xE4" "b", InvalidUtf8::Character), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(to_valid_utf8(std::string_view("a\0b", 3)), std::string("a\0b", 3));
+}
+
+TEST(Text, Utf8PrefixNeverCutsACharacter) {
+  const std::string text = "ab\xE2\x82\xAC" "cd";  // "ab€cd"
+  EXPECT_EQ(utf8_prefix(text, 2), "ab");
+  EXPECT_EQ(utf8_prefix(text, 3), "ab");
+  EXPECT_EQ(utf8_prefix(text, 4), "ab");
+  EXPECT_EQ(utf8_prefix(text, 5), "ab\xE2\x82\xAC");
+  EXPECT_EQ(utf8_prefix(text, 100), text);
 }

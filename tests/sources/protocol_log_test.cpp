@@ -43,9 +43,9 @@ struct ReadOutcome {
   ReadSummary summary;
 };
 
-ReadOutcome read_log(const std::string& path, const SourcePosition& from = {}) {
+ReadOutcome read_log(const std::string& path, const SourcePosition& from = {}, uint64_t max_line = kDefaultMaxLineBytes) {
   ReadOutcome outcome;
-  auto source = make_protocol_log_file(path);
+  auto source = make_protocol_log_file(path, max_line);
   auto result = source->read(
       from, [&](TransportEvent&& e) { outcome.events.push_back(std::move(e)); },
       [&](ReadError&& e) { outcome.errors.push_back(std::move(e)); });
@@ -353,7 +353,7 @@ TEST(ProtocolLog, LinesAcrossBlockBoundariesAndLongerThanABlock) {
   const std::string huge(2'500'000, 'x');
   content += "2024-03-15T10:14:03.000Z,EX2\\Default EX2,08DC44B69F0E1A2B,20000,10.0.0.2:2525,10.0.0.1:27114,<," + huge + ",\r\n";
   auto path = dir.write("RECV2024031510-9.LOG", content);
-  auto outcome = read_log(path);
+  auto outcome = read_log(path, {}, 4 << 20);  // within a limit raised above the 1 MiB default
   EXPECT_TRUE(outcome.errors.empty());
   ASSERT_EQ(outcome.events.size(), records + 1u);
   for (int i = 0; i < records; ++i) ASSERT_EQ(outcome.events[static_cast<size_t>(i)].field("sequence-number"), std::to_string(i));
@@ -511,6 +511,66 @@ TEST(ProtocolLog, RepeatedNamesKeepTheFirstColumnAndALogTypeColumnWins) {
                                     {"log-type", "from the column"}}));
   EXPECT_EQ(seen[1].second.at("data"), "third");
   EXPECT_EQ(seen[1].second.at("log-type"), "again");
+}
+
+// A line longer than the limit is a bad record naming its line and length, skipped to the next
+// newline (its bytes are let go of as they are read: the buffer stays at the limit), and the
+// lines after it are read. Cut across several blocks (kBlockSize is 1 MiB) and within one.
+TEST(ProtocolLog, ALineOverTheLimitIsNamedAndSkippedToTheNextNewline) {
+  TempDir dir;
+  const std::string good = "2024-03-15T10:02:11.301Z,EX2\\Default EX2,08DC44A1B2C30001,0,10.0.0.2:2525,10.0.0.1:41234,+,,\r\n";
+  const std::string huge(3 * 1024 * 1024 + 5, 'x');  // 3 MiB: longer than a block
+  const std::string longish(5000, 'y');
+  const auto path = dir.write("RECV2024031510-1.LOG", std::string(kHeader) + good + huge + "\r\n" + good + longish + "\n" + good);
+  ReadOutcome outcome;
+  auto result = make_protocol_log_file(path, 4096)->read(
+      {}, [&](TransportEvent&& e) { outcome.events.push_back(std::move(e)); }, [&](ReadError&& e) { outcome.errors.push_back(std::move(e)); });
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(outcome.errors.size(), 2u);
+  EXPECT_EQ(outcome.errors[0].locator, "line 7");
+  EXPECT_EQ(outcome.errors[0].reason, "line of " + std::to_string(huge.size() + 1) + " bytes, longer than the limit of 4096 (limits.line_bytes): skipped");
+  EXPECT_EQ(outcome.errors[1].locator, "line 9");
+  EXPECT_THAT(outcome.errors[1].reason, HasSubstr("line of 5000 bytes"));
+  EXPECT_EQ(outcome.events.size(), 3u) << "the lines around them are read";
+  EXPECT_EQ(result.value().bad_records, 2u);
+  EXPECT_EQ(result.value().position.record, 10u);
+  EXPECT_EQ(result.value().pending_bytes, 0u);
+}
+
+// An overlong line still being written (no newline yet) is pending: the position stays before
+// it, so it is named once, when it is complete.
+TEST(ProtocolLog, AnUnterminatedLineOverTheLimitStaysPending) {
+  TempDir dir;
+  const std::string good = "2024-03-15T10:02:11.301Z,EX2\\Default EX2,08DC44A1B2C30001,0,10.0.0.2:2525,10.0.0.1:41234,+,,\r\n";
+  const std::string tail(2 * 1024 * 1024, 'z');
+  const auto path = dir.write("RECV2024031510-1.LOG", std::string(kHeader) + good + tail);
+  ReadOutcome first;
+  auto result = make_protocol_log_file(path, 4096)->read(
+      {}, [&](TransportEvent&& e) { first.events.push_back(std::move(e)); }, [&](ReadError&& e) { first.errors.push_back(std::move(e)); });
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(first.errors.empty());
+  EXPECT_EQ(first.events.size(), 1u);
+  EXPECT_EQ(result.value().position.offset, kHeader.size() + good.size());
+  EXPECT_EQ(result.value().pending_bytes, tail.size());
+  append_bytes(path, "\r\n" + good);
+  ReadOutcome second;
+  auto again = make_protocol_log_file(path, 4096)->read(
+      result.value().position, [&](TransportEvent&& e) { second.events.push_back(std::move(e)); },
+      [&](ReadError&& e) { second.errors.push_back(std::move(e)); });
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(second.errors.size(), 1u);
+  EXPECT_EQ(second.errors[0].locator, "line 7");
+  EXPECT_EQ(second.events.size(), 1u);
+}
+
+// An unterminated last line of normal length is pending too, with its byte count.
+TEST(ProtocolLog, AnUnterminatedLastLineIsPendingWithItsSize) {
+  TempDir dir;
+  const auto path = dir.write("RECV2024031510-1.LOG", std::string(kHeader) + "2024-03-15T10:02:11.301Z,EX2");
+  auto outcome = read_log(path);
+  EXPECT_TRUE(outcome.events.empty());
+  EXPECT_EQ(outcome.summary.pending_bytes, 28u);
+  EXPECT_EQ(outcome.summary.position.offset, kHeader.size());
 }
 
 }  // namespace

@@ -337,5 +337,24 @@ TEST(QueueJson, MissingFileIsAnError) {
   EXPECT_THAT(result.error(), HasSubstr("no-such.json"));
 }
 
+// JSON lines: a line over the limit is a bad record with its length; the others are read. An
+// unterminated last line that does not parse yet is pending, with its size.
+TEST(QueueJson, AJsonLineOverTheLimitIsNamedAndSkipped) {
+  TempDir dir;
+  const std::string line = R"([{"Identity":"EX1\\3","Status":"Retry","LastError":"454 4.7.0 Temporary authentication failure","LastRetryTime":"2024-03-15T10:14:03Z"}])";
+  const std::string big = R"([{"Identity":"EX1\\4","LastError":")" + std::string(6000, 'a') + R"("}])";
+  const auto path = dir.write("queues.jsonl", line + "\n" + big + "\n" + line + "\n[{\"Identity\":");
+  ReadOutcome outcome;
+  auto result = make_queue_json_file(path, {}, 4096)->read(
+      {}, [&](TransportEvent&& e) { outcome.events.push_back(std::move(e)); }, [&](ReadError&& e) { outcome.errors.push_back(std::move(e)); });
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_EQ(outcome.errors[0].locator, "line 2");
+  EXPECT_EQ(outcome.errors[0].reason, "line of " + std::to_string(big.size()) + " bytes, longer than the limit of 4096 (limits.line_bytes): skipped");
+  EXPECT_EQ(outcome.events.size(), 2u);
+  EXPECT_EQ(result.value().pending_bytes, 13u);
+  EXPECT_EQ(result.value().position.record, 3u);
+}
+
 }  // namespace
 }  // namespace authwatch::sources
