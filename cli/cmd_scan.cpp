@@ -69,12 +69,16 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
   nlohmann::json files_json = nlohmann::json::array();
   for (const auto& r : results) {
     const bool skipped = r.format == sources::FileFormat::Unknown && !named(r.path);
-    partial = partial || r.bad_records > 0 || (!r.failure.empty() && !skipped) || !r.errors.empty();
+    partial = partial || r.bad_records > 0 || (!r.failure.empty() && !skipped) || !r.errors.empty() || r.quarantined > 0;
+    if (r.quarantined > 0)
+      ctx.err << "authwatch: " << r.first_quarantine_error
+              << (r.quarantined > 1 ? " (and " + std::to_string(r.quarantined - 1) + " more; `authwatch status` lists them)" : "") << '\n';
     if (!skipped && r.format == sources::FileFormat::Unknown) ctx.err << "authwatch: " << r.failure << '\n';
     std::string note = skipped            ? "skipped: not a log format AuthWatch reads"
                        : !r.failure.empty() ? "not read: " + r.failure
                        : r.unchanged      ? "unchanged since last scan"
                        : !r.errors.empty() ? std::to_string(r.errors.size()) + " error(s), see stderr"
+                       : r.quarantined > 0 ? std::to_string(r.quarantined) + " record(s) could not be stored: quarantined"
                                            : "";
     rows.rows.push_back({r.path, std::string(sources::to_string(r.format)), std::to_string(r.records_read),
                          std::to_string(r.bad_records), std::to_string(r.new_events), std::to_string(r.fault_signals),
@@ -90,6 +94,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
                           {"noise_signals", r.noise_signals},
                           {"context_signals", r.context_signals},
                           {"unchanged", r.unchanged},
+                          {"quarantined", r.quarantined},
                           {"errors", errors},
                           {"failure", r.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.failure)}});
   }
