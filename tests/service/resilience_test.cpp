@@ -31,6 +31,7 @@
 #include "service/monitor.hpp"
 #include "service/step_health.hpp"
 #include "storage/store.hpp"
+#include "tests/lab/lab_skip.hpp"
 
 namespace fs = std::filesystem;
 using namespace authwatch;
@@ -40,16 +41,10 @@ namespace {
 
 bool run_quietly(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()) == 0; }
 
-// A test that needs root for a real file-system condition: skipped when not root, except in CI,
-// where the missing capability is a failure (the condition must be tested somewhere).
-#define REQUIRE_ROOT_FOR(what)                                                                       \
-  do {                                                                                              \
-    if (geteuid() != 0) {                                                                           \
-      const char* ci = std::getenv("CI");                                                           \
-      if (ci && std::string(ci) == "true") FAIL() << "CI must run this as root: " << what;          \
-      GTEST_SKIP() << "needs root for " << what;                                                    \
-    }                                                                                               \
-  } while (0)
+// A test that needs root for a real file-system condition: skipped when not root, except in CI
+// (CI=true), where the missing capability is a failure (tests/lab/lab_skip.hpp).
+#define REQUIRE_ROOT_FOR(what) \
+  if (geteuid() != 0) AUTHWATCH_PEER_UNAVAILABLE() << "needs root for " << what
 
 class ResilienceTest : public ::testing::Test {
  protected:
@@ -259,11 +254,7 @@ TEST_F(ResilienceTest, AReadOnlyDatabaseIsAlertedAndReopenedWhenWritableAgain) {
   ASSERT_TRUE(monitor.open().ok());
   monitor.pass();
   const std::string files = "'" + db_ + "' '" + db_ + "-wal'";
-  if (!run_quietly("chattr +i " + files)) {
-    const char* ci = std::getenv("CI");
-    if (ci && std::string(ci) == "true") FAIL() << "CI must run this where chattr +i works: " << db_;
-    GTEST_SKIP() << "the file system of " << db_ << " has no immutable attribute";
-  }
+  if (!run_quietly("chattr +i " + files)) AUTHWATCH_PEER_UNAVAILABLE() << "the file system of " << db_ << " has no immutable attribute";
   undo_.push_back("chattr -i " + files);
 
   append_session("08DC44A1B2C30001", "10.0.0.1", true);
