@@ -81,7 +81,10 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
   nlohmann::json files_json = nlohmann::json::array();
   for (const auto& r : results) {
     const bool skipped = r.format == sources::FileFormat::Unknown && !r.unreadable && !named(r.path);
-    partial = partial || r.bad_records > 0 || (!r.failure.empty() && !skipped) || !r.errors.empty();
+    partial = partial || r.bad_records > 0 || (!r.failure.empty() && !skipped) || !r.errors.empty() || r.quarantined > 0;
+    if (r.quarantined > 0)
+      ctx.err << "authwatch: " << to_valid_utf8(r.first_quarantine_error)
+              << (r.quarantined > 1 ? " (and " + std::to_string(r.quarantined - 1) + " more; `authwatch status` lists them)" : "") << '\n';
     if (!skipped && r.format == sources::FileFormat::Unknown) ctx.err << "authwatch: " << r.failure << '\n';
     if (r.errors_not_kept) ctx.err << "authwatch: " << to_valid_utf8(r.path) << ": and " << r.errors_not_kept << " more bad record(s)\n";
     // A last line without its newline may still be being written: not read now, read by a later
@@ -97,6 +100,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
                        : !r.failure.empty() ? "not read: " + r.failure
                        : r.unchanged      ? "unchanged since last scan"
                        : !r.errors.empty() ? bad_note
+                       : r.quarantined > 0 ? std::to_string(r.quarantined) + " record(s) could not be stored: quarantined"
                                            : "";
     if (r.pending_bytes) note += (note.empty() ? "" : "; ") + std::string("pending: ") + std::to_string(r.pending_bytes) + " byte(s) unterminated";
     rows.rows.push_back({to_valid_utf8(r.path), std::string(sources::to_string(r.format)), std::to_string(r.records_read),
@@ -113,6 +117,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
                           {"noise_signals", r.noise_signals},
                           {"context_signals", r.context_signals},
                           {"unchanged", r.unchanged},
+                          {"quarantined", r.quarantined},
                           {"errors", errors},
                           {"errors_not_named", r.errors_not_kept},
                           {"pending_bytes", r.pending_bytes},

@@ -29,15 +29,41 @@ nlohmann::json monitor_json(const std::map<std::string, storage::Store::MonitorS
     const auto stopped = state.find("stopped");
     const bool said_stopped = stopped != state.end() && stopped->second.updated_at >= alive->second.updated_at;
     const bool fresh = now - alive->second.updated_at < std::chrono::seconds{15};
-    m["state"] = said_stopped ? "stopped" : fresh ? "running" : "not running (no heartbeat since " + format_iso8601(alive->second.updated_at) + ")";
+    // A monitor whose database cannot be written (full, read-only) runs on but cannot say so here.
+    m["state"] = said_stopped ? "stopped"
+                 : fresh      ? "running"
+                              : "not running, or running without being able to write its database (no heartbeat since " +
+                               format_iso8601(alive->second.updated_at) + "; its log and alerts say which)";
     m["pid"] = details.is_object() ? details.value("pid", nlohmann::json(nullptr)) : nlohmann::json(nullptr);
     m["last_pass"] = format_iso8601(alive->second.updated_at);
   }
   if (auto held = state.find("maintenance"); held != state.end()) m["maintenance"] = held->second.value;
-  for (const char* name : {"last_error", "last_notice"})
+  for (const char* name : {"last_error", "last_notice", "database_event"}) {
+    m[name] = nullptr;
     if (auto it = state.find(name); it != state.end()) m[name] = {{"message", it->second.value}, {"at", format_iso8601(it->second.updated_at)}};
+  }
+  // What keeps failing now (service/step_health.hpp), and alerts the database has not taken yet.
+  m["failing"] = nlohmann::json::object();
+  m["alerts_held"] = 0;
+  m["alerts_dropped"] = 0;
+  if (auto it = state.find("health"); it != state.end()) {
+    const auto health = nlohmann::json::parse(it->second.value, nullptr, false);
+    if (health.is_object()) {
+      if (health.contains("failing") && health["failing"].is_object()) m["failing"] = health["failing"];
+      m["alerts_held"] = health.value("alerts_held", 0);
+      m["alerts_dropped"] = health.value("alerts_dropped", 0);
+    }
+  }
   return m;
 }
+
+nlohmann::json quarantine_json(const storage::QuarantineRecord& q) {
+  return {{"source_kind", q.source_kind}, {"location", q.location}, {"locator", q.locator}, {"key", q.key},
+          {"error", q.error},             {"excerpt", q.excerpt},   {"first_seen", format_iso8601(q.first_seen)},
+          {"last_seen", format_iso8601(q.last_seen)}, {"count", q.count}};
+}
+
+constexpr int kQuarantineShown = 20;
 
 void run_status(Context& ctx) {
   auto db = ctx.open_database(storage::Database::Mode::ReadOnly);
@@ -49,6 +75,8 @@ void run_status(Context& ctx) {
   const auto pending = store.pending_alerts();
   const auto recent = store.alerts(5);
   const auto state = store.monitor_state();
+  const auto quarantined = store.quarantined(kQuarantineShown);
+  const auto quarantined_count = store.count_quarantined();
   const auto now = SystemClock{}.now();
 
   nlohmann::json json = {{"sources", nlohmann::json::array()}, {"open_incidents", nlohmann::json::array()},
@@ -76,8 +104,11 @@ void run_status(Context& ctx) {
     json["recent_alerts"].push_back({{"id", a.id}, {"kind", a.kind}, {"event_id", a.windows_event_id}, {"created", format_iso8601(a.created_at)},
                                      {"delivered", a.delivered_at ? nlohmann::json(format_iso8601(*a.delivered_at)) : nlohmann::json(nullptr)},
                                      {"suppressed", a.sink.starts_with("suppressed: ") ? nlohmann::json(a.sink.substr(12)) : nlohmann::json(nullptr)}});
+  json["quarantine"] = {{"count", quarantined_count}, {"dropped", store.quarantine_dropped()}, {"records", nlohmann::json::array()}};
+  for (const auto& q : quarantined) json["quarantine"]["records"].push_back(quarantine_json(q));
   if (ctx.format() == OutputFormat::Json) {
-    ctx.out << json.dump(2) << '\n';
+    // replace: a quarantined record is often there for a byte that is not UTF-8.
+    ctx.out << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return;
   }
   const auto& m = json["monitor"];
@@ -88,6 +119,14 @@ void run_status(Context& ctx) {
   if (!m["last_error"].is_null()) ctx.out << "Last error: " << m["last_error"]["message"].get<std::string>() << " (" << m["last_error"]["at"].get<std::string>() << ")\n";
   if (!m["last_notice"].is_null())
     ctx.out << "Last notice: " << m["last_notice"]["message"].get<std::string>() << " (" << m["last_notice"]["at"].get<std::string>() << ")\n";
+  for (const auto& [kind, f] : m["failing"].items())
+    ctx.out << "Failing: " << printable(kind) << " since " << f.value("since", "") << " (" << f.value("failures", 0) << " failed step(s)): "
+            << printable(f.value("last_error", "")) << '\n';
+  if (m["alerts_held"].get<int64_t>() > 0 || m["alerts_dropped"].get<int64_t>() > 0)
+    ctx.out << "Alerts not in the database yet: " << m["alerts_held"] << " (dropped at the memory bound: " << m["alerts_dropped"] << ")\n";
+  if (!m["database_event"].is_null())
+    ctx.out << "Database: " << printable(m["database_event"]["message"].get<std::string>()) << " ("
+            << m["database_event"]["at"].get<std::string>() << ")\n";
   ctx.out << "\nSources\n";
   write_table(ctx.out, source_rows);
   ctx.out << "\nOpen incidents: " << open.size() << '\n';
@@ -102,6 +141,17 @@ void run_status(Context& ctx) {
   if (runs.empty()) ctx.out << "none\n";
   else ctx.out << runs.front().id << " at " << format_iso8601(runs.front().started_at) << " (" << runs.front().status << ")\n";
   ctx.out << "Alerts waiting for delivery: " << pending.size() << '\n';
+  ctx.out << "\nQuarantined records (could not be stored; the rest of their source was): " << quarantined_count;
+  if (const auto dropped = store.quarantine_dropped(); dropped > 0) ctx.out << " (and " << dropped << " older ones dropped at the bound)";
+  ctx.out << '\n';
+  if (!quarantined.empty()) {
+    Rows rows{{"source", "record", "error", "first seen (UTC)", "times"}, {}};
+    for (const auto& q : quarantined)
+      rows.rows.push_back({printable(q.location), printable(q.locator.empty() ? q.key : q.locator), printable(q.error),
+                           format_iso8601(q.first_seen), std::to_string(q.count)});
+    write_table(ctx.out, rows);
+    if (quarantined_count > kQuarantineShown) ctx.out << "(the " << kQuarantineShown << " met last; --format json has the excerpts)\n";
+  }
 }
 
 }  // namespace

@@ -110,7 +110,8 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
              return "must be an integer number of days from 1 to 36500, got " + shown(v);
            c.database.retention_days = v.get<int>();
            return std::nullopt;
-         }}}},
+         }},
+        {"busy_timeout_ms", milliseconds_to([](Config& c) -> auto& { return c.database.busy_timeout_ms; }, 1, 600000)}}},
       {"incidents",
        {{"quiet_period_minutes", minutes_to(&IncidentPolicy::quiet_period)},
         {"diagnose_cooldown_minutes", minutes_to(&IncidentPolicy::diagnose_cooldown)},
@@ -294,7 +295,7 @@ std::vector<std::string> Config::default_offline_state_command() {
 std::string default_config_json() {
   Config c;
   json j = {
-      {"database", {{"path", c.database.path}, {"retention_days", c.database.retention_days}}},
+      {"database", {{"path", c.database.path}, {"retention_days", c.database.retention_days}, {"busy_timeout_ms", c.database.busy_timeout_ms}}},
       {"incidents",
        {{"quiet_period_minutes", std::chrono::duration_cast<std::chrono::minutes>(c.incidents.quiet_period).count()},
         {"diagnose_cooldown_minutes", std::chrono::duration_cast<std::chrono::minutes>(c.incidents.diagnose_cooldown).count()}}},

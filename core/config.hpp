@@ -20,6 +20,9 @@ struct Config {
   struct Database {
     std::string path;         // "" = the platform default
     int retention_days = 90;  // `authwatch prune` without --days
+    // How long a write waits for another writer (a scan, a prune) before the monitor calls the
+    // database busy for this pass and tries again on the next.
+    int busy_timeout_ms = 5000;
   } database;
   IncidentPolicy incidents;
   struct Logging {

@@ -8,7 +8,6 @@
 namespace authwatch {
 namespace {
 
-constexpr size_t kMaxSessions = 4096;      // sessions without a disconnect line (truncated logs)
 constexpr size_t kMaxSpareSessions = 64;   // recycled session storage kept for new sessions
 
 std::string* field_slot(Signal& s, SignalField f) {
@@ -436,18 +435,30 @@ void Detector::Session::reset() {
   exchange_auth_issued = exchange_auth_offered = server_to_server = false;
   signalled[0] = signalled[1] = false;
   lines.clear();
+  used = 0;
+  stored = changed = false;
 }
 
+// Every line of a session passes here: it is the session's latest use, and a change to store.
 Detector::Session& Detector::session(const std::string& key) {
+  auto touched = [this, &key](Session& s) -> Session& {
+    s.used = ++uses_;
+    if (!s.changed) {
+      s.changed = true;
+      changed_.push_back(key);
+    }
+    return s;
+  };
   auto it = sessions_.find(key);
   if (it != sessions_.end()) {
     session_order_.splice(session_order_.end(), session_order_, it->second.second);
-    return it->second.first;
+    return touched(it->second.first);
   }
   // Storage for the new session: the least recently used one when full, else a forgotten one.
   SessionMap::node_type node;
   if (sessions_.size() >= kMaxSessions) {
     node = sessions_.extract(session_order_.front());
+    if (node.mapped().first.stored) removed_.push_back(node.key());
     session_order_.splice(session_order_.end(), session_order_, session_order_.begin());
   } else {
     if (!spare_sessions_.empty()) {
@@ -461,16 +472,17 @@ Detector::Session& Detector::session(const std::string& key) {
   }
   const auto order = std::prev(session_order_.end());
   order->assign(key);
-  if (node.empty()) return sessions_.emplace(key, std::make_pair(Session{}, order)).first->second.first;
+  if (node.empty()) return touched(sessions_.emplace(key, std::make_pair(Session{}, order)).first->second.first);
   node.key().assign(key);
   node.mapped().first.reset();
   node.mapped().second = order;
-  return sessions_.insert(std::move(node)).position->second.first;
+  return touched(sessions_.insert(std::move(node)).position->second.first);
 }
 
 void Detector::forget_session(const std::string& key) {
   auto it = sessions_.find(key);
   if (it == sessions_.end()) return;
+  if (it->second.first.stored) removed_.push_back(key);
   if (spare_order_.size() < kMaxSpareSessions)
     spare_order_.splice(spare_order_.begin(), session_order_, it->second.second);
   else

@@ -115,6 +115,22 @@ struct QueuePeer {
 };
 QueuePeer queue_peer(std::string_view last_error);
 
+// A protocol-log session in progress as storage keeps it. The ingest commits the sessions a batch
+// changed with the source's new position (service/ingest.cpp), so after a restart, a kill -9
+// included, the detector resumes every session exactly as the stored position left it: its peer
+// name, whether X-EXPS was seen, its "already signalled" marks and its evidence lines.
+struct DetectorSession {
+  std::string key;    // "plog-session:<connector>:<session id>"
+  std::string state;  // compact and byte-exact (core/detector_sessions.cpp)
+  uint64_t used = 0;  // when it was last fed a line: restored least recently used first
+};
+
+struct DetectorSessionChanges {
+  std::vector<DetectorSession> saved;  // new or changed since the last take
+  std::vector<std::string> removed;    // ended or evicted sessions that were taken before
+  bool empty() const { return saved.empty() && removed.empty(); }
+};
+
 class Detector {
  public:
   explicit Detector(const DetectionRules& rules = default_rules());
@@ -124,6 +140,14 @@ class Detector {
   std::optional<Signal> detect(const TransportEvent& event);
 
   size_t tracked_sessions() const { return sessions_.size(); }
+  static constexpr size_t kMaxSessions = 4096;  // sessions without a disconnect line (truncated logs)
+
+  // The sessions changed since the last call; from then on they count as stored (their end is a
+  // removal). core/detector_sessions.cpp.
+  DetectorSessionChanges take_session_changes();
+  // Restores stored sessions into this detector, which must not have seen a line yet. Returns the
+  // keys whose state could not be decoded (damaged rows: those sessions start afresh).
+  std::vector<std::string> restore_sessions(const std::vector<DetectorSession>& stored);
 
  private:
   // A session's most recent lines, as evidence. A ring of strings that keep their capacity: once
@@ -134,6 +158,11 @@ class Detector {
     void clear() { next_ = stored_ = 0; }
     void push(std::string_view line);
     nlohmann::json to_json() const;  // oldest first
+    template <class Fn>
+    void for_each(Fn&& fn) const {  // oldest first
+      for (size_t i = 0; i < stored_; ++i) fn(slots_[(next_ + kCapacity - stored_ + i) % kCapacity]);
+    }
+    size_t size() const { return stored_; }
 
    private:
     std::vector<std::string> slots_;
@@ -150,7 +179,12 @@ class Detector {
     bool server_to_server = false;       // intra-organisation connector, or the peer's port 2525/475
     bool signalled[2] = {false, false};
     EvidenceLines lines;
+    uint64_t used = 0;     // the detector's use counter when it was last fed a line
+    bool stored = false;   // taken by take_session_changes(): storage holds a row for it
+    bool changed = false;  // fed a line since the last take (its key is in changed_)
     void reset();
+    std::string encode() const;
+    bool decode(std::string_view state);
   };
   using SessionMap = std::unordered_map<std::string, std::pair<Session, std::list<std::string>::iterator>>;
 
@@ -167,6 +201,11 @@ class Detector {
   std::vector<SessionMap::node_type> spare_sessions_;
   std::list<std::string> spare_order_;
   std::string session_key_;  // the current line's session key, built in place
+  // For take_session_changes(): keys of sessions fed since the last take (each once), and stored
+  // sessions that ended or were evicted since.
+  std::vector<std::string> changed_;
+  std::vector<std::string> removed_;
+  uint64_t uses_ = 0;
 };
 
 }  // namespace authwatch

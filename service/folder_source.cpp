@@ -10,11 +10,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Sessions still in progress at a restart were written in the last minutes: Exchange drops an
-// idle SMTP connection after 10 (receive connector ConnectionInactivityTimeout defaults to 5,
-// ConnectionTimeout to 10), so older files hold no open session.
-constexpr auto kOpenSessionAge = std::chrono::minutes{15};
-
 // How often the stored positions of files that did not change are looked at.
 constexpr auto kRecheckPositions = std::chrono::seconds{2};
 
@@ -28,16 +23,11 @@ std::string FolderSource::name() const {
   return n;
 }
 
-void FolderSource::warm_up(Ingest& ingest, const std::vector<std::string>& files) {
-  const auto now = fs::file_time_type::clock::now();
-  for (const auto& path : files) {  // name order: a session cut by a rollover is met in order
-    std::error_code ec;
-    const auto modified = fs::last_write_time(path, ec);
-    if (!ec && now - modified < kOpenSessionAge) ingest.warm_up(path);
-  }
-  warm_ = true;
-}
+void FolderSource::database_replaced() { seen_.clear(); }
 
+// Each file in name order: what changed is read (Ingest commits it with its position). A failure
+// of the database itself is thrown to the monitor's step: this pass ends, `seen_` keeps what it
+// was, and the next pass reads the same files again from their stored positions.
 SourcePoll FolderSource::poll(Ingest& ingest) {
   SourcePoll out;
   std::vector<std::string> missing;
@@ -47,7 +37,6 @@ SourcePoll FolderSource::poll(Ingest& ingest) {
     if (is_missing && missing_reported_.insert(folder).second) out.errors.push_back(folder + ": no such folder (watched again once it exists)");
     if (!is_missing) missing_reported_.erase(folder);
   }
-  if (!warm_ && kind_ == Kind::ProtocolLogs) warm_up(ingest, files);
 
   const auto now = std::chrono::steady_clock::now();
   const bool recheck = now - rechecked_ >= kRecheckPositions;
@@ -76,8 +65,8 @@ SourcePoll FolderSource::poll(Ingest& ingest) {
     out.bad_records += file.bad_records;
     for (const auto& e : file.errors) out.errors.push_back(e.message());
     if (file.errors_not_kept) out.errors.push_back(path + ": and " + std::to_string(file.errors_not_kept) + " more bad record(s)");
+    if (file.quarantined > 0) out.quarantined.push_back({path, file.quarantined, file.first_quarantine_error});
     if (!file.position_reset.empty()) out.notices.push_back(path + ": " + file.position_reset);
-    if (file.detector_reset) warm_ = false;
     const bool unrecognised = file.format == sources::FileFormat::Unknown;
     if (file.failure.empty()) {
       state.read = true;

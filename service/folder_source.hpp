@@ -31,6 +31,7 @@ class FolderSource final : public MonitorSource {
 
   std::string name() const override;
   SourcePoll poll(Ingest& ingest) override;
+  void database_replaced() override;
 
  private:
   struct Seen {
@@ -38,13 +39,10 @@ class FolderSource final : public MonitorSource {
     std::filesystem::file_time_type modified{};
     bool read = false;  // read (or reported unreadable) in this state: skip until it changes
   };
-  void warm_up(Ingest& ingest, const std::vector<std::string>& files);
-
   std::vector<std::string> folders_;
   Kind kind_;
   std::map<std::string, Seen> seen_;
   std::set<std::string> missing_reported_;  // folders reported missing (once, until they appear)
-  bool warm_ = false;                       // the detector knows the sessions in progress
   std::chrono::steady_clock::time_point rechecked_{};  // last look at the stored positions of unchanged files
 };
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <filesystem>
 #include <system_error>
 
@@ -11,7 +10,7 @@
 #include "service/alerts.hpp"
 #include "core/utf8.hpp"
 #include "sources/fingerprint.hpp"
-#include "sources/shared_file.hpp"
+#include "storage/database_failure.hpp"
 
 namespace authwatch::service {
 namespace fs = std::filesystem;
@@ -105,23 +104,6 @@ std::string file_replaced(const std::string& path, const SourcePosition& stored)
          ") belongs to; read again from the start";
 }
 
-// The byte offset at the end of a protocol-log event's natural key ("plog:<file>:<created>:<offset>",
-// sources/protocol_log.cpp), or nullopt for another key.
-std::optional<uint64_t> protocol_log_offset(const std::string& key) {
-  const auto colon = key.rfind(':');
-  if (!key.starts_with("plog:") || colon == std::string::npos) return std::nullopt;
-  uint64_t offset = 0;
-  const char* first = key.data() + colon + 1;
-  const char* last = key.data() + key.size();
-  auto [end, ec] = std::from_chars(first, last, offset);
-  if (ec != std::errc{} || end != last) return std::nullopt;
-  return offset;
-}
-
-// How far back warm_up re-reads: Exchange sessions last seconds and are written as they happen,
-// so the lines of any session still open at a stop lie in the last few hundred kilobytes.
-constexpr uint64_t kWarmUpBytes = 256 * 1024;
-
 }  // namespace
 
 std::string Ingest::moved_behind_our_back(const SourcePosition* stored, const std::string& location) const {
@@ -149,39 +131,6 @@ bool Ingest::position_moved(const std::string& path) {
   return !moved_behind_our_back(stored ? &stored->position : nullptr, location).empty();
 }
 
-void Ingest::warm_up(const std::string& path) {
-  if (sources::detect_file_format(path) != sources::FileFormat::ProtocolLog) return;
-  const std::string location = to_valid_utf8(fs::absolute(path).lexically_normal().string());
-  auto stored = store_.find_source(std::string(to_string(SourceKind::ProtocolLog)), location);
-  if (!stored || stored->position.offset == 0 || !sources::fingerprint_matches(path, stored->position.identity)) return;
-  const uint64_t end = stored->position.offset;
-  SourcePosition from = stored->position;
-  from.offset = 0;
-  if (end > kWarmUpBytes) {
-    // Start at the first line that begins inside the window.
-    sources::SharedInputFile in(path);
-    std::string window(kWarmUpBytes, '\0');
-    in.seekg(static_cast<std::streamoff>(end - kWarmUpBytes));
-    in.read(window.data(), static_cast<std::streamsize>(window.size()));
-    const auto newline = window.find('\n');
-    if (!in || newline == std::string::npos) return;
-    from.offset = end - kWarmUpBytes + newline + 1;
-  }
-  auto source = sources::make_file_source(path, sources::FileFormat::ProtocolLog,
-                                          sources::ReadOptions{{}, {}, config_.limits.line_bytes});
-  uint64_t fed = 0;
-  (void)source->read(
-      from,
-      [&](TransportEvent&& event) {
-        auto offset = protocol_log_offset(event.key);
-        if (!offset || *offset >= end) return;  // beyond the stored position: the next read's
-        (void)detector_->detect(event);
-        ++fed;
-      },
-      [](sources::ReadError&&) {});
-  BOOST_LOG_TRIVIAL(debug) << path << ": detector warmed up with " << fed << " line(s) before byte " << end;
-}
-
 Ingest::Ingest(storage::Database& db, const Config& config, const Clock& clock)
     : db_(db), store_(db), config_(config), clock_(clock), event_selection_(sources::EventSelection::of(default_rules())) {}
 
@@ -206,6 +155,7 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
   SourcePosition committing;
   try {
     db_.transaction([&] {
+      load_sessions();
       auto stored = store_.find_source(kind, location);
       SourcePosition from = stored ? stored->position : SourcePosition{};
       r.position_reset = moved_behind_our_back(stored ? &from : nullptr, location);
@@ -215,7 +165,7 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
           from,
           [&](TransportEvent&& event) {
             if (progress && (++seen % 1000) == 0) progress(path, seen);
-            store_if_relevant(event, source_row, r);
+            store_or_quarantine(event, source_row, r);
           },
           [&](sources::ReadError&& error) {
             // 2 M bad lines must not take 2 GB: the first N are named, the rest counted.
@@ -240,36 +190,102 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
       r.bad_records = summary.bad_records;
       r.pending_bytes = summary.pending_bytes;
       r.unchanged = summary.resumed && summary.records_read == 0;
+      save_sessions();
       store_.save_source(kind, location, summary.position, summary.records_read, summary.bad_records,
-                         r.errors.empty() ? r.position_reset : r.errors.back().message(), clock_.now());
+                         !r.first_quarantine_error.empty() ? r.first_quarantine_error
+                         : r.errors.empty()                ? r.position_reset
+                                                           : r.errors.back().message(),
+                         clock_.now());
     });
     if (r.failure.empty()) committed_[location] = committing;
+    else rolled_back();  // read in part, position not stored: the detector's sessions went ahead of it
   } catch (const std::exception& e) {
+    rolled_back();
+    r.new_events = r.fault_signals = r.noise_signals = r.context_signals = r.quarantined = 0;
+    if (storage::database_failure(e) != storage::DatabaseFailure::None) throw;  // the monitor's step (or the scan) decides
     r.failure = to_valid_utf8(path + ": " + e.what());
-    r.new_events = r.fault_signals = r.noise_signals = r.context_signals = 0;  // rolled back
-    // The detector saw lines that storage did not keep: its session state is ahead of the stored
-    // position. The caller re-warms it (warm_up) before the next read.
-    reset_detector();
-    r.detector_reset = true;
   }
   if (!r.position_reset.empty()) BOOST_LOG_TRIVIAL(warning) << path << ": " << r.position_reset;
   if (!r.failure.empty()) BOOST_LOG_TRIVIAL(error) << r.failure;
   return r;
 }
 
-void Ingest::store_if_relevant(const TransportEvent& event, int64_t source_row, FileIngest& r) {
-  auto signal = detector_->detect(event);
+namespace {
+
+bool is_database_failure(const std::exception& e) { return storage::database_failure(e) != storage::DatabaseFailure::None; }
+
+}  // namespace
+
+void Ingest::load_sessions() {
+  if (sessions_loaded_) return;
+  detector_ = std::make_unique<Detector>();
+  const auto damaged = detector_->restore_sessions(store_.detector_sessions());
+  for (const auto& key : damaged)
+    BOOST_LOG_TRIVIAL(warning) << "detector_sessions: the stored state of " << key << " is damaged; that session starts afresh";
+  sessions_loaded_ = true;
+}
+
+void Ingest::save_sessions() { store_.save_detector_sessions(detector_->take_session_changes()); }
+
+void Ingest::rolled_back() { sessions_loaded_ = false; }
+
+void Ingest::forget_database_state() {
+  committed_.clear();
+  sessions_loaded_ = false;
+}
+
+// One record: the detector's verdict, then its event and signal in a savepoint of the batch. An
+// exception for this record alone puts it in quarantine and the batch goes on; the database's own
+// failure ends the batch (the caller's transaction rolls back).
+void Ingest::store_or_quarantine(const TransportEvent& event, int64_t source_row, FileIngest& r) {
+  auto quarantine = [&](const std::exception& e) {
+    storage::QuarantineRecord q;
+    q.source_kind = std::string(to_string(event.source_kind));
+    q.location = event.location.empty() ? r.path : event.location;
+    q.locator = event.locator;
+    q.key = event.key;
+    q.error = e.what();
+    q.excerpt = event.text.substr(0, 500);
+    q.first_seen = q.last_seen = clock_.now();
+    store_.quarantine(q);
+    ++r.quarantined;
+    const std::string what = q.location + (q.locator.empty() ? "" : " " + q.locator) + ": cannot be stored (" + q.error + "): quarantined";
+    if (r.first_quarantine_error.empty()) r.first_quarantine_error = what;
+    BOOST_LOG_TRIVIAL(warning) << what;
+  };
+  std::optional<Signal> signal;
+  try {
+    signal = detector_->detect(event);
+  } catch (const std::exception& e) {
+    if (is_database_failure(e)) throw;
+    quarantine(e);
+    return;
+  }
   if (!signal) return;  // only events that matter are stored; the position covers the rest
-  // A session signalled before a restart (its state was lost with the process): an
-  // uninterrupted read would not store its later lines, so neither does this one.
-  if (store_.has_signal(signal->key)) return;
+  const FileIngest before = r;
+  try {
+    db_.transaction([&] { store_if_relevant(event, *signal, source_row, r); });
+  } catch (const std::exception& e) {
+    if (is_database_failure(e)) throw;
+    r.new_events = before.new_events;
+    r.fault_signals = before.fault_signals;
+    r.noise_signals = before.noise_signals;
+    r.context_signals = before.context_signals;
+    quarantine(e);
+  }
+}
+
+void Ingest::store_if_relevant(const TransportEvent& event, const Signal& signal, int64_t source_row, FileIngest& r) {
+  // A session signalled before a restart whose state was not stored (a database from before the
+  // sessions were): an uninterrupted read would not store its later lines, so neither does this one.
+  if (store_.has_signal(signal.key)) return;
   auto event_row = store_.insert_event(event, source_row);
   if (!event_row) return;  // read before (e.g. the same record in another export)
   ++r.new_events;
-  if (store_.insert_signal(*signal, *event_row))
-    ++(signal->signal_class == SignalClass::Fault   ? r.fault_signals
-       : signal->signal_class == SignalClass::Noise ? r.noise_signals
-                                                    : r.context_signals);
+  if (store_.insert_signal(signal, *event_row))
+    ++(signal.signal_class == SignalClass::Fault   ? r.fault_signals
+       : signal.signal_class == SignalClass::Noise ? r.noise_signals
+                                                   : r.context_signals);
 }
 
 FileIngest Ingest::ingest_records(RecordBatch batch) {
@@ -278,17 +294,22 @@ FileIngest Ingest::ingest_records(RecordBatch batch) {
   const std::string kind(to_string(batch.kind));
   try {
     db_.transaction([&] {
+      load_sessions();
       auto stored = store_.find_source(kind, batch.location);
       const int64_t source_row =
           stored ? stored->id : store_.save_source(kind, batch.location, SourcePosition{}, 0, 0, "", clock_.now());
-      for (const auto& event : batch.events) store_if_relevant(event, source_row, r);
+      for (const auto& event : batch.events) store_or_quarantine(event, source_row, r);
       r.records_read = batch.events.size();
       r.bad_records = batch.bad_records;
-      store_.save_source(kind, batch.location, batch.position, r.records_read, r.bad_records, batch.last_error, clock_.now());
+      save_sessions();
+      store_.save_source(kind, batch.location, batch.position, r.records_read, r.bad_records,
+                         !r.first_quarantine_error.empty() ? r.first_quarantine_error : batch.last_error, clock_.now());
     });
   } catch (const std::exception& e) {
+    rolled_back();
+    r.new_events = r.fault_signals = r.noise_signals = r.context_signals = r.quarantined = 0;  // the source keeps its old position
+    if (is_database_failure(e)) throw;
     r.failure = batch.location + ": " + e.what();
-    r.new_events = r.fault_signals = r.noise_signals = r.context_signals = 0;  // rolled back: the source keeps its old position
   }
   if (!r.failure.empty()) BOOST_LOG_TRIVIAL(error) << r.failure;
   return r;

@@ -39,7 +39,10 @@ struct FileIngest {
   // (a followed log truncated or replaced under the same name, or its stored position cleared or
   // rewound by something other than this process). Events already stored are not stored again.
   std::string position_reset;
-  bool detector_reset = false;  // the read was rolled back: warm the detector up again
+  // Records that could not be stored (an exception for that record alone): kept in the quarantine
+  // table with their error; the position moved past them and the rest was stored.
+  uint64_t quarantined = 0;
+  std::string first_quarantine_error;  // names the record
 };
 
 struct IncidentPass {
@@ -78,6 +81,12 @@ struct RecordBatch {
   std::string last_error;  // stored with the source, for `authwatch status`
 };
 
+// What the ingest does when storing fails:
+// - a record that cannot be stored (an exception for it alone: storing it runs in a savepoint) is
+//   quarantined with its error, the rest of the batch is stored and the position moves past it;
+// - when the database itself fails (busy, full, read-only, damaged, gone: storage/database_failure.hpp)
+//   the whole batch rolls back and the exception goes to the caller (the monitor's step, which
+//   retries on a later pass; `authwatch scan`, which stops): nothing is half stored, nothing skipped.
 class Ingest {
  public:
   Ingest(storage::Database& db, const Config& config, const Clock& clock);
@@ -86,26 +95,22 @@ class Ingest {
   // The batch's relevant events, their signals and its position in one transaction: a kill -9
   // loses or repeats nothing (the source resumes from the stored position).
   FileIngest ingest_records(RecordBatch batch);
+  storage::Database& database() { return db_; }
   std::optional<SourcePosition> stored_position(SourceKind kind, const std::string& location);
 
   // The monitor records an alert for each incident opened or resolved, in the transaction of the
   // change (the outbox); an offline scan does not.
   void record_alerts(bool on) { record_alerts_ = on; }
 
-  // After a restart the detector has forgotten the SMTP sessions that were in progress. This
-  // re-feeds it the tail of a protocol log already read (the lines just before its stored
-  // position) without storing anything, so a session cut by the restart keeps its peer name, its
-  // evidence and its "already signalled" mark. Other formats: nothing to do.
-  void warm_up(const std::string& path);
   // The position this process last stored for the file at `path`; nullptr when it has not read it.
   const SourcePosition* committed(const std::string& path) const;
   // True when the stored position of a file this process read is not the one it stored (cleared
   // or rewound by something else): ingest_file then reads again and reports it.
   bool position_moved(const std::string& path);
 
-  // Forgets the detector's session state (after a rolled-back read, whose lines it has seen but
-  // storage has not); the caller warms it up again.
-  void reset_detector() { detector_ = std::make_unique<Detector>(); }
+  // The database was replaced by a new, empty one (the monitor moved a damaged file aside): what
+  // this process remembers of the old one's positions and sessions no longer holds.
+  void forget_database_state();
 
   // Attaches unassigned fault signals to incidents (oldest first) and resolves quiet ones, in
   // one transaction. Diagnose requests are returned for the caller (the service runs probes).
@@ -113,7 +118,13 @@ class Ingest {
 
  private:
   std::string moved_behind_our_back(const SourcePosition* stored, const std::string& location) const;
-  void store_if_relevant(const TransportEvent& event, int64_t source_row, FileIngest& r);
+  void store_if_relevant(const TransportEvent& event, const Signal& signal, int64_t source_row, FileIngest& r);
+  void store_or_quarantine(const TransportEvent& event, int64_t source_row, FileIngest& r);
+  // Inside the batch's transaction: the detector holds the sessions storage holds (loaded once,
+  // and again after a batch rolled back: its lines were seen but not stored).
+  void load_sessions();
+  void save_sessions();
+  void rolled_back();
   void attach_context(const IncidentTracker& tracker, IncidentPass& pass);
 
   storage::Database& db_;
@@ -121,6 +132,7 @@ class Ingest {
   const Config& config_;
   const Clock& clock_;
   std::unique_ptr<Detector> detector_ = std::make_unique<Detector>();  // one per scan: protocol-log sessions may span a file rollover
+  bool sessions_loaded_ = false;  // detector_ holds what storage holds
   const sources::EventSelection event_selection_;  // the events its rules read (the detector's are the defaults)
   bool record_alerts_ = false;
   std::map<std::string, SourcePosition> committed_;  // the position this process last stored, by location

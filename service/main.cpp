@@ -211,15 +211,25 @@ int main(int argc, char** argv) {
     // Started by the SCM: the Application log is where an administrator looks.
     options.syslog = true;
     auto ran = service::run_as_service([&](const std::function<void(std::function<void()>)>& on_stop) {
-      service::Monitor monitor(options, clock);
-      if (auto opened = monitor.open(); !opened) {
-        // A service has no console: the reason goes to the Application log (event 1950).
-        (void)service::make_event_log_sink()->deliver(
-            service::health_alert("AuthWatch could not start: " + opened.error(), {{"ok", false}}, clock.now()));
+      // A service has no console: why it could not start or stopped goes to the Application log (event 1950).
+      auto tell = [&](const std::string& what) {
+        try {
+          (void)service::make_event_log_sink()->deliver(service::health_alert(what, {{"ok", false}}, clock.now()));
+        } catch (...) {
+        }
+      };
+      try {
+        service::Monitor monitor(options, clock);
+        if (auto opened = monitor.open(); !opened) {
+          tell("AuthWatch could not start: " + opened.error());
+          return 1;
+        }
+        on_stop([&monitor] { monitor.stop(); });
+        return monitor.run(/*handle_signals=*/false);
+      } catch (const std::exception& e) {
+        tell(std::string("AuthWatch stopped: ") + e.what());
         return 1;
       }
-      on_stop([&monitor] { monitor.stop(); });
-      return monitor.run(/*handle_signals=*/false);
     });
     if (ran) return ran.value();
     if (service::started_from_console(ran.error())) {
@@ -231,11 +241,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 #endif
-  service::Monitor monitor(options, clock);
-  if (auto opened = monitor.open(); !opened) {
-    std::cerr << "authwatch-service: " << opened.error() << '\n';
+  try {
+    service::Monitor monitor(options, clock);
+    if (auto opened = monitor.open(); !opened) {
+      std::cerr << "authwatch-service: " << opened.error() << '\n';
+      return 1;
+    }
+    (void)console;
+    return monitor.run(/*handle_signals=*/true);
+  } catch (const std::exception& e) {  // setting up the monitor (its sources, sinks); run() itself throws nothing
+    std::cerr << "authwatch-service: " << e.what() << '\n';
     return 1;
   }
-  (void)console;
-  return monitor.run(/*handle_signals=*/true);
 }

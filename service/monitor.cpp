@@ -24,11 +24,14 @@ namespace authwatch::service {
 // A probe run for one incident, running on the pool until a pass stores it.
 struct Monitor::PendingRun {
   Incident incident;
+  probes::ProbeRunResult result;
   probes::ProbeTargets targets;
-  std::future<probes::ProbeRunResult> result;
+  std::future<probes::ProbeRunResult> running;
+  bool done = false;  // `result` holds the finished run (kept until the database takes it)
 };
 
-Monitor::Monitor(MonitorOptions options, const Clock& clock) : options_(std::move(options)), clock_(clock) {
+Monitor::Monitor(MonitorOptions options, const Clock& clock)
+    : options_(std::move(options)), clock_(clock), health_(options_.database) {
   if (!options_.alerts_jsonl.empty()) sinks_.push_back(make_json_lines_sink(options_.alerts_jsonl));
   for (auto& sink : make_platform_sinks(options_)) sinks_.push_back(std::move(sink));
 }
@@ -37,7 +40,7 @@ Monitor::~Monitor() {
   for (auto& source : sources_) source->stop();
   if (offline_) offline_->stop();
   for (auto& r : running_)
-    if (r->result.valid()) r->result.wait();
+    if (r->running.valid()) r->running.wait();
   pool_.join();
 }
 
@@ -45,9 +48,15 @@ Result<bool> Monitor::open() {
   auto lock = InstanceLock::acquire(options_.database);
   if (!lock) return Error{lock.error()};
   lock_ = std::make_unique<InstanceLock>(std::move(lock).value());
-  auto db = storage::Database::open(options_.database, storage::Database::Mode::ReadWrite);
-  if (!db) return Error{db.error()};
-  db_ = std::move(db).value();
+  db_ = storage::Database::unconnected(options_.database,
+                                       storage::OpenOptions{std::chrono::milliseconds{options_.config.database.busy_timeout_ms}});
+  keeper_ = std::make_unique<DatabaseKeeper>(*db_, clock_);
+  std::optional<DatabaseKeeper::Event> event;
+  if (auto failure = keeper_->open(event)) {
+    if (failure->kind == storage::DatabaseFailure::Refused) return Error{failure->message};
+    BOOST_LOG_TRIVIAL(error) << failure->message << ": the monitor starts anyway, alerts, and opens it again every "
+                             << DatabaseKeeper::kRetry.count() << " s";
+  }
   ingest_ = std::make_unique<Ingest>(*db_, options_.config, clock_);
   ingest_->record_alerts(true);
 
@@ -66,48 +75,163 @@ Result<bool> Monitor::open() {
                                                    options_.config.queue.timeout, pool_);
   kerberos_switch_ = make_kerberos_logging_switch(options_, clock_);
   started_ = clock_.now();
+  if (event) {
+    PassReport ignored;
+    database_event(*event, ignored);
+  }
   return true;
 }
 
-// The loop. Everything the monitor does happens in this order, once per poll.
+// The loop. Everything the monitor does happens in this order, once per poll. Each step is
+// contained (Monitor::step): what fails is logged, alerted once per kind and tried again by the
+// next pass; a step that needs the database waits for the next pass when the database failed.
 PassReport Monitor::pass() {
   PassReport report;
+  database_ok_ = true;
+  // 0. The database: opened again after a failure, written back when it was deleted under us.
+  //    Alerts it could not take are written first, so they keep their place in the order.
+  step(Needs::Nothing, "open the database", report, [&] { keep_database(report); });
+  step(Needs::Database, "store held alerts", report, [&] { alerts_.store(*db_); });
+
   // 1. What is new at every source: each commits its records, their signals and its position
   //    in one transaction.
-  for (auto& source : sources_) {
-    auto got = source->poll(*ingest_);
-    report.new_events += got.new_events;
-    report.bad_records += got.bad_records;
-    report.errors.insert(report.errors.end(), got.errors.begin(), got.errors.end());
-    report.notices.insert(report.notices.end(), got.notices.begin(), got.notices.end());
-  }
+  for (auto& source : sources_) step(Needs::Database, "read " + source->name(), report, [&] { read_source(*source, report); });
 
   // 2. Signals become incidents; opened/resolved alerts go into the outbox in the same transaction.
-  auto incidents = ingest_->update_incidents();
-  report.opened = incidents.opened();
-  report.resolved = incidents.resolved();
+  IncidentPass incidents;
+  step(Needs::Database, "update incidents", report, [&] {
+    incidents = ingest_->update_incidents();
+    report.opened = incidents.opened();
+    report.resolved = incidents.resolved();
+  });
   if (kerberos_switch_)  // Kerberos logging on for a new incident; back off when its window ends
-    for (auto& problem : kerberos_switch_->on_pass(*db_, report.opened > 0)) report.errors.push_back(std::move(problem));
+    step(Needs::Database, "Kerberos logging switch", report, [&] {
+      for (auto& problem : kerberos_switch_->on_pass(*db_, report.opened > 0)) report.errors.push_back(std::move(problem));
+    });
 
   // 3. An incident that asks for a diagnosis (on open, then at most once per cooldown) gets a
   //    probe run on the pool; the engine bounds it by its deadlines.
-  for (const auto& change : incidents.changes) {
-    if (change.kind != IncidentChange::Kind::DiagnoseRequested || !options_.probes) continue;
-    start_probe_run(change.incident);
-    ++report.probe_runs_started;
+  step(Needs::Nothing, "start probe runs", report, [&] {
+    for (const auto& change : incidents.changes) {
+      if (change.kind != IncidentChange::Kind::DiagnoseRequested || !options_.probes) continue;
+      start_probe_run(change.incident);
+      ++report.probe_runs_started;
+    }
+  });
+
+  // 4. Finished runs are stored with their diagnosis and its alert (kept in memory until then).
+  step(Needs::Database, "store probe runs", report, [&] { report.probe_runs_stored = store_finished_runs(false); });
+
+  // 5. Maintenance (a window, or ServerWideOffline Inactive) holds alerts back; else the alerts
+  //    go to the sinks in order: the outbox's, and those held in memory.
+  step(Needs::Nothing, "maintenance check", report, [&] {
+    if (offline_) offline_->poll(report.errors);
+    held_back_ = maintenance_reason();
+    if (held_back_ != held_back_logged_)
+      BOOST_LOG_TRIVIAL(info) << (held_back_.empty() ? "maintenance over: alerts go out again" : "alerts held back: " + held_back_);
+    held_back_logged_ = held_back_;
+  });
+  deliver_alerts(report);
+
+  // 6. What `authwatch status` shows: that the monitor is alive, its last error, its health.
+  for (auto& alert : health_.pass_over(clock_.now())) {
+    BOOST_LOG_TRIVIAL(info) << alert_message(alert);
+    alerts_.hold(std::move(alert));
   }
-
-  // 4. Finished runs are stored with their diagnosis and its alert.
-  report.probe_runs_stored = store_finished_runs(false);
-
-  // 5. Maintenance (a window, or ServerWideOffline Inactive) holds alerts back; else the outbox
-  //    goes to the sinks, in order.
-  if (offline_) offline_->poll(report.errors);
-  report.alerts_delivered = deliver_alerts(report);
-
-  // 6. What `authwatch status` shows: that the monitor is alive, its last error.
-  record_state(report);
+  step(Needs::Database, "record delivery and state", report, [&] {
+    alerts_.store(*db_);
+    record_state(report);
+  });
   return report;
+}
+
+void Monitor::step_failed(const std::string& name, const std::exception_ptr& thrown, PassReport& report) noexcept {
+  try {
+    StepFailure failure;
+    failure.step = name;
+    try {
+      std::rethrow_exception(thrown);
+    } catch (const nlohmann::json::exception& e) {
+      failure.error = e.what();
+      failure.thrown = "JSON error";
+    } catch (const std::bad_alloc&) {
+      failure.error = "out of memory";
+      failure.thrown = "out of memory";
+    } catch (const std::exception& e) {
+      failure.error = e.what();
+      failure.database = storage::database_failure(e);
+      failure.thrown = "error";
+    } catch (...) {
+      failure.error = "an exception of unknown type";
+      failure.thrown = "unknown exception";
+    }
+    if (failure.database == storage::DatabaseFailure::OutOfMemory) {  // SQLite's own: memory, not the file
+      failure.database = storage::DatabaseFailure::None;
+      failure.thrown = "out of memory";
+    }
+    report.failed_steps.push_back(name + ": " + failure.error);
+    if (failure.database != storage::DatabaseFailure::None) {
+      database_ok_ = false;  // the pass's other database steps wait for the next pass
+      if (failure.database == storage::DatabaseFailure::Corrupt) {
+        try {  // before a damaged file goes aside: the alerts it holds that were not read yet
+          storage::Store store(*db_);
+          alerts_.load(store);
+        } catch (const std::exception& e) {
+          BOOST_LOG_TRIVIAL(error) << "the outbox of the damaged database cannot be read: " << e.what();
+        }
+      }
+      if (auto event = keeper_->failed(failure.database, failure.error)) database_event(*event, report);
+    }
+    // Logged once per kind (and when it ends, by its alert); each pass it goes on failing at debug level.
+    if (auto alert = health_.failed(failure, clock_.now())) {
+      BOOST_LOG_TRIVIAL(error) << name << ": " << failure.error << " (tried again every pass; logged again when it works)";
+      alerts_.hold(std::move(*alert));
+    } else {
+      BOOST_LOG_TRIVIAL(debug) << name << ": " << failure.error;
+    }
+  } catch (...) {
+    // Out of memory while reporting a failure: the next pass tries again.
+  }
+}
+
+void Monitor::keep_database(PassReport& report) {
+  if (auto event = keeper_->keep()) database_event(*event, report);
+  keeper_->check_usable();  // throws the database's failure while it cannot be used
+}
+
+// Something happened to the database file itself (moved aside, written back, replaced).
+void Monitor::database_event(const DatabaseKeeper::Event& event, PassReport& report) {
+  report.notices.push_back(event.message);
+  auto alert = health_alert(event.message, event.details, clock_.now());
+  alert.windows_event_id = kEventDatabaseReplaced;
+  if (event.new_database) {
+    // A new, empty database: positions, sessions and outbox rows of the old one are gone with it.
+    ingest_->forget_database_state();
+    for (auto& source : sources_) source->database_replaced();
+    alerts_.database_replaced();
+    held_back_written_.clear();
+    health_written_ = nullptr;
+  }
+  alerts_.hold(std::move(alert));
+  database_event_ = event.message;
+}
+
+void Monitor::read_source(MonitorSource& source, PassReport& report) {
+  auto got = source.poll(*ingest_);
+  report.new_events += got.new_events;
+  report.bad_records += got.bad_records;
+  report.errors.insert(report.errors.end(), got.errors.begin(), got.errors.end());
+  report.notices.insert(report.notices.end(), got.notices.begin(), got.notices.end());
+  for (const auto& q : got.quarantined) {
+    report.quarantined += q.records;
+    if (!quarantine_alerted_.insert(q.location).second) continue;  // once per source: `status` lists them all
+    auto alert = health_alert(std::to_string(q.records) + " record(s) of " + q.location +
+                                  " could not be stored and were quarantined (the rest was stored; `authwatch status` lists "
+                                  "them): " + q.first,
+                              {{"source", "quarantine"}, {"location", q.location}, {"records", q.records}, {"ok", false}}, clock_.now());
+    alert.windows_event_id = kEventRecordsQuarantined;
+    alerts_.hold(std::move(alert));
+  }
 }
 
 void Monitor::start_probe_run(const Incident& incident) {
@@ -130,7 +254,7 @@ void Monitor::start_probe_run(const Incident& incident) {
       [targets = run->targets, settings = options_.probe_settings, set = std::make_shared<ProbeList>(std::move(probes).value())] {
         return probes::run_probes(std::move(*set), targets, settings);
       });
-  run->result = task->get_future();
+  run->running = task->get_future();
   boost::asio::post(pool_, [task] { (*task)(); });
   BOOST_LOG_TRIVIAL(info) << "incident " << incident.id << ": probing "
                           << (host ? run->targets.peer : "the domain (the peer server is not known)");
@@ -142,28 +266,39 @@ int Monitor::store_finished_runs(bool wait) {
   storage::Store store(*db_);
   for (auto it = running_.begin(); it != running_.end();) {
     auto& run = **it;
-    if (!wait && run.result.wait_for(std::chrono::seconds{0}) != std::future_status::ready) {
-      ++it;
-      continue;
+    if (!run.done) {
+      if (!wait && run.running.wait_for(std::chrono::seconds{0}) != std::future_status::ready) {
+        ++it;
+        continue;
+      }
+      run.result = run.running.get();
+      run.done = true;  // from here on in memory until the database takes it
     }
-    auto result = run.result.get();
-    // The probes' causes and those the incident's own evidence names (core/evidence_causes.hpp).
-    auto diagnosis = diagnose(result.findings);
-    storage::SignalQuery faults;
-    faults.incident_id = run.incident.id;
-    std::vector<Signal> signals;
-    for (auto& s : store.signals(faults)) signals.push_back(std::move(s.signal));
-    add_named_causes(diagnosis, causes_named_by_signals(signals));
-    storage::ProbeRunRecord record;
-    record.incident_id = run.incident.id;
-    record.started_at = result.started;
-    record.finished_at = result.finished;
-    record.trigger = "incident";
-    record.targets = {{"dcs", run.targets.dcs}, {"realm", run.targets.realm}, {"peer", run.targets.peer}, {"peer_fqdn", run.targets.peer_fqdn}};
-    record.status = std::string(to_string(probes::worst_status(result.findings)));
+    const auto& result = run.result;
     db_->transaction([&] {
+      // The incident may be gone meanwhile: merged into another, or the database was replaced.
+      std::optional<int64_t> incident_id;
+      if (store.incident(run.incident.id)) incident_id = run.incident.id;
+      // The probes' causes and those the incident's own evidence names (core/evidence_causes.hpp).
+      auto diagnosis = diagnose(result.findings);
+      std::vector<Signal> signals;
+      if (incident_id) {
+        storage::SignalQuery faults;
+        faults.incident_id = incident_id;
+        for (auto& s : store.signals(faults)) signals.push_back(std::move(s.signal));
+      }
+      add_named_causes(diagnosis, causes_named_by_signals(signals));
+      storage::ProbeRunRecord record;
+      record.incident_id = incident_id;
+      record.started_at = result.started;
+      record.finished_at = result.finished;
+      record.trigger = "incident";
+      record.targets = {{"dcs", run.targets.dcs}, {"realm", run.targets.realm}, {"peer", run.targets.peer}, {"peer_fqdn", run.targets.peer_fqdn}};
+      record.status = std::string(to_string(probes::worst_status(result.findings)));
       const auto run_id = store.insert_probe_run(record, result.findings);
-      store.insert_alert(cause_diagnosed_alert(run.incident, diagnosis, run_id, clock_.now()));
+      auto alert = cause_diagnosed_alert(run.incident, diagnosis, run_id, clock_.now());
+      alert.incident_id = incident_id;
+      store.insert_alert(alert);
     });
     ++stored;
     it = running_.erase(it);
@@ -171,10 +306,17 @@ int Monitor::store_finished_runs(bool wait) {
   return stored;
 }
 
+// At shutdown: every running probe run is waited for, stored and its alert delivered.
 void Monitor::wait_for_probes() {
-  store_finished_runs(true);
   PassReport report;
+  database_ok_ = keeper_ && keeper_->usable();
+  for (auto& run : running_)
+    if (!run->done && run->running.valid()) run->running.wait();
+  step(Needs::Database, "store probe runs", report, [&] { store_finished_runs(true); });
   deliver_alerts(report);
+  step(Needs::Database, "record delivery", report, [&] { alerts_.store(*db_); });
+  if (!running_.empty())
+    BOOST_LOG_TRIVIAL(error) << running_.size() << " probe run(s) could not be stored (the database failed); their findings are lost";
 }
 
 std::string Monitor::maintenance_reason() const {
@@ -184,49 +326,43 @@ std::string Monitor::maintenance_reason() const {
   return "";
 }
 
-int Monitor::deliver_alerts(PassReport& report) {
-  storage::Store store(*db_);
-  const std::string held = maintenance_reason();
-  if (held != maintenance_) {
-    BOOST_LOG_TRIVIAL(info) << (held.empty() ? "maintenance over: alerts go out again" : "alerts held back: " + held);
-    db_->transaction([&] { store.set_monitor_state("maintenance", held, clock_.now()); });
-    maintenance_ = held;
-  }
-  int delivered = 0;
-  for (const auto& alert : store.pending_alerts()) {
-    if (!held.empty()) {  // recorded, marked, never sent: no flood of stale alerts when it ends
-      store.mark_alert_delivered(alert.id, clock_.now(), "suppressed: " + held);
-      ++report.alerts_suppressed;
-      continue;
-    }
-    bool all = true;
-    for (auto& sink : sinks_) {
-      auto ok = sink->deliver(alert);
-      if (!ok) {
-        report.errors.push_back(sink->name() + ": " + ok.error());
-        all = false;
-      }
-    }
-    if (!all) break;  // keep the order: retry from this alert on the next pass
-    store.mark_alert_delivered(alert.id, clock_.now());
-    ++delivered;
-  }
-  return delivered;
+// The outbox's new alerts join those held in memory; all go to the sinks in order. Delivery
+// itself needs no database: alerts raised while it fails go out all the same.
+void Monitor::deliver_alerts(PassReport& report) {
+  step(Needs::Database, "read the outbox", report, [&] {
+    storage::Store store(*db_);
+    alerts_.load(store);
+  });
+  step(Needs::Nothing, "deliver alerts", report, [&] {
+    auto delivery = alerts_.deliver(sinks_, held_back_, clock_.now());
+    report.alerts_delivered += delivery.delivered;
+    report.alerts_suppressed += delivery.suppressed;
+    report.errors.insert(report.errors.end(), delivery.errors.begin(), delivery.errors.end());
+  });
 }
 
 void Monitor::record_state(const PassReport& report) {
   const auto now = std::chrono::steady_clock::now();
-  const bool news = !report.errors.empty() || !report.notices.empty();
+  const nlohmann::json health = {{"failing", health_.to_json()}, {"alerts_held", alerts_.held()}, {"alerts_dropped", alerts_.dropped()}};
+  const bool news = !report.errors.empty() || !report.failed_steps.empty() || !report.notices.empty() || held_back_ != held_back_written_ ||
+                    health != health_written_ || !database_event_.empty();
   if (!news && now - state_written_ < std::chrono::seconds{2}) return;  // a heartbeat, not a write per pass
-  state_written_ = now;
   storage::Store store(*db_);
   const nlohmann::json alive = {{"pid", current_process_id()}, {"started", format_iso8601(started_)},
                                 {"poll_ms", options_.poll.count()}, {"probe_runs_running", running_.size()}};
   db_->transaction([&] {
     store.set_monitor_state("last_pass", alive.dump(), clock_.now());
-    if (!report.errors.empty()) store.set_monitor_state("last_error", report.errors.back(), clock_.now());
+    if (!report.failed_steps.empty()) store.set_monitor_state("last_error", report.failed_steps.back(), clock_.now());
+    else if (!report.errors.empty()) store.set_monitor_state("last_error", report.errors.back(), clock_.now());
     if (!report.notices.empty()) store.set_monitor_state("last_notice", report.notices.back(), clock_.now());
+    if (held_back_ != held_back_written_) store.set_monitor_state("maintenance", held_back_, clock_.now());
+    if (health != health_written_) store.set_monitor_state("health", health.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), clock_.now());
+    if (!database_event_.empty()) store.set_monitor_state("database_event", database_event_, clock_.now());
   });
+  state_written_ = now;
+  held_back_written_ = held_back_;
+  health_written_ = health;
+  database_event_.clear();
 }
 
 void Monitor::stop() {
@@ -236,6 +372,17 @@ void Monitor::stop() {
 }
 
 int Monitor::run(bool handle_signals) {
+  try {
+    return run_loop(handle_signals);
+  } catch (const std::exception& e) {  // the loop's own machinery (io_context, the folder watch): nothing a pass throws
+    BOOST_LOG_TRIVIAL(fatal) << "the monitor stopped: " << e.what();
+  } catch (...) {
+    BOOST_LOG_TRIVIAL(fatal) << "the monitor stopped: an exception of unknown type";
+  }
+  return 1;
+}
+
+int Monitor::run_loop(bool handle_signals) {
   boost::asio::io_context io;
   boost::asio::signal_set signals(io);
   if (handle_signals) {
@@ -272,13 +419,17 @@ int Monitor::run(bool handle_signals) {
       watch.cancel();
       return;
     }
-    auto report = pass();
-    for (const auto& e : report.errors) BOOST_LOG_TRIVIAL(warning) << e;
-    for (const auto& n : report.notices) BOOST_LOG_TRIVIAL(warning) << n;
-    if (report.opened || report.resolved || report.probe_runs_stored || report.alerts_suppressed)
-      BOOST_LOG_TRIVIAL(info) << "pass: " << report.new_events << " new event(s), " << report.opened << " opened, " << report.resolved
-                              << " resolved, " << report.probe_runs_stored << " probe run(s) stored, " << report.alerts_delivered
-                              << " alert(s) delivered, " << report.alerts_suppressed << " held back";
+    try {
+      auto report = pass();
+      for (const auto& e : report.errors) BOOST_LOG_TRIVIAL(warning) << e;
+      for (const auto& n : report.notices) BOOST_LOG_TRIVIAL(warning) << n;
+      if (report.opened || report.resolved || report.probe_runs_stored || report.alerts_suppressed)
+        BOOST_LOG_TRIVIAL(info) << "pass: " << report.new_events << " new event(s), " << report.opened << " opened, " << report.resolved
+                                << " resolved, " << report.probe_runs_stored << " probe run(s) stored, " << report.alerts_delivered
+                                << " alert(s) delivered, " << report.alerts_suppressed << " held back";
+    } catch (const std::exception& e) {  // outside any step (out of memory for the report): the next pass
+      BOOST_LOG_TRIVIAL(error) << "pass: " << e.what();
+    }
     wait_for(options_.poll);
     watch.async_wait([&] { wait_for(kSettle); });
   };
@@ -294,8 +445,11 @@ int Monitor::run(bool handle_signals) {
   }
   for (auto& source : sources_) source->stop();  // a running command is killed, not waited for
   wait_for_probes();
-  storage::Store store(*db_);
-  db_->transaction([&] { store.set_monitor_state("stopped", "", clock_.now()); });
+  PassReport report;
+  step(Needs::Database, "record the stop", report, [&] {
+    storage::Store store(*db_);
+    db_->transaction([&] { store.set_monitor_state("stopped", "", clock_.now()); });
+  });
   BOOST_LOG_TRIVIAL(info) << "stopped";
   return 0;
 }

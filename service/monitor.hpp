@@ -8,6 +8,13 @@
 // new position commit in one transaction (service/ingest.cpp), so a kill -9 at any moment
 // neither loses nor repeats an event; alerts go through the outbox (storage alerts table).
 //
+// Nothing a pass meets stops the monitor: each step of a pass runs in Monitor::step, which logs
+// what it throws, counts it, raises a health alert once per kind of failure (and once when it
+// works again; service/step_health.hpp) and lets the next pass try again. When the database
+// itself fails, the pass's other database steps wait for the next pass (service/database_keeper.hpp
+// says what is done about each kind), the sources keep their positions, and alerts go to the sinks
+// straight from memory (service/alert_queue.hpp) and into the outbox once the database is back.
+//
 // Threads: the loop runs on one io_context (a timer every `poll`, the stop signals). Blocking
 // work — probe runs, commands — runs on a small pool (`pool_`) behind futures the loop polls;
 // nothing on the pool touches the database.
@@ -17,21 +24,26 @@
 #include <future>
 #include <mutex>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <boost/asio/thread_pool.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "probes/kerberos_logging.hpp"
 #include "probes/probe.hpp"
+#include "service/alert_queue.hpp"
 #include "service/alerts.hpp"
+#include "service/database_keeper.hpp"
 #include "service/ingest.hpp"
 #include "service/instance_lock.hpp"
 #include "service/offline_state.hpp"
 #include "service/platform.hpp"
 #include "service/source.hpp"
+#include "service/step_health.hpp"
 #include "storage/database.hpp"
 
 namespace authwatch::service {
@@ -54,16 +66,22 @@ struct MonitorOptions {
 struct PassReport {
   uint64_t new_events = 0;
   uint64_t bad_records = 0;
+  uint64_t quarantined = 0;  // records that could not be stored (kept in the quarantine table)
   int opened = 0, resolved = 0, probe_runs_started = 0, probe_runs_stored = 0, alerts_delivered = 0, alerts_suppressed = 0;
   std::vector<std::string> errors;   // what could not be read or delivered, each naming what failed
   std::vector<std::string> notices;  // a position reset, a followed file deleted before its end
+  std::vector<std::string> failed_steps;  // "<step>: <what it threw>" (each alerted once per kind: service/step_health.hpp)
 };
 
 class Monitor {
  public:
   Monitor(MonitorOptions options, const Clock& clock);
   ~Monitor();
-  Result<bool> open();  // opens (creates) the database and the sources; call before pass()/run()
+  // Opens (creates) the database and the sources; call before pass()/run(). Fails only for what
+  // no retry mends: another monitor holds the database, or it is refused (a newer schema, another
+  // program's file). A database that cannot be used now (busy, full, read-only, ...) is retried
+  // by the passes, which alert meanwhile; a damaged one is moved aside at once.
+  Result<bool> open();
 
   // One turn of the loop. Probe runs and commands started here finish on the pool and are taken
   // by a later pass (or, for probe runs, by wait_for_probes()).
@@ -71,7 +89,8 @@ class Monitor {
   void wait_for_probes();  // stores every running probe run and delivers its alert (tests, shutdown)
 
   // pass() every options.poll until stop() (or SIGINT/SIGTERM when handle_signals); then stores
-  // the running probe runs and delivers the last alerts. Returns the process exit code.
+  // the running probe runs and delivers the last alerts. Returns the process exit code; throws
+  // nothing.
   int run(bool handle_signals);
   // From any thread (a signal, the SCM's control handler): the loop wakes and stops at once.
   void stop();
@@ -82,9 +101,27 @@ class Monitor {
 
  private:
   struct PendingRun;
+  enum class Needs { Nothing, Database };
+  // One step of a pass: runs fn, or skips it when it needs the database and the database failed
+  // earlier in this pass. What fn throws goes to step_failed; nothing leaves.
+  template <class Fn>
+  void step(Needs needs, const std::string& name, PassReport& report, Fn&& fn) {
+    if (needs == Needs::Database && !database_ok_) return;  // the next pass tries again
+    try {
+      fn();
+      health_.succeeded(name);
+    } catch (...) {
+      step_failed(name, std::current_exception(), report);
+    }
+  }
+  void step_failed(const std::string& name, const std::exception_ptr& thrown, PassReport& report) noexcept;
+  int run_loop(bool handle_signals);
+  void keep_database(PassReport& report);
+  void database_event(const DatabaseKeeper::Event& event, PassReport& report);
+  void read_source(MonitorSource& source, PassReport& report);
   void start_probe_run(const Incident& incident);
   int store_finished_runs(bool wait);
-  int deliver_alerts(PassReport& report);
+  void deliver_alerts(PassReport& report);
   void record_state(const PassReport& report);
 
   MonitorOptions options_;
@@ -92,16 +129,24 @@ class Monitor {
   boost::asio::thread_pool pool_{4};  // probe runs and commands
   std::unique_ptr<InstanceLock> lock_;
   std::unique_ptr<PassHook> kerberos_switch_;  // Windows, when configured  // held from open() until destruction: one monitor per database
-  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::Database> db_;  // one for the monitor's life; reconnected by keeper_
+  std::unique_ptr<DatabaseKeeper> keeper_;
+  bool database_ok_ = false;               // in this pass: no database step failed yet
   std::unique_ptr<Ingest> ingest_;  // one for the monitor's life: protocol-log sessions span passes
   std::vector<std::unique_ptr<MonitorSource>> sources_;
   std::unique_ptr<OfflineStateWatch> offline_;
   std::vector<std::unique_ptr<AlertSink>> sinks_;
+  AlertQueue alerts_;
+  StepHealth health_;
+  std::set<std::string> quarantine_alerted_;  // sources whose quarantined records were alerted (once each)
   std::vector<std::unique_ptr<PendingRun>> running_;
   std::atomic<bool> stopping_{false};
   std::mutex wake_mutex_;
   std::function<void()> wake_;  // set while run() runs: wakes its loop
-  std::string maintenance_;                              // the reason recorded last (monitor_state)
+  std::string held_back_;                                // why alerts are held back in this pass ("" = they go out)
+  std::string held_back_logged_, held_back_written_;     // the reason logged / recorded last (monitor_state)
+  nlohmann::json health_written_;                        // the health recorded last
+  std::string database_event_;                           // what happened to the file, not recorded yet
   std::chrono::steady_clock::time_point state_written_{};  // last "last_pass" write
   TimePoint started_{};
 };

@@ -32,16 +32,19 @@ void QueueCommandSource::start() {
 
 SourcePoll QueueCommandSource::poll(Ingest& ingest) {
   SourcePoll out;
-  if (running_ && running_->wait_for(std::chrono::seconds{0}) == std::future_status::ready) {
-    auto result = running_->get();
+  if (!untaken_ && running_ && running_->wait_for(std::chrono::seconds{0}) == std::future_status::ready) {
+    untaken_ = running_->get();
     running_.reset();
-    take(std::move(result), ingest, out);
+  }
+  if (untaken_) {
+    take(*untaken_, ingest, out);  // throws when the database fails: kept for the next poll
+    untaken_.reset();
   }
   if (!running_ && std::chrono::steady_clock::now() >= next_run_) start();
   return out;
 }
 
-void QueueCommandSource::take(CommandResult result, Ingest& ingest, SourcePoll& out) {
+void QueueCommandSource::take(const CommandResult& result, Ingest& ingest, SourcePoll& out) {
   std::string problem = result.problem();
   const bool empty = result.ok() && result.out.find_first_not_of(" \t\r\n") == std::string::npos;
   if (problem.empty() && !empty) {
@@ -62,6 +65,7 @@ void QueueCommandSource::take(CommandResult result, Ingest& ingest, SourcePoll& 
     }
     if (problem.empty()) {
       auto file = ingest.ingest_file(options_.spool);
+      if (file.quarantined > 0) out.quarantined.push_back({options_.spool, file.quarantined, file.first_quarantine_error});
       out.new_events += file.new_events;
       out.bad_records += file.bad_records;
       if (file.format == sources::FileFormat::Unknown) {

@@ -44,7 +44,7 @@ class QueueCommandSource final : public MonitorSource {
 
  private:
   void start();
-  void take(CommandResult result, Ingest& ingest, SourcePoll& out);
+  void take(const CommandResult& result, Ingest& ingest, SourcePoll& out);
   void record_health(const std::string& problem, const CommandResult* result);
 
   QueueCommandOptions options_;
@@ -52,6 +52,9 @@ class QueueCommandSource final : public MonitorSource {
   storage::Database& db_;
   const Clock& clock_;
   std::optional<std::future<CommandResult>> running_;
+  // A finished run whose snapshot or health record the database could not take (the monitor's
+  // step failed): taken again on the next poll, not lost.
+  std::optional<CommandResult> untaken_;
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);  // shared with the running task
   std::chrono::steady_clock::time_point next_run_{};  // the first poll starts a run
   std::optional<std::string> failing_;                // the kind of the current problem, while it lasts

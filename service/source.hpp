@@ -15,9 +15,17 @@
 
 namespace authwatch::service {
 
+// Records of one file or channel that could not be stored and were quarantined in this poll.
+struct QuarantinedRecords {
+  std::string location;
+  uint64_t records = 0;
+  std::string first;  // the first one's error, naming the record
+};
+
 struct SourcePoll {
   uint64_t new_events = 0;
   uint64_t bad_records = 0;
+  std::vector<QuarantinedRecords> quarantined;
   std::vector<std::string> errors;   // what could not be read, each naming the file/command and why
   std::vector<std::string> notices;  // worth an operator's attention but not an error (a position reset)
 };
@@ -32,6 +40,9 @@ class MonitorSource {
   virtual SourcePoll poll(Ingest& ingest) = 0;
   // The monitor is stopping: abandon running work (kill a command) without waiting for it.
   virtual void stop() {}
+  // The monitor replaced a damaged database with a new, empty one: what the source remembers of
+  // the old one's positions no longer holds (it reads again from where the new one says: the start).
+  virtual void database_replaced() {}
 };
 
 }  // namespace authwatch::service

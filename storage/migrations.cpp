@@ -194,11 +194,39 @@ DROP INDEX incidents_by_status_direction_peer;
 CREATE INDEX incidents_by_status_direction_peer ON incidents(status, direction, peer, peer_context);
 )sql";
 
+// Resilience (issue 12): a record that cannot be stored (an exception for it alone) is kept with its
+// error instead of stopping its source, whose position moves past it (service/ingest.cpp); and the
+// detector's protocol-log sessions in progress are committed with the positions they belong to,
+// so a restart resumes them exactly (core/detector_sessions.cpp).
+constexpr std::string_view kQuarantineAndDetectorSessions = R"sql(
+CREATE TABLE quarantine (
+  id          INTEGER PRIMARY KEY,
+  source_kind TEXT NOT NULL,
+  location    TEXT NOT NULL,
+  locator     TEXT NOT NULL DEFAULT '',
+  dedup_key   TEXT NOT NULL,
+  error       TEXT NOT NULL,
+  excerpt     TEXT NOT NULL DEFAULT '',
+  first_seen  TEXT NOT NULL,
+  last_seen   TEXT NOT NULL,
+  count       INTEGER NOT NULL DEFAULT 1,
+  UNIQUE (location, dedup_key)
+);
+CREATE INDEX quarantine_by_last_seen ON quarantine(last_seen);
+
+CREATE TABLE detector_sessions (
+  session_key TEXT PRIMARY KEY,
+  state       BLOB NOT NULL,
+  used        INTEGER NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "monitor state", kMonitorState},
     Migration{3, "context signals", kContextSignals},
     Migration{4, "verdicts and peer context", kVerdictsAndPeerContext},
+    Migration{5, "quarantine and detector sessions", kQuarantineAndDetectorSessions},
 };
 
 constexpr std::string_view kMigrationLog = R"sql(

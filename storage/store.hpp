@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/detector.hpp"
 #include "core/finding.hpp"
 #include "core/incident.hpp"
 #include "core/signal.hpp"
@@ -70,6 +71,23 @@ struct AlertRecord {
   std::string sink;                      // set when taken: the sinks, or "suppressed: <why>" (maintenance)
 };
 
+// A record that could not be stored (an exception for it alone, e.g. a value SQLite or the JSON
+// encoder refuses): kept with its error so it is seen (`authwatch status`) instead of stopping its
+// source, whose position moves past it. Keyed by the file or channel and the record's natural key.
+struct QuarantineRecord {
+  int64_t id = 0;
+  std::string source_kind;  // to_string(SourceKind)
+  std::string location;     // file or channel
+  std::string locator;      // record / line within it
+  std::string key;          // the record's natural key (events.dedup_key)
+  std::string error;        // what refused it
+  std::string excerpt;      // the start of the record's text, for a look
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  int64_t count = 1;        // times it was met (a file read again after a position reset meets it again)
+};
+inline constexpr int64_t kMaxQuarantineRows = 1000;  // the oldest go first, counted as dropped
+
 struct PruneCounts {
   int64_t events = 0, signals = 0, incidents = 0, probe_runs = 0, alerts = 0;
 };
@@ -119,7 +137,8 @@ class Store {
 
   // The alert outbox (storage/store_alerts.cpp).
   int64_t insert_alert(const AlertRecord& alert);
-  std::vector<AlertRecord> pending_alerts();  // undelivered, oldest first
+  // Undelivered, oldest first: those after `after_id`, at most `limit` (0 = all).
+  std::vector<AlertRecord> pending_alerts(int64_t after_id = 0, int limit = 0);
   std::vector<AlertRecord> alerts(int limit);  // newest first
   // `sink`: who took it ("" = every sink), or "suppressed: <why>" when a maintenance window held it back.
   void mark_alert_delivered(int64_t id, TimePoint when, const std::string& sink = "");
@@ -132,6 +151,19 @@ class Store {
     TimePoint updated_at{};
   };
   std::map<std::string, MonitorStateValue> monitor_state();
+
+  // Quarantined records (storage/store_quarantine.cpp). quarantine() inserts, or counts one more
+  // meeting of the same record (its last error kept); beyond kMaxQuarantineRows the oldest rows
+  // go and are added to the monitor_state row 'quarantine_dropped'. Returns true for a new row.
+  bool quarantine(const QuarantineRecord& record);
+  std::vector<QuarantineRecord> quarantined(int limit);  // most recently met first
+  int64_t count_quarantined();
+  int64_t quarantine_dropped();
+
+  // The detector's protocol-log sessions in progress (storage/store_sessions.cpp): written in the
+  // transaction of the position they belong to.
+  std::vector<DetectorSession> detector_sessions();
+  void save_detector_sessions(const DetectorSessionChanges& changes);
 
   // Retention: deletes everything whose time is before cutoff (incidents: resolved before cutoff,
   // with their signals; events no longer referenced).

@@ -39,20 +39,28 @@ constexpr const char* kColumns = "SELECT id, incident_id, kind, windows_event_id
 int64_t Store::insert_alert(const AlertRecord& alert) {
   auto& db = connection_of(db_);
   StatementUse st(db.statement(
-      "INSERT INTO alerts(incident_id, kind, windows_event_id, created_at, payload_json) "
-      "VALUES (:incident, :kind, :event_id, :created, :payload)"));
+      "INSERT INTO alerts(incident_id, kind, windows_event_id, created_at, payload_json, delivered_at, sink) "
+      "VALUES (:incident, :kind, :event_id, :created, :payload, :delivered, :sink)"));
   if (alert.incident_id) st->bind(":incident", *alert.incident_id);
   else st->bind(":incident");
   st->bind(":kind", alert.kind);
   st->bind(":event_id", alert.windows_event_id);
   st->bind(":created", format_iso8601(alert.created_at));
-  st->bind(":payload", alert.payload.dump());
+  // replace: an alert quotes data from outside (a peer's name); one invalid byte must not keep it,
+  // and every alert after it, out of the outbox.
+  st->bind(":payload", alert.payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // An alert the sinks took before the database could (service/alert_queue.hpp) is stored as delivered.
+  if (alert.delivered_at) st->bind(":delivered", format_iso8601(*alert.delivered_at));
+  else st->bind(":delivered");
+  st->bind(":sink", alert.sink);
   st->exec();
   return db.getLastInsertRowid();
 }
 
-std::vector<AlertRecord> Store::pending_alerts() {
-  StatementUse st(connection_of(db_).statement(std::string(kColumns) + "WHERE delivered_at IS NULL ORDER BY id"));
+std::vector<AlertRecord> Store::pending_alerts(int64_t after_id, int limit) {
+  StatementUse st(connection_of(db_).statement(std::string(kColumns) + "WHERE delivered_at IS NULL AND id > :after ORDER BY id LIMIT :limit"));
+  st->bind(":after", after_id);
+  st->bind(":limit", limit > 0 ? limit : -1);
   return read_alerts(*st);
 }
 

@@ -77,6 +77,8 @@ class EventLogSource final : public MonitorSource {
     if (signal_) CloseHandle(signal_);
   }
   std::string name() const override { return "eventlog:" + channel_.name; }
+  // A new database holds no bookmark: subscribe again, from the oldest record.
+  void database_replaced() override { subscription_.reset(); }
 
   SourcePoll poll(Ingest& ingest) override {
     SourcePoll out;
@@ -175,13 +177,20 @@ class EventLogSource final : public MonitorSource {
     batch.position.identity = channel_.name;
     batch.position.record = last;
     batch.position.bookmark = bookmark.value();
-    auto stored = ingest.ingest_records(std::move(batch));
+    FileIngest stored;
+    try {
+      stored = ingest.ingest_records(std::move(batch));
+    } catch (...) {
+      subscription_.reset();  // the database failed (the monitor's step says how): resubscribe from the stored bookmark
+      throw;
+    }
     if (!stored.failure.empty()) {
       out.errors.push_back(stored.failure);
       subscription_.reset();  // resubscribe from the stored bookmark: nothing is lost or repeated
       return;
     }
     last_record_ = last;
+    if (stored.quarantined > 0) out.quarantined.push_back({channel_.name, stored.quarantined, stored.first_quarantine_error});
     out.new_events += stored.new_events;
     out.bad_records += stored.bad_records;
   }

@@ -58,12 +58,13 @@ struct ServiceState {
 };
 ServiceState g_service;
 
-void report(DWORD state, DWORD wait_hint = 0, int exit_code = 0) {
+// `win32_exit_code`: what the SCM shows; ERROR_SERVICE_SPECIFIC_ERROR carries `exit_code`.
+void report(DWORD state, DWORD wait_hint = 0, int exit_code = 0, DWORD win32_exit_code = NO_ERROR) {
   auto& s = g_service.status;
   s.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
   s.dwCurrentState = state;
   s.dwControlsAccepted = state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_PRESHUTDOWN : 0;
-  s.dwWin32ExitCode = exit_code ? ERROR_SERVICE_SPECIFIC_ERROR : NO_ERROR;
+  s.dwWin32ExitCode = win32_exit_code != NO_ERROR ? win32_exit_code : exit_code ? ERROR_SERVICE_SPECIFIC_ERROR : NO_ERROR;
   s.dwServiceSpecificExitCode = static_cast<DWORD>(exit_code);
   s.dwWaitHint = wait_hint;
   s.dwCheckPoint = state == SERVICE_RUNNING || state == SERVICE_STOPPED ? 0 : g_service.checkpoint++;
@@ -99,12 +100,20 @@ void WINAPI service_main(DWORD, LPWSTR*) {
     if (g_service.stop_requested) g_service.stop();
     else report(SERVICE_RUNNING);
   };
-  g_service.exit_code = (*g_service.body)(on_stop);
+  // The SCM must see STOPPED however the body ends: nothing it throws leaves this function (an
+  // exception escaping ServiceMain would end the process with the SCM still waiting).
+  DWORD win32_exit_code = NO_ERROR;
+  try {
+    g_service.exit_code = (*g_service.body)(on_stop);
+  } catch (...) {
+    g_service.exit_code = 1;
+    win32_exit_code = ERROR_EXCEPTION_IN_SERVICE;
+  }
   {
     std::lock_guard lock(g_service.mutex);
     g_service.stop = nullptr;
   }
-  report(SERVICE_STOPPED, 0, g_service.exit_code);
+  report(SERVICE_STOPPED, 0, g_service.exit_code, win32_exit_code);
 }
 
 std::wstring quoted(const std::wstring& arg) {

@@ -332,3 +332,53 @@ TEST(DetectorProtocolLog, SendSideInitialisationFailureCountsWhenThePeerOfferedX
   EXPECT_EQ(smart_host[0].signal_class, SignalClass::Noise);
   EXPECT_EQ(smart_host[0].peer_name, "relay.isp.example");
 }
+
+// Issue 12 part 7: a detector restored from the stored sessions of another one, half-way through a
+// session, signals exactly as the one that read the whole session: peer name, evidence lines, once.
+TEST(DetectorSessions, ARestoredSessionSignalsAsAnUninterruptedReadDoes) {
+  const std::vector<Line> before = {{"08D760DF231F00BC", "+", ""},
+                                    {"08D760DF231F00BC", "<", "EHLO ex1.contoso.com"},
+                                    {"08D760DF231F00BC", "<", "X-EXPS EXCHANGEAUTH SHA256 AAAA"}};
+  const std::vector<Line> after = {{"08D760DF231F00BC", "*", "", "Inbound ExchangeAuth negotiation failed because of IllegalMessage"},
+                                   {"08D760DF231F00BC", ">", "454 4.7.0 Temporary authentication failure"},
+                                   {"08D760DF231F00BC", "-", "", "Local"}};
+  Detector whole;
+  SessionFeed all(kRecv, "10.0.0.2:2525", "10.0.0.1:41234", "EX2\\Default EX2");
+  all.feed(whole, before);
+  const auto expected = all.feed(whole, after);
+  ASSERT_EQ(expected.size(), 1u);
+
+  Detector first;
+  SessionFeed cut(kRecv, "10.0.0.2:2525", "10.0.0.1:41234", "EX2\\Default EX2");
+  cut.feed(first, before);
+  const auto changes = first.take_session_changes();
+  ASSERT_EQ(changes.saved.size(), 1u);
+  EXPECT_TRUE(first.take_session_changes().empty()) << "taken once";
+  Detector resumed;
+  EXPECT_TRUE(resumed.restore_sessions(changes.saved).empty());
+  const auto got = cut.feed(resumed, after);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].peer_name, expected[0].peer_name);
+  EXPECT_EQ(got[0].key, expected[0].key);
+  EXPECT_EQ(got[0].evidence.dump(), expected[0].evidence.dump()) << "the evidence lines from before the cut are kept";
+  const auto ended = resumed.take_session_changes();
+  ASSERT_EQ(ended.removed.size(), 1u) << "the session ended: its stored row goes";
+  EXPECT_EQ(ended.removed[0], changes.saved[0].key);
+}
+
+TEST(DetectorSessions, ADamagedStoredStateIsReportedAndThatSessionStartsAfresh) {
+  Detector first;
+  SessionFeed f(kRecv, "10.0.0.2:2525", "10.0.0.1:41234", "EX2\\Default EX2");
+  f.feed(first, {{"S1", "+", ""}, {"S1", "<", "EHLO ex1.contoso.com"}});
+  auto good = first.take_session_changes().saved.at(0);
+  std::vector<DetectorSession> stored = {good};
+  stored.push_back({"plog-session:x:truncated", good.state.substr(0, good.state.size() - 1), 1});
+  stored.push_back({"plog-session:x:version", "\x7f" + good.state.substr(1), 2});
+  stored.push_back({"plog-session:x:huge", std::string("\x01\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12), 3});
+  stored.push_back({"plog-session:x:trailing", good.state + "x", 4});
+  Detector resumed;
+  const auto damaged = resumed.restore_sessions(stored);
+  EXPECT_EQ(damaged.size(), 4u);
+  EXPECT_EQ(resumed.tracked_sessions(), 1u) << "the sound one is restored";
+  EXPECT_EQ(resumed.take_session_changes().removed.size(), 4u) << "the damaged rows are removed from storage";
+}

@@ -11,6 +11,7 @@
 
 #include "core/diagnosis.hpp"
 #include "service/alerts.hpp"
+#include "service/step_health.hpp"
 
 using namespace authwatch;
 
@@ -51,7 +52,9 @@ TEST(EventMessages, EveryIdAnAlertCanCarryHasOneMessageAndNoOther) {
   const auto table = read_message_table();
   ASSERT_FALSE(table.empty()) << "cannot read " << AUTHWATCH_EVENTS_MC;
   std::set<int> written = {service::kEventIncidentOpened, service::kEventNoCauseFound, service::kEventIncidentResolved,
-                           service::kEventServiceHealth};
+                           service::kEventServiceHealth,       service::kEventDatabaseFailing,
+                           service::kEventDatabaseReplaced,    service::kEventStepFailing,
+                           service::kEventRecordsQuarantined};
   for (const auto& cause : cause_vocabulary()) {
     const int id = service::cause_event_id(std::string(cause));
     EXPECT_NE(id, service::kEventNoCauseFound) << cause << " has no event ID of its own";
