@@ -140,8 +140,14 @@ void Ingest::warm_up(const std::string& path) {
   BOOST_LOG_TRIVIAL(debug) << path << ": detector warmed up with " << fed << " line(s) before byte " << end;
 }
 
-Ingest::Ingest(storage::Database& db, const Config& config, const Clock& clock)
-    : db_(db), store_(db), config_(config), clock_(clock), event_selection_(sources::EventSelection::of(default_rules())) {}
+Ingest::Ingest(storage::Database& db, const Config& config, const Clock& clock, std::string observer)
+    : db_(db),
+      store_(db),
+      config_(config),
+      clock_(clock),
+      observer_(std::move(observer)),
+      detector_(std::make_unique<Detector>(default_rules(), observer_)),
+      event_selection_(sources::EventSelection::of(default_rules())) {}
 
 FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progress) {
   FileIngest r;
@@ -188,7 +194,10 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
       store_.save_source(kind, location, summary.position, summary.records_read, summary.bad_records,
                          r.errors.empty() ? r.position_reset : r.errors.back().message(), clock_.now());
     });
-    if (r.failure.empty()) committed_[location] = committing;
+    if (r.failure.empty()) {
+      committed_[location] = committing;
+      count_stored(r);
+    }
   } catch (const std::exception& e) {
     r.failure = path + ": " + e.what();
     r.new_events = r.fault_signals = r.noise_signals = r.context_signals = 0;  // rolled back
@@ -200,6 +209,12 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
   if (!r.position_reset.empty()) BOOST_LOG_TRIVIAL(warning) << path << ": " << r.position_reset;
   if (!r.failure.empty()) BOOST_LOG_TRIVIAL(error) << r.failure;
   return r;
+}
+
+void Ingest::count_stored(const FileIngest& r) {
+  stored_.fault += r.fault_signals;
+  stored_.noise += r.noise_signals;
+  stored_.context += r.context_signals;
 }
 
 void Ingest::store_if_relevant(const TransportEvent& event, int64_t source_row, FileIngest& r) {
@@ -231,6 +246,7 @@ FileIngest Ingest::ingest_records(RecordBatch batch) {
       r.bad_records = batch.bad_records;
       store_.save_source(kind, batch.location, batch.position, r.records_read, r.bad_records, batch.last_error, clock_.now());
     });
+    count_stored(r);
   } catch (const std::exception& e) {
     r.failure = batch.location + ": " + e.what();
     r.new_events = r.fault_signals = r.noise_signals = r.context_signals = 0;  // rolled back: the source keeps its old position

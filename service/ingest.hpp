@@ -39,6 +39,11 @@ struct FileIngest {
   bool detector_reset = false;  // the read was rolled back: warm the detector up again
 };
 
+// Signals stored (committed) by an Ingest since it was made, by class.
+struct SignalCounts {
+  uint64_t fault = 0, noise = 0, context = 0;
+};
+
 struct IncidentPass {
   std::vector<IncidentChange> changes;  // in order
   uint64_t signals_assigned = 0;  // fault signals
@@ -68,7 +73,9 @@ struct RecordBatch {
 
 class Ingest {
  public:
-  Ingest(storage::Database& db, const Config& config, const Clock& clock);
+  // `observer`: the configured server (core/observer.hpp): whose evidence a record is when the
+  // record does not say (scan --observer; the service's own name).
+  Ingest(storage::Database& db, const Config& config, const Clock& clock, std::string observer = {});
 
   FileIngest ingest_file(const std::string& path, const ProgressFn& progress = {});
   // The batch's relevant events, their signals and its position in one transaction: a kill -9
@@ -93,7 +100,9 @@ class Ingest {
 
   // Forgets the detector's session state (after a rolled-back read, whose lines it has seen but
   // storage has not); the caller warms it up again.
-  void reset_detector() { detector_ = std::make_unique<Detector>(); }
+  void reset_detector() { detector_ = std::make_unique<Detector>(default_rules(), observer_); }
+
+  const SignalCounts& stored_signals() const { return stored_; }
 
   // Attaches unassigned fault signals to incidents (oldest first) and resolves quiet ones, in
   // one transaction. Diagnose requests are returned for the caller (the service runs probes).
@@ -102,15 +111,18 @@ class Ingest {
  private:
   std::string moved_behind_our_back(const SourcePosition* stored, const std::string& location) const;
   void store_if_relevant(const TransportEvent& event, int64_t source_row, FileIngest& r);
+  void count_stored(const FileIngest& r);  // after its transaction committed
   void attach_context(const IncidentTracker& tracker, IncidentPass& pass);
 
   storage::Database& db_;
   storage::Store store_;
   const Config& config_;
   const Clock& clock_;
-  std::unique_ptr<Detector> detector_ = std::make_unique<Detector>();  // one per scan: protocol-log sessions may span a file rollover
+  const std::string observer_;
+  std::unique_ptr<Detector> detector_;  // one per scan: protocol-log sessions may span a file rollover
   const sources::EventSelection event_selection_;  // the events its rules read (the detector's are the defaults)
   bool record_alerts_ = false;
+  SignalCounts stored_;
   std::map<std::string, SourcePosition> committed_;  // the position this process last stored, by location
 };
 
