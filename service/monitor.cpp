@@ -16,6 +16,7 @@
 #include "probes/probe_set.hpp"
 #include "service/folder_source.hpp"
 #include "service/folder_watch.hpp"
+#include "service/metrics/exposition.hpp"
 #include "service/platform.hpp"
 #include "service/queue_command_source.hpp"
 
@@ -34,6 +35,7 @@ Monitor::Monitor(MonitorOptions options, const Clock& clock) : options_(std::mov
 }
 
 Monitor::~Monitor() {
+  metrics_.reset();  // no scrape reads this monitor's last snapshot after it is gone
   for (auto& source : sources_) source->stop();
   if (offline_) offline_->stop();
   for (auto& r : running_)
@@ -48,8 +50,24 @@ Result<bool> Monitor::open() {
   auto db = storage::Database::open(options_.database, storage::Database::Mode::ReadWrite);
   if (!db) return Error{db.error()};
   db_ = std::move(db).value();
-  ingest_ = std::make_unique<Ingest>(*db_, options_.config, clock_);
+  ingest_ = std::make_unique<Ingest>(*db_, options_.config, clock_, options_.observer);
   ingest_->record_alerts(true);
+  if (!options_.observer.empty()) {
+    // Who this monitor is, for `authwatch links` across databases: its name and its addresses.
+    storage::Store store(*db_);
+    const nlohmann::json me = {{"name", options_.observer}, {"addresses", options_.observer_addresses}};
+    db_->transaction([&] { store.set_monitor_state("observer", me.dump(), clock_.now()); });
+  }
+  if (!options_.metrics_listen.empty()) {
+    auto at = parse_listen_endpoint(options_.metrics_listen);
+    if (!at) return Error{"metrics: '" + options_.metrics_listen + "' is not HOST:PORT"};
+    auto server = MetricsServer::start(*at);
+    if (!server) return Error{server.error()};
+    metrics_ = std::move(server).value();
+    storage::Store store(*db_);
+    db_->transaction([&] { store.set_monitor_state("metrics", "http://" + metrics_->address() + "/metrics", clock_.now()); });
+    BOOST_LOG_TRIVIAL(info) << "metrics: serving http://" << metrics_->address() << "/metrics";
+  }
 
   if (!options_.protocol_log_dirs.empty())
     sources_.push_back(std::make_unique<FolderSource>(options_.protocol_log_dirs, FolderSource::Kind::ProtocolLogs));
@@ -104,8 +122,10 @@ PassReport Monitor::pass() {
   if (offline_) offline_->poll(report.errors);
   report.alerts_delivered = deliver_alerts(report);
 
-  // 6. What `authwatch status` shows: that the monitor is alive, its last error.
+  // 6. What `authwatch status` shows: that the monitor is alive, its last error; what Prometheus
+  //    scrapes (the server only reads what this publishes).
   record_state(report);
+  publish_metrics(report);
   return report;
 }
 
@@ -226,6 +246,31 @@ void Monitor::record_state(const PassReport& report) {
     if (!report.errors.empty()) store.set_monitor_state("last_error", report.errors.back(), clock_.now());
     if (!report.notices.empty()) store.set_monitor_state("last_notice", report.notices.back(), clock_.now());
   });
+}
+
+void Monitor::publish_metrics(const PassReport& report) {
+  if (!metrics_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const bool news = report.opened || report.resolved || report.probe_runs_stored || report.alerts_delivered || report.alerts_suppressed;
+  if (!news && now - metrics_published_ < std::chrono::seconds{1}) return;  // at most once a second when nothing changed
+  metrics_published_ = now;
+  storage::Store store(*db_);
+  if (now - lags_measured_ >= std::chrono::seconds{5}) {  // a stat per followed file: not every pass
+    lags_ = measure_source_lags(store, options_.protocol_log_dirs);
+    lags_measured_ = now;
+  }
+  try {
+    MetricsSnapshot m = collect_metrics(store);
+    m.version = options_.version;
+    m.fault_signals = ingest_->stored_signals().fault;
+    m.noise_signals = ingest_->stored_signals().noise;
+    m.context_signals = ingest_->stored_signals().context;
+    m.source_lags = lags_;
+    m.last_pass = clock_.now();
+    metrics_->publish(render_exposition(m));
+  } catch (const std::exception& e) {
+    BOOST_LOG_TRIVIAL(warning) << "metrics: " << e.what();  // the last snapshot stays served
+  }
 }
 
 void Monitor::stop() {
