@@ -6,6 +6,8 @@
 #include <windows.h>
 
 #include <algorithm>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "service/platform.hpp"

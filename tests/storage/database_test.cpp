@@ -33,7 +33,9 @@ TEST(Migrations, AreNumberedFromOneInRisingOrder) {
   ASSERT_FALSE(all.empty());
   EXPECT_EQ(all[0].version, 1);
   for (size_t i = 0; i < all.size(); ++i) {
-    if (i > 0) EXPECT_GT(all[i].version, all[i - 1].version);
+    if (i > 0) {
+      EXPECT_GT(all[i].version, all[i - 1].version);
+    }
     EXPECT_FALSE(all[i].name.empty());
   }
   EXPECT_EQ(latest_schema_version(), all.back().version);
