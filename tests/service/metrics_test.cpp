@@ -31,7 +31,7 @@ namespace {
 
 // Sends `request` as raw bytes and returns everything the server sent until it closed (or
 // `max_bytes`); the server's own timeout bounds the wait.
-std::string exchange(uint16_t port, const std::string& request, bool half_close = true) {
+std::string http_exchange(uint16_t port, const std::string& request, bool half_close = true) {
   boost::asio::io_context io;
   tcp::socket socket(io);
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
@@ -49,7 +49,7 @@ std::string exchange(uint16_t port, const std::string& request, bool half_close 
 }
 
 std::string get(uint16_t port, const std::string& target, const std::string& method = "GET") {
-  return exchange(port, method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  return http_exchange(port, method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
 }
 
 std::string body_of(const std::string& reply) {
@@ -135,11 +135,11 @@ TEST(MetricsServer, AnswersGetMetricsOnlyAndBoundsRequests) {
 
   // A request whose headers exceed the bound gets no answer: the connection is closed.
   const std::string huge = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(kMaxRequestBytes * 2, 'a') + "\r\n\r\n";
-  EXPECT_EQ(exchange(server->port(), huge), "");
-  EXPECT_EQ(exchange(server->port(), "NOT HTTP AT ALL\r\n\r\n"), "");
+  EXPECT_EQ(http_exchange(server->port(), huge), "");
+  EXPECT_EQ(http_exchange(server->port(), "NOT HTTP AT ALL\r\n\r\n"), "");
 
   // Keep-alive: two requests on one connection, then the client closes.
-  const auto two = exchange(server->port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto two = http_exchange(server->port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   size_t answers = 0;
   for (size_t at = two.find("HTTP/1.1 200"); at != std::string::npos; at = two.find("HTTP/1.1 200", at + 1)) ++answers;
   EXPECT_EQ(answers, 2u);
