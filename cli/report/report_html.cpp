@@ -26,7 +26,12 @@ dl.facts dd { margin: 0; }
 .summary b { display: block; font-size: 22px; }
 table { width: 100%; border-collapse: collapse; margin: 4px 0 8px; }
 th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
-th { background: #f3f4f6; font-weight: 600; }
+th { background: #f3f4f6; font-weight: 600; white-space: nowrap; }
+/* Short fixed words stay whole; host names break only where they must (overflow-wrap: anywhere would let the
+   table squeeze them to a letter per line). Text from logs elsewhere keeps breaking anywhere. */
+td[class^="status-"], td[class^="st-"] { white-space: nowrap; }
+table.incidents td:nth-child(1), table.incidents td:nth-child(4), table.signals td:nth-child(2), table.signals td:nth-child(4) { white-space: nowrap; }
+table.links td:nth-child(1), table.links td:nth-child(2), table.links td:nth-child(4), table.incidents td:nth-child(3), table.incidents td:nth-child(5) { overflow-wrap: break-word; }
 thead { display: table-header-group; }
 td.num { text-align: right; white-space: nowrap; }
 .nowrap { white-space: nowrap; }
