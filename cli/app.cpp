@@ -51,7 +51,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   const std::vector<Command> commands = {add_scan_command(app, ctx),    add_incidents_command(app, ctx),
                                          add_history_command(app, ctx), add_show_command(app, ctx),
                                          add_prune_command(app, ctx),   add_config_command(app, ctx),
-                                         add_probe_command(app, ctx),   add_status_command(app, ctx)};
+                                         add_probe_command(app, ctx),   add_status_command(app, ctx),
+                                         add_links_command(app, ctx),   add_report_command(app, ctx)};
 
   try {
     app.parse(argc, argv);

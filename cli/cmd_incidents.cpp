@@ -12,7 +12,9 @@ void run_incidents(Context& ctx, const std::string& status) {
   auto filter = status == "open" ? storage::IncidentFilter::Open
                 : status == "resolved" ? storage::IncidentFilter::Resolved
                                        : storage::IncidentFilter::All;
-  Rows rows{{"id", "status", "direction", "peer", "peer name", "signals", "first seen (UTC)", "last seen (UTC)"}, {}};
+  // observer: the server whose evidence it is (an inbound incident is its rejection of the peer,
+  // an outbound one its failure to reach the peer).
+  Rows rows{{"id", "status", "observer", "direction", "peer", "peer name", "signals", "first seen (UTC)", "last seen (UTC)"}, {}};
   nlohmann::json json = nlohmann::json::array();
   for (const auto& i : store.incidents(filter)) {
     // An unknown peer is shown with where its failure was seen (a queue and its next hop).
@@ -26,7 +28,8 @@ void run_incidents(Context& ctx, const std::string& status) {
       }
       return text;
     };
-    rows.rows.push_back({std::to_string(i.id), std::string(to_string(i.status)), std::string(to_string(i.direction)), i.peer,
+    rows.rows.push_back({std::to_string(i.id), std::string(to_string(i.status)), i.observer.empty() ? "?" : i.observer,
+                         std::string(to_string(i.direction)), i.peer,
                          name, std::to_string(i.signal_count), time(i.first_seen), time(i.last_seen)});
     json.push_back(incident_json(i));
   }

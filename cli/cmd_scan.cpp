@@ -15,6 +15,7 @@ struct ScanOptions {
   std::vector<std::string> paths;
   std::string time_zone;
   std::string date_order;
+  std::string observer;
 };
 
 void run_scan(Context& ctx, const ScanOptions& opt) {
@@ -41,7 +42,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
   auto db = ctx.open_database(storage::Database::Mode::ReadWrite);
   if (!db) return;
   SystemClock clock;
-  service::Ingest ingest(*db, config, clock);
+  service::Ingest ingest(*db, config, clock, opt.observer);
 
   // Names from the command line and from folders are outside text: shown as valid UTF-8
   // (an invalid byte as \xHH), so the table and the JSON hold every one of them.
@@ -158,6 +159,10 @@ Command add_scan_command(CLI::App& app, Context& ctx) {
                   "default queue.time_zone, else the times are read as UTC (each signal says which)");
   sub->add_option("--date-order", opt->date_order,
                   "Day/month order of culture dates in snapshots: auto (default: from the values, AM/PM means mdy), mdy, dmy, ymd");
+  sub->add_option("--observer", opt->observer,
+                  "The server whose files these are (its FQDN), for records that do not say: a Get-Queue snapshot whose Identity "
+                  "names no server, a protocol log that never names its own server. Events name their Computer, queues their "
+                  "server (EX1\\12), protocol logs their connector, greeting or EHLO: those win");
   add_format_option(*sub, ctx);
   sub->footer("Re-scanning the same files adds nothing. Bad records are named on stderr and skipped; exit code 3 then.");
   return {sub, [&ctx, opt] { run_scan(ctx, *opt); }};

@@ -5,10 +5,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/diagnosis_rows.hpp"
+#include "cli/incident_diagnosis.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/signal_rows.hpp"
 #include "core/diagnosis.hpp"
-#include "core/evidence_causes.hpp"
 
 namespace authwatch::cli {
 namespace {
@@ -35,27 +35,6 @@ void print_evidence(std::ostream& out, const nlohmann::json& e) {
   } else {
     out << "    " << e.dump() << '\n';
   }
-}
-
-// The incident's latest probe run, diagnosed from its stored findings (the rules may have grown
-// since the run: the diagnosis is always today's reading of what the probes saw then), with the
-// causes its evidence names by itself (core/evidence_causes.hpp), run or no run.
-struct StoredDiagnosis {
-  std::optional<storage::ProbeRunRecord> run;
-  Diagnosis diagnosis;
-};
-
-StoredDiagnosis latest_diagnosis(storage::Store& store, int64_t incident_id, const std::vector<storage::StoredSignal>& signals) {
-  StoredDiagnosis out;
-  auto runs = store.probe_runs(incident_id, 1);
-  if (!runs.empty()) {
-    out.run = runs.front();
-    out.diagnosis = diagnose(store.findings(out.run->id));
-  }
-  std::vector<Signal> faults;
-  for (const auto& s : signals) faults.push_back(s.signal);
-  add_named_causes(out.diagnosis, causes_named_by_signals(faults));
-  return out;
 }
 
 nlohmann::json probe_run_json(const storage::ProbeRunRecord& r) {
@@ -90,6 +69,8 @@ void run_show(Context& ctx, int64_t id) {
   const auto& i = *incident;
   std::ostringstream text;  // fitted to the terminal at the end (tables fit already)
   text << "Incident " << i.id << " (" << to_string(i.status) << ")\n"
+          << "  observer    " << (i.observer.empty() ? "? (the evidence does not say which server saw it)" : i.observer)
+          << "  (the server whose evidence this is)\n"
           << "  direction   " << to_string(i.direction)
           << (i.direction == Direction::Inbound ? "  (this server rejected the peer's Exchange authentication)\n"
                                                 : "  (this server failed to authenticate to the peer)\n")
@@ -110,7 +91,9 @@ void run_show(Context& ctx, int64_t id) {
   write_table(text, signal_rows(signals, /*for_people=*/true));
   text << "\nEvidence\n";
   for (const auto& s : signals) {
-    text << "- " << format_iso8601(s.signal.time) << " " << s.signal.rule << " (" << s.source_location << " " << s.source_locator << ")\n";
+    const std::string seen_by = !s.signal.observer.empty() ? s.signal.observer : s.signal.observer_ip;
+    text << "- " << format_iso8601(s.signal.time) << " " << s.signal.rule << (seen_by.empty() ? "" : " seen by " + seen_by) << " ("
+         << s.source_location << " " << s.source_locator << ")\n";
     if (!s.signal.verdict.empty()) text << "    " << to_string(s.signal.signal_class) << ": " << s.signal.verdict << '\n';
     print_evidence(text, s.signal.evidence);
   }

@@ -38,6 +38,14 @@ nlohmann::json monitor_json(const std::map<std::string, storage::Store::MonitorS
     m["last_pass"] = format_iso8601(alive->second.updated_at);
   }
   if (auto held = state.find("maintenance"); held != state.end()) m["maintenance"] = held->second.value;
+  // Who it is (the observer its evidence is recorded under) and where Prometheus scrapes it.
+  m["observer"] = nullptr;
+  if (auto me = state.find("observer"); me != state.end()) {
+    const auto identity = nlohmann::json::parse(me->second.value, nullptr, false);
+    if (identity.is_object()) m["observer"] = identity;
+  }
+  m["metrics"] = nullptr;
+  if (auto metrics = state.find("metrics"); metrics != state.end()) m["metrics"] = metrics->second.value;
   for (const char* name : {"last_error", "last_notice", "database_event"}) {
     m[name] = nullptr;
     if (auto it = state.find(name); it != state.end()) m[name] = {{"message", it->second.value}, {"at", format_iso8601(it->second.updated_at)}};
@@ -115,6 +123,9 @@ void run_status(Context& ctx) {
   ctx.out << "Monitor: " << m["state"].get<std::string>();
   if (!m["pid"].is_null()) ctx.out << " (pid " << m["pid"] << ", last pass " << m["last_pass"].get<std::string>() << ")";
   ctx.out << '\n';
+  if (m["observer"].is_object() && m["observer"].value("name", nlohmann::json("")).is_string())
+    ctx.out << "Observer: " << printable(m["observer"].value("name", std::string())) << '\n';
+  if (m["metrics"].is_string()) ctx.out << "Metrics: " << m["metrics"].get<std::string>() << '\n';
   if (!m["maintenance"].get<std::string>().empty()) ctx.out << "Alerts held back: " << m["maintenance"].get<std::string>() << '\n';
   if (!m["last_error"].is_null()) ctx.out << "Last error: " << m["last_error"]["message"].get<std::string>() << " (" << m["last_error"]["at"].get<std::string>() << ")\n";
   if (!m["last_notice"].is_null())

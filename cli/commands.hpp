@@ -22,6 +22,8 @@ Command add_prune_command(CLI::App& app, Context& ctx);
 Command add_config_command(CLI::App& app, Context& ctx);
 Command add_probe_command(CLI::App& app, Context& ctx);
 Command add_status_command(CLI::App& app, Context& ctx);
+Command add_links_command(CLI::App& app, Context& ctx);
+Command add_report_command(CLI::App& app, Context& ctx);
 
 // --format table|json|csv on a subcommand.
 void add_format_option(CLI::App& sub, Context& ctx, bool csv = true);

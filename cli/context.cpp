@@ -38,10 +38,19 @@ const Config* Context::config() {
   return config_.get();
 }
 
+std::string Context::database_path() {
+  const Config* cfg = config();
+  if (!cfg) return {};
+  return !db_path.empty() ? db_path : !cfg->database.path.empty() ? cfg->database.path : default_database_path();
+}
+
 std::unique_ptr<storage::Database> Context::open_database(storage::Database::Mode mode) {
   const Config* cfg = config();
   if (!cfg) return nullptr;
-  std::string path = !db_path.empty() ? db_path : !cfg->database.path.empty() ? cfg->database.path : default_database_path();
+  return open_database_at(database_path(), mode);
+}
+
+std::unique_ptr<storage::Database> Context::open_database_at(const std::string& path, storage::Database::Mode mode) {
   auto db = storage::Database::open(path, mode);
   if (!db) {
     err << "authwatch: " << db.error() << '\n';
@@ -53,6 +62,7 @@ std::unique_ptr<storage::Database> Context::open_database(storage::Database::Mod
 
 nlohmann::json incident_json(const Incident& i) {
   nlohmann::json j = {{"id", i.id},
+                      {"observer", i.observer.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.observer)},
                       {"direction", to_string(i.direction)},
                       {"peer", i.peer},
                       {"peer_name", i.peer_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.peer_name)},

@@ -29,6 +29,9 @@ struct Context {
   const Config* config();
   // Opens the database; on failure prints the reason and returns nullptr.
   std::unique_ptr<storage::Database> open_database(storage::Database::Mode mode);
+  // The database --db names, else the config's, else the platform default.
+  std::string database_path();
+  std::unique_ptr<storage::Database> open_database_at(const std::string& path, storage::Database::Mode mode);
 
  private:
   std::unique_ptr<Config> config_;

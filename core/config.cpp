@@ -126,6 +126,15 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
         {"alerts_jsonl", string_to([](Config& c) -> auto& { return c.monitor.alerts_jsonl; })},
         {"realm", string_to([](Config& c) -> auto& { return c.monitor.realm; })},
         {"domain", string_to([](Config& c) -> auto& { return c.monitor.domain; })},
+        {"observer", string_to([](Config& c) -> auto& { return c.monitor.observer; })},
+        {"metrics_listen",
+         [](const json& v, Config& c) -> std::optional<std::string> {
+           if (!v.is_string()) return "must be a string \"HOST:PORT\" (or \"\" for off), got " + shown(v);
+           if (!v.get<std::string>().empty() && !parse_listen_endpoint(v.get<std::string>()))
+             return "must be \"HOST:PORT\", \"[IPv6]:PORT\" or a port (loopback), port 0-65535, got " + shown(v);
+           c.monitor.metrics_listen = v.get<std::string>();
+           return std::nullopt;
+         }},
         {"syslog",
          [](const json& v, Config& c) -> std::optional<std::string> {
            if (!v.is_boolean()) return "must be true or false, got " + shown(v);
@@ -219,6 +228,24 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
 
 }  // namespace
 
+std::optional<ListenEndpoint> parse_listen_endpoint(std::string_view text) {
+  ListenEndpoint out;
+  std::string_view port = text;
+  if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
+    std::string_view host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    else if (host.find(':') != std::string_view::npos) return std::nullopt;  // IPv6 needs brackets
+    if (!host.empty()) out.host = std::string(host);
+  }
+  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    return std::nullopt;
+  const int n = std::stoi(std::string(port));
+  if (n > 65535) return std::nullopt;  // 0: a free port (the service logs it; `authwatch status` shows it)
+  out.port = static_cast<uint16_t>(n);
+  return out;
+}
+
 ConfigParse parse_config(std::string_view text, const std::string& origin) {
   ConfigParse out;
   json root;
@@ -303,7 +330,7 @@ std::string default_config_json() {
       {"monitor",
        {{"protocol_log_dirs", c.monitor.protocol_log_dirs}, {"drop_dirs", c.monitor.drop_dirs}, {"alerts_jsonl", c.monitor.alerts_jsonl},
         {"syslog", c.monitor.syslog}, {"event_log", c.monitor.event_log}, {"poll_ms", c.monitor.poll_ms}, {"dcs", c.monitor.dcs}, {"realm", c.monitor.realm},
-        {"domain", c.monitor.domain}}},
+        {"domain", c.monitor.domain}, {"observer", c.monitor.observer}, {"metrics_listen", c.monitor.metrics_listen}}},
       {"queue",
        {{"enabled", c.queue.enabled}, {"command", c.queue.command}, {"interval", std::to_string(c.queue.interval.count()) + "s"},
         {"timeout", std::to_string(c.queue.timeout.count()) + "s"},

@@ -44,6 +44,12 @@ struct Config {
     int poll_ms = 250;
     std::vector<std::string> dcs;
     std::string realm, domain;
+    // This server's name as its evidence's observer (core/observer.hpp) where a record does not
+    // say; "" = its FQDN, detected.
+    std::string observer;
+    // Prometheus metrics (GET /metrics) on this HOST:PORT; "" = off. A bare port or ":PORT"
+    // listens on loopback only (127.0.0.1): another address must be configured on purpose.
+    std::string metrics_listen;
   } monitor;
   // Get-Queue snapshots taken by running a command (DOMAIN.md §4).
   struct Queue {
@@ -103,6 +109,14 @@ struct ConfigParse {
   std::vector<ConfigProblem> problems;  // empty when valid
   bool ok() const { return problems.empty(); }
 };
+
+// A listening endpoint as written in monitor.metrics_listen / --metrics-listen: "HOST:PORT",
+// "[IPv6]:PORT", ":PORT" or "PORT" (the last two: loopback). The host is not resolved here.
+struct ListenEndpoint {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+};
+std::optional<ListenEndpoint> parse_listen_endpoint(std::string_view text);
 
 // `origin` names the text in messages (the file path).
 ConfigParse parse_config(std::string_view json_text, const std::string& origin = "config");

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/observer.hpp"
 #include "core/text.hpp"
 
 namespace authwatch {
 namespace {
 
 constexpr size_t kMaxSpareSessions = 64;   // recycled session storage kept for new sessions
+constexpr size_t kMaxObserverFiles = 1024; // protocol-log files whose server name is remembered
 
 std::string* field_slot(Signal& s, SignalField f) {
   switch (f) {
@@ -231,6 +233,19 @@ QueuePeer queue_peer(std::string_view last_error) {
 
 Detector::Detector(const DetectionRules& rules) : rules_(rules) {}
 
+Detector::Detector(const DetectionRules& rules, std::string configured_observer)
+    : rules_(rules), configured_observer_(std::string(trim(configured_observer))) {}
+
+const std::string& Detector::file_observer(const std::string& location, const std::string& seen) {
+  auto it = observer_by_file_.find(location);
+  if (it == observer_by_file_.end()) {
+    if (observer_by_file_.size() >= kMaxObserverFiles) observer_by_file_.clear();
+    it = observer_by_file_.emplace(location, std::string()).first;
+  }
+  it->second = better_observer_name(it->second, seen);
+  return it->second;
+}
+
 std::optional<Signal> Detector::detect(const TransportEvent& e) {
   switch (e.source_kind) {
     case SourceKind::EventLog:
@@ -259,6 +274,8 @@ std::optional<Signal> Detector::detect_event_log(const TransportEvent& e) {
     s.signal_class = verdict->signal_class;
     normalise_peer(s);
     s.verdict = explain(verdict->why, s);
+    s.observer = std::string(trim(e.computer));
+    if (s.observer.empty()) s.observer = configured_observer_;
     nlohmann::json data = nlohmann::json::object();
     for (const auto& [k, v] : e.fields)
       if (k != "Message") data[k] = v;
@@ -298,6 +315,8 @@ std::optional<Signal> Detector::detect_queue(const TransportEvent& e) {
     normalise_peer(s);
     const auto identity = record_field(e, "Identity");
     const auto next_hop = record_field(e, "NextHopDomain");
+    s.observer = server_of_queue_identity(identity);
+    if (s.observer.empty()) s.observer = configured_observer_;
     if (!s.peer_known()) s.peer_context = std::string(identity) + (next_hop.empty() ? "" : " -> " + std::string(next_hop));
     const auto delivery_type = record_field(e, "DeliveryType");
     Signal words = s;
@@ -336,6 +355,7 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
   Session& st = session(key);
   if (auto remote = host_of_endpoint(columns.remote_endpoint); !remote.empty()) st.peer_ip.assign(remote);
   if (st.connector.empty()) st.connector.assign(columns.connector_id);
+  if (st.observer.empty()) st.observer = server_of_connector_id(columns.connector_id);
   if (side == ProtocolLogSide::Send && !st.server_to_server) {
     const auto remote = trim(columns.remote_endpoint);
     st.server_to_server = icontains(columns.connector_id, "Intra-Organization SMTP Send Connector") ||
@@ -349,6 +369,8 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
   const bool server_line = side == ProtocolLogSide::Receive ? from_us : from_peer;
   const auto text = trim(data);
   if (client_line && istarts_with(text, "X-EXPS")) st.exchange_auth_issued = true;
+  // What this server calls itself: its greeting and EHLO reply (receive side), its EHLO (send side).
+  if (from_us) st.observer = better_observer_name(st.observer, host_in_own_smtp_line(text));
   if (server_line && istarts_with(text, "250") && icontains(text, "X-EXPS")) st.exchange_auth_offered = true;
   // The peer's own name: its EHLO domain when it connects to us; when we connect to it, the host
   // of its greeting ("220 ex2.contoso.com Microsoft ESMTP ...") or of its EHLO reply
@@ -393,6 +415,10 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
     s.peer_ip = st.peer_ip;
     s.peer_name = st.peer_name;
     s.connector = st.connector;
+    s.observer = file_observer(e.location, st.observer);
+    if (s.observer.empty()) s.observer = configured_observer_;
+    s.observer_ip = std::string(host_of_endpoint(columns.local_endpoint));
+    if (!looks_like_ip(s.observer_ip)) s.observer_ip.clear();
     const std::string_view info = rule.contains.empty() || icontains(data, rule.contains.front()) ? data : context;
     s.status = rule.status.empty() ? status_in_text(info) : std::string(rule.status);
     if (!rule.mechanism.empty())
@@ -429,6 +455,7 @@ nlohmann::json Detector::EvidenceLines::to_json() const {
 }
 
 void Detector::Session::reset() {
+  observer.clear();
   peer_ip.clear();
   peer_name.clear();
   connector.clear();

@@ -134,6 +134,10 @@ struct DetectorSessionChanges {
 class Detector {
  public:
   explicit Detector(const DetectionRules& rules = default_rules());
+  // The configured server (scan --observer, the service's own name): whose evidence a record is
+  // when the record does not say (core/observer.hpp) — a queue whose Identity names no server, a
+  // protocol log that never names its own server.
+  Detector(const DetectionRules& rules, std::string configured_observer);
 
   // The signal this event carries, if any. Protocol-log lines must be fed in file order;
   // a session yields at most one signal per class (its first matching line).
@@ -171,6 +175,7 @@ class Detector {
   };
 
   struct Session {
+    std::string observer;   // the name this server gives itself in the session (banner, EHLO, connector)
     std::string peer_ip;
     std::string peer_name;  // EHLO domain (receive) or banner / "250-<fqdn> Hello" host (send)
     std::string connector;
@@ -194,7 +199,13 @@ class Detector {
   Session& session(const std::string& key);
   void forget_session(const std::string& key);
 
+  // The name a protocol log's server gave itself in any session of that file: a file is one
+  // server's, so a session whose own lines name nothing (an excerpt) still has its observer.
+  const std::string& file_observer(const std::string& location, const std::string& seen);
+
   const DetectionRules& rules_;
+  std::string configured_observer_;
+  std::unordered_map<std::string, std::string> observer_by_file_;  // bounded: kMaxObserverFiles
   SessionMap sessions_;
   std::list<std::string> session_order_;  // least recently used first; bounds memory
   // Forgotten sessions' map nodes and order entries, reused for new sessions (a few dozen at most).

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ad_names.hpp"
+#include "core/observer.hpp"
 #include "core/text.hpp"
 
 namespace authwatch {
@@ -38,13 +39,19 @@ bool names_the_peer(const Incident& inc, const Signal& s) {
   return false;
 }
 
+// Two observers that are both known by name and are not the same server.
+bool other_observer(const Incident& inc, const Signal& s) {
+  if (inc.observer.empty() || s.observer.empty() || looks_like_ip(inc.observer)) return false;
+  return observer_key(inc.observer) != observer_key(s.observer);
+}
+
 }  // namespace
 
 int64_t incident_for_context(const std::vector<Incident>& incidents, const Signal& s, const IncidentPolicy& policy) {
   const Incident* best = nullptr;
   bool best_named = false;
   for (const auto& inc : incidents) {
-    if (inc.id == 0) continue;
+    if (inc.id == 0 || other_observer(inc, s)) continue;
     if (s.time + policy.quiet_period < inc.first_seen || s.time > inc.last_seen + policy.quiet_period) continue;
     const bool named = names_the_peer(inc, s);
     if (!best || (named && !best_named) || (named == best_named && inc.first_seen > best->first_seen)) {
@@ -56,6 +63,22 @@ int64_t incident_for_context(const std::vector<Incident>& incidents, const Signa
 }
 
 IncidentTracker::IncidentTracker(IncidentPolicy policy, const Clock& clock) : policy_(policy), clock_(clock) {}
+
+IncidentTracker::Key IncidentTracker::key_of(const Incident& inc) {
+  return {inc.direction, inc.peer, inc.peer_context, observer_key(inc.observer)};
+}
+
+std::string IncidentTracker::observer_key_of(const Signal& s) const {
+  if (!s.observer.empty()) return observer_key(s.observer);
+  if (auto it = observer_name_by_ip_.find(s.observer_ip); it != observer_name_by_ip_.end()) return observer_key(it->second);
+  return observer_key({}, s.observer_ip);
+}
+
+std::string IncidentTracker::observer_shown(const Signal& s) const {
+  if (!s.observer.empty()) return s.observer;
+  if (auto it = observer_name_by_ip_.find(s.observer_ip); it != observer_name_by_ip_.end()) return it->second;
+  return s.observer_ip;
+}
 
 void IncidentTracker::restore(const std::vector<Incident>& incidents) {
   for (const auto& inc : incidents) {
@@ -109,13 +132,15 @@ IncidentTracker::Episodes::iterator IncidentTracker::episode_at(const Key& key, 
 }
 
 // The episode opened under this host name (full or short) that covers `t`, if exactly one does.
-IncidentTracker::Episodes::iterator IncidentTracker::episode_by_name_at(Direction direction, const std::string& name, TimePoint t) {
-  if (auto exact = episode_at({direction, name, ""}, t); exact != episodes_.end()) return exact;
+IncidentTracker::Episodes::iterator IncidentTracker::episode_by_name_at(Direction direction, const std::string& name, TimePoint t,
+                                                                       const std::string& observer) {
+  if (auto exact = episode_at({direction, name, "", observer}, t); exact != episodes_.end()) return exact;
   const std::string mine = short_host(name);
   auto found = episodes_.end();
   for (auto it = episodes_.begin(); it != episodes_.end(); ++it) {
     const auto& k = it->first;
-    if (k.direction != direction || !k.context.empty() || looks_like_ip(k.peer) || k.peer == kUnknownPeer) continue;
+    if (k.direction != direction || k.observer != observer || !k.context.empty() || looks_like_ip(k.peer) || k.peer == kUnknownPeer)
+      continue;
     if (short_host(k.peer) != mine || !covers(it->second, t)) continue;
     if (found != episodes_.end()) return episodes_.end();  // ambiguous
     found = it;
@@ -130,7 +155,7 @@ std::vector<IncidentChange> IncidentTracker::tie_name_to_address(const Signal& s
   if (s.peer_ip.empty() || s.peer_name.empty()) return changes;
   const auto name = to_lower(s.peer_name);
   ip_by_name_[name] = s.peer_ip;
-  auto by_name = episode_by_name_at(s.direction, name, s.time);
+  auto by_name = episode_by_name_at(s.direction, name, s.time, key.observer);
   if (by_name == episodes_.end()) return changes;
   auto by_address = episode_at(key, s.time);
   if (by_address == episodes_.end()) {
@@ -163,6 +188,7 @@ void IncidentTracker::extend(Incident& inc, const Signal& s) {
   inc.last_seen = std::max(inc.last_seen, s.time);
   inc.signal_count += 1;
   if (inc.peer_name.empty()) inc.peer_name = s.peer_name;
+  inc.observer = better_observer_name(inc.observer, s.observer);
   if (inc.status == IncidentStatus::Resolved) inc.resolved_at = inc.last_seen + policy_.quiet_period;
 }
 
@@ -170,8 +196,10 @@ std::vector<IncidentChange> IncidentTracker::on_signal(const Signal& s) {
   std::vector<IncidentChange> changes;
   if (s.signal_class != SignalClass::Fault) return changes;
   const TimePoint now = clock_.now();
+  if (!s.observer.empty() && !s.observer_ip.empty())
+    observer_name_by_ip_[s.observer_ip] = better_observer_name(observer_name_by_ip_[s.observer_ip], s.observer);
   const std::string peer = peer_key(s);
-  const Key key{s.direction, peer, peer == kUnknownPeer ? s.peer_context : std::string()};
+  const Key key{s.direction, peer, peer == kUnknownPeer ? s.peer_context : std::string(), observer_key_of(s)};
   changes = tie_name_to_address(s, key);
   const bool fresh = now - s.time < policy_.quiet_period;
 
@@ -188,6 +216,7 @@ std::vector<IncidentChange> IncidentTracker::on_signal(const Signal& s) {
     past.peer = key.peer;
     past.peer_context = key.context;
     past.peer_name = s.peer_name;
+    past.observer = observer_shown(s);
     past.status = IncidentStatus::Resolved;
     past.first_seen = past.last_seen = s.time;
     past.signal_count = 1;
@@ -219,6 +248,7 @@ std::vector<IncidentChange> IncidentTracker::on_signal(const Signal& s) {
   inc.peer = peer;
   inc.peer_context = key.context;
   inc.peer_name = s.peer_name;
+  inc.observer = observer_shown(s);
   inc.first_seen = inc.last_seen = s.time;
   inc.signal_count = 1;
   inc.last_diagnosis_at = now;
@@ -250,8 +280,9 @@ void IncidentTracker::set_id(const Incident& opened, int64_t id) {
   }
 }
 
-const Incident* IncidentTracker::find(Direction direction, const std::string& peer, const std::string& peer_context) const {
-  for (auto [it, end] = episodes_.equal_range({direction, peer, peer_context}); it != end; ++it)
+const Incident* IncidentTracker::find(Direction direction, const std::string& peer, const std::string& peer_context,
+                                      const std::string& observer) const {
+  for (auto [it, end] = episodes_.equal_range({direction, peer, peer_context, observer_key(observer)}); it != end; ++it)
     if (it->second.status == IncidentStatus::Open) return &it->second;
   return nullptr;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Incidents: one per (direction, peer) fault episode. The first fault signal opens one, later
+// Incidents: one per (observer, direction, peer) fault episode. The first fault signal opens one, later
 // signals extend it, a quiet period resolves it; diagnosis is requested on open and at most
 // once per cooldown. Pure state machine: time comes from a Clock, ids from storage.
 #include <chrono>
@@ -27,6 +27,10 @@ struct Incident {
   // For an unknown peer: where the failure was seen (the queue and its next hop), which keeps
   // unrelated queues' incidents apart. Empty when the peer is known.
   std::string peer_context;
+  // The server whose evidence it is (core/observer.hpp): its FQDN when known, else its short name,
+  // else its address; "" when the evidence does not say. Part of what an incident is: EX1's
+  // outbound failures to EX3 and EX2's are two incidents, also in one database.
+  std::string observer;
   IncidentStatus status = IncidentStatus::Open;
   TimePoint first_seen{};
   TimePoint last_seen{};
@@ -56,7 +60,8 @@ std::string_view to_string(IncidentChange::Kind k);
 // (open, or resolved: the System log of an old outage explains it too), the one whose peer is the
 // host the signal names (full or short name), else the latest to open. 0 when none does. Direction
 // is not compared: the receiver of an Exchange-authenticated session is also a Kerberos client of
-// the sender (docs/domain.md §3).
+// the sender (docs/domain.md §3). The observer is: one server's System log explains only its own
+// incidents (unless either side is known by its address only, which cannot be compared to a name).
 int64_t incident_for_context(const std::vector<Incident>& incidents, const Signal& signal, const IncidentPolicy& policy);
 
 class IncidentTracker {
@@ -82,7 +87,8 @@ class IncidentTracker {
   // Storage assigned an id to an Opened incident (the one this change carries).
   void set_id(const Incident& opened, int64_t id);
 
-  const Incident* find(Direction direction, const std::string& peer, const std::string& peer_context = {}) const;
+  const Incident* find(Direction direction, const std::string& peer, const std::string& peer_context = {},
+                       const std::string& observer = {}) const;
   std::vector<Incident> open_incidents() const;
   // Every episode the tracker holds: the open ones and the resolved ones restored or made.
   std::vector<Incident> known_incidents() const;
@@ -93,17 +99,21 @@ class IncidentTracker {
     Direction direction;
     std::string peer;
     std::string context;
+    std::string observer;  // observer_key() of the incident's observer
     auto operator<=>(const Key&) const = default;
   };
   using Episodes = std::multimap<Key, Incident>;
-  static Key key_of(const Incident& inc) { return {inc.direction, inc.peer, inc.peer_context}; }
+  static Key key_of(const Incident& inc);
   std::string peer_key(const Signal& signal) const;
+  // The observer a signal is keyed by, and the name its incident shows.
+  std::string observer_key_of(const Signal& signal) const;
+  std::string observer_shown(const Signal& signal) const;
   std::optional<std::string> ip_for_name(const std::string& name) const;
   bool covers(const Incident& inc, TimePoint t) const;
   Episodes::iterator open_episode(const Key& key);
   // The episode under `key` whose widened window covers `t`, the open one first.
   Episodes::iterator episode_at(const Key& key, TimePoint t);
-  Episodes::iterator episode_by_name_at(Direction direction, const std::string& name, TimePoint t);
+  Episodes::iterator episode_by_name_at(Direction direction, const std::string& name, TimePoint t, const std::string& observer);
   std::vector<IncidentChange> tie_name_to_address(const Signal& signal, const Key& key);
   void extend(Incident& inc, const Signal& signal);
 
@@ -112,6 +122,9 @@ class IncidentTracker {
   // Every episode by key: at most one open per key, and the resolved ones old signals may extend.
   Episodes episodes_;
   std::map<std::string, std::string> ip_by_name_;  // lower-case host name -> IP, from signals with both
+  // An observer's own address -> its name, from signals with both (a send log's local end and the
+  // EHLO it sent): a later signal known by the address only joins the same observer's incidents.
+  std::map<std::string, std::string> observer_name_by_ip_;
 };
 
 }  // namespace authwatch

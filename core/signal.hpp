@@ -46,6 +46,11 @@ struct Signal {
   // Why this class, in an administrator's words ("a client's password logon on the Client Frontend
   // connector, not another Exchange server").
   std::string verdict;
+  // Who saw it (core/observer.hpp): the server whose evidence this is — an event's Computer, the
+  // server of a queue's Identity ("EX1\\12"), a protocol log's server by the name it gives itself,
+  // else the configured one — and, from a protocol log, that server's own address (the local end).
+  std::string observer;
+  std::string observer_ip;
   nlohmann::json evidence = nlohmann::json::object();
 
   bool peer_known() const { return !peer_ip.empty() || !peer_name.empty(); }

@@ -9,6 +9,7 @@ PKGS=(
   libpugixml-dev libcli11-dev libevtx-dev libevtx-utils
   python3 iproute2 util-linux
   krb5-kdc krb5-admin-server chrony faketime
+  prometheus chromium
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user ldap-utils dnsutils smbclient ldb-tools nftables libsasl2-modules-gssapi-mit krb5-gss-samples libldap2-dev libsasl2-dev libkrb5-dev
 )
 missing=()
@@ -18,7 +19,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   echo "install-deps: installing ${missing[*]}" >&2
-  # Packages like chrony, samba and krb5-kdc start their daemons on install; the tests start their own
+  # Packages like chrony, samba, krb5-kdc and prometheus start their daemons on install; the tests start their own
   # (in namespaces, on loopback), and a stock chrony would reach out to public NTP pools. Forbid
   # service starts while installing unless the machine already does (Docker images ship this file).
   cleanup=""

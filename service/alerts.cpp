@@ -19,6 +19,7 @@ nlohmann::json incident_json(const Incident& i) {
                       {"direction", std::string(to_string(i.direction))},
                       {"peer", i.peer},
                       {"peer_name", i.peer_name},
+                      {"observer", i.observer},
                       {"status", std::string(to_string(i.status))},
                       {"first_seen", format_iso8601(i.first_seen)},
                       {"last_seen", format_iso8601(i.last_seen)},

@@ -131,8 +131,14 @@ bool Ingest::position_moved(const std::string& path) {
   return !moved_behind_our_back(stored ? &stored->position : nullptr, location).empty();
 }
 
-Ingest::Ingest(storage::Database& db, const Config& config, const Clock& clock)
-    : db_(db), store_(db), config_(config), clock_(clock), event_selection_(sources::EventSelection::of(default_rules())) {}
+Ingest::Ingest(storage::Database& db, const Config& config, const Clock& clock, std::string observer)
+    : db_(db),
+      store_(db),
+      config_(config),
+      clock_(clock),
+      observer_(std::move(observer)),
+      detector_(std::make_unique<Detector>(default_rules(), observer_)),
+      event_selection_(sources::EventSelection::of(default_rules())) {}
 
 FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progress) {
   FileIngest r;
@@ -197,8 +203,12 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
                                                            : r.errors.back().message(),
                          clock_.now());
     });
-    if (r.failure.empty()) committed_[location] = committing;
-    else rolled_back();  // read in part, position not stored: the detector's sessions went ahead of it
+    if (r.failure.empty()) {
+      committed_[location] = committing;
+      count_stored(r);
+    } else {
+      rolled_back();  // read in part, position not stored: the detector's sessions went ahead of it
+    }
   } catch (const std::exception& e) {
     rolled_back();
     r.new_events = r.fault_signals = r.noise_signals = r.context_signals = r.quarantined = 0;
@@ -210,6 +220,12 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
   return r;
 }
 
+void Ingest::count_stored(const FileIngest& r) {
+  stored_.fault += r.fault_signals;
+  stored_.noise += r.noise_signals;
+  stored_.context += r.context_signals;
+}
+
 namespace {
 
 bool is_database_failure(const std::exception& e) { return storage::database_failure(e) != storage::DatabaseFailure::None; }
@@ -218,7 +234,7 @@ bool is_database_failure(const std::exception& e) { return storage::database_fai
 
 void Ingest::load_sessions() {
   if (sessions_loaded_) return;
-  detector_ = std::make_unique<Detector>();
+  detector_ = std::make_unique<Detector>(default_rules(), observer_);
   const auto damaged = detector_->restore_sessions(store_.detector_sessions());
   for (const auto& key : damaged)
     BOOST_LOG_TRIVIAL(warning) << "detector_sessions: the stored state of " << key << " is damaged; that session starts afresh";
@@ -305,6 +321,7 @@ FileIngest Ingest::ingest_records(RecordBatch batch) {
       store_.save_source(kind, batch.location, batch.position, r.records_read, r.bad_records,
                          !r.first_quarantine_error.empty() ? r.first_quarantine_error : batch.last_error, clock_.now());
     });
+    count_stored(r);
   } catch (const std::exception& e) {
     rolled_back();
     r.new_events = r.fault_signals = r.noise_signals = r.context_signals = r.quarantined = 0;  // the source keeps its old position

@@ -45,6 +45,11 @@ struct FileIngest {
   std::string first_quarantine_error;  // names the record
 };
 
+// Signals stored (committed) by an Ingest since it was made, by class.
+struct SignalCounts {
+  uint64_t fault = 0, noise = 0, context = 0;
+};
+
 struct IncidentPass {
   std::vector<IncidentChange> changes;  // in order
   uint64_t signals_assigned = 0;  // fault signals
@@ -89,7 +94,9 @@ struct RecordBatch {
 //   retries on a later pass; `authwatch scan`, which stops): nothing is half stored, nothing skipped.
 class Ingest {
  public:
-  Ingest(storage::Database& db, const Config& config, const Clock& clock);
+  // `observer`: the configured server (core/observer.hpp): whose evidence a record is when the
+  // record does not say (scan --observer; the service's own name).
+  Ingest(storage::Database& db, const Config& config, const Clock& clock, std::string observer = {});
 
   FileIngest ingest_file(const std::string& path, const ProgressFn& progress = {});
   // The batch's relevant events, their signals and its position in one transaction: a kill -9
@@ -112,6 +119,8 @@ class Ingest {
   // this process remembers of the old one's positions and sessions no longer holds.
   void forget_database_state();
 
+  const SignalCounts& stored_signals() const { return stored_; }
+
   // Attaches unassigned fault signals to incidents (oldest first) and resolves quiet ones, in
   // one transaction. Diagnose requests are returned for the caller (the service runs probes).
   IncidentPass update_incidents();
@@ -125,16 +134,19 @@ class Ingest {
   void load_sessions();
   void save_sessions();
   void rolled_back();
+  void count_stored(const FileIngest& r);  // after its transaction committed
   void attach_context(const IncidentTracker& tracker, IncidentPass& pass);
 
   storage::Database& db_;
   storage::Store store_;
   const Config& config_;
   const Clock& clock_;
-  std::unique_ptr<Detector> detector_ = std::make_unique<Detector>();  // one per scan: protocol-log sessions may span a file rollover
+  const std::string observer_;
+  std::unique_ptr<Detector> detector_;  // one per scan: protocol-log sessions may span a file rollover
   bool sessions_loaded_ = false;  // detector_ holds what storage holds
   const sources::EventSelection event_selection_;  // the events its rules read (the detector's are the defaults)
   bool record_alerts_ = false;
+  SignalCounts stored_;
   std::map<std::string, SourcePosition> committed_;  // the position this process last stored, by location
 };
 

@@ -13,6 +13,11 @@
 #include "core/time.hpp"
 #include "service/monitor.hpp"
 #include "service/trusted_file.hpp"
+#include "service/platform.hpp"
+
+#ifndef AUTHWATCH_VERSION
+#define AUTHWATCH_VERSION "0.0.0"
+#endif
 #ifdef _WIN32
 #include "cli/platform.hpp"
 #include "service/win/data_folder.hpp"
@@ -49,7 +54,7 @@ int main(int argc, char** argv) {
   CLI::App app{"authwatch-service: watches SMTP protocol logs, exported events and Get-Queue snapshots for Exchange "
                "authentication failures (454 4.7.0), opens incidents, probes their causes and raises alerts"};
   service::MonitorOptions options;
-  std::string config_path, quiet, cooldown, queue_command, queue_interval, alerts_jsonl, realm;
+  std::string config_path, quiet, cooldown, queue_command, queue_interval, alerts_jsonl, realm, observer, metrics_listen;
   std::vector<std::string> log_dirs, drop_dirs, dcs, windows;
   int poll_ms = 0, verbosity = 0;
   bool console = false, no_probes = false, syslog = false;
@@ -81,6 +86,13 @@ int main(int argc, char** argv) {
   app.add_option("--queue-command", queue_command, "Take Get-Queue snapshots with this shell command (enables queue polling)");
   app.add_option("--queue-interval", queue_interval, "How often the queue command runs (default 5m)");
   app.add_option("--maintenance-window", windows, "Hold alerts back in this window (repeatable): 'Sat 22:00-02:00' or START/END (UTC)");
+  app.add_option("--observer", observer,
+                 "This server's name as the observer of its evidence, where a record does not say whose it is (default: "
+                 "monitor.observer, else this server's FQDN, detected)");
+  app.add_option("--metrics-listen", metrics_listen,
+                 "Serve Prometheus metrics (GET /metrics) on HOST:PORT; a bare PORT listens on 127.0.0.1 only (default: "
+                 "monitor.metrics_listen; off)")
+      ->check([](const std::string& text) { return parse_listen_endpoint(text) ? std::string() : "expected HOST:PORT, [IPv6]:PORT or PORT"; });
   app.add_flag("-v,--verbose", verbosity, "More logging (twice: trace)");
 #ifdef _WIN32
   // The Windows service's own commands. The service runs with --config FILE (the MSI's: the
@@ -181,6 +193,12 @@ int main(int argc, char** argv) {
   if (options.targets.domain.empty()) options.targets.domain = monitor_config.domain;
   options.poll = std::chrono::milliseconds{poll_ms > 0 ? poll_ms : monitor_config.poll_ms};
   options.probes = !no_probes;
+  // Who this server is (core/observer.hpp): configured, else detected.
+  const service::HostIdentity host = service::this_host();
+  options.observer = !observer.empty() ? observer : !monitor_config.observer.empty() ? monitor_config.observer : host.fqdn;
+  options.observer_addresses = host.addresses;
+  options.metrics_listen = !metrics_listen.empty() ? metrics_listen : monitor_config.metrics_listen;
+  options.version = AUTHWATCH_VERSION;
   options.probe_settings.deadline = std::chrono::milliseconds{config.probes.deadline_ms};
   options.probe_settings.slow_retry = std::chrono::milliseconds{config.probes.slow_retry_ms};
 #ifdef _WIN32

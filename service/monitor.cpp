@@ -16,6 +16,7 @@
 #include "probes/probe_set.hpp"
 #include "service/folder_source.hpp"
 #include "service/folder_watch.hpp"
+#include "service/metrics/exposition.hpp"
 #include "service/platform.hpp"
 #include "service/queue_command_source.hpp"
 
@@ -37,6 +38,7 @@ Monitor::Monitor(MonitorOptions options, const Clock& clock)
 }
 
 Monitor::~Monitor() {
+  metrics_.reset();  // no scrape reads this monitor's last snapshot after it is gone
   for (auto& source : sources_) source->stop();
   if (offline_) offline_->stop();
   for (auto& r : running_)
@@ -57,8 +59,32 @@ Result<bool> Monitor::open() {
     BOOST_LOG_TRIVIAL(error) << failure->message << ": the monitor starts anyway, alerts, and opens it again every "
                              << DatabaseKeeper::kRetry.count() << " s";
   }
-  ingest_ = std::make_unique<Ingest>(*db_, options_.config, clock_);
+  ingest_ = std::make_unique<Ingest>(*db_, options_.config, clock_, options_.observer);
   ingest_->record_alerts(true);
+  if (!options_.observer.empty()) {
+    // Who this monitor is, for `authwatch links` across databases: its name and its addresses.
+    storage::Store store(*db_);
+    const nlohmann::json me = {{"name", options_.observer}, {"addresses", options_.observer_addresses}};
+    try {
+      db_->transaction([&] { store.set_monitor_state("observer", me.dump(), clock_.now()); });
+    } catch (const std::exception& e) {  // the database failed at start: status lacks the name, the monitor goes on
+      BOOST_LOG_TRIVIAL(warning) << "observer not recorded: " << e.what();
+    }
+  }
+  if (!options_.metrics_listen.empty()) {
+    auto at = parse_listen_endpoint(options_.metrics_listen);
+    if (!at) return Error{"metrics: '" + options_.metrics_listen + "' is not HOST:PORT"};
+    auto server = MetricsServer::start(*at);
+    if (!server) return Error{server.error()};
+    metrics_ = std::move(server).value();
+    storage::Store store(*db_);
+    try {
+      db_->transaction([&] { store.set_monitor_state("metrics", "http://" + metrics_->address() + "/metrics", clock_.now()); });
+    } catch (const std::exception& e) {
+      BOOST_LOG_TRIVIAL(warning) << "metrics address not recorded: " << e.what();
+    }
+    BOOST_LOG_TRIVIAL(info) << "metrics: serving http://" << metrics_->address() << "/metrics";
+  }
 
   if (!options_.protocol_log_dirs.empty())
     sources_.push_back(std::make_unique<FolderSource>(options_.protocol_log_dirs, FolderSource::Kind::ProtocolLogs));
@@ -142,6 +168,8 @@ PassReport Monitor::pass() {
     alerts_.store(*db_);
     record_state(report);
   });
+  // What Prometheus scrapes (the metrics server only reads what this publishes).
+  step(Needs::Database, "publish metrics", report, [&] { publish_metrics(report); });
   return report;
 }
 
@@ -363,6 +391,31 @@ void Monitor::record_state(const PassReport& report) {
   held_back_written_ = held_back_;
   health_written_ = health;
   database_event_.clear();
+}
+
+void Monitor::publish_metrics(const PassReport& report) {
+  if (!metrics_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const bool news = report.opened || report.resolved || report.probe_runs_stored || report.alerts_delivered || report.alerts_suppressed;
+  if (!news && now - metrics_published_ < std::chrono::seconds{1}) return;  // at most once a second when nothing changed
+  metrics_published_ = now;
+  storage::Store store(*db_);
+  if (now - lags_measured_ >= std::chrono::seconds{5}) {  // a stat per followed file: not every pass
+    lags_ = measure_source_lags(store, options_.protocol_log_dirs);
+    lags_measured_ = now;
+  }
+  try {
+    MetricsSnapshot m = collect_metrics(store);
+    m.version = options_.version;
+    m.fault_signals = ingest_->stored_signals().fault;
+    m.noise_signals = ingest_->stored_signals().noise;
+    m.context_signals = ingest_->stored_signals().context;
+    m.source_lags = lags_;
+    m.last_pass = clock_.now();
+    metrics_->publish(render_exposition(m));
+  } catch (const std::exception& e) {
+    BOOST_LOG_TRIVIAL(warning) << "metrics: " << e.what();  // the last snapshot stays served
+  }
 }
 
 void Monitor::stop() {

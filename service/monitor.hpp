@@ -40,6 +40,8 @@
 #include "service/database_keeper.hpp"
 #include "service/ingest.hpp"
 #include "service/instance_lock.hpp"
+#include "service/metrics/metrics_server.hpp"
+#include "service/metrics/metrics_snapshot.hpp"
 #include "service/offline_state.hpp"
 #include "service/platform.hpp"
 #include "service/source.hpp"
@@ -60,6 +62,12 @@ struct MonitorOptions {
   probes::ProbeSettings probe_settings;
   probes::LogLevelLocation kerberos_log_level;  // where the Kerberos LogLevel switch writes (tests: an HKCU key)
   std::vector<std::string> only;            // probe subset ("" = all)
+  // This server as the observer of its evidence (core/observer.hpp): the name records that do not
+  // say are given, and its addresses (recorded in monitor_state "observer" for `authwatch links`).
+  std::string observer;
+  std::vector<std::string> observer_addresses;
+  std::string metrics_listen;               // "HOST:PORT" for GET /metrics; "" = off
+  std::string version;                      // authwatch_build_info
   Config config;                            // incidents, queue command, maintenance
 };
 
@@ -123,6 +131,7 @@ class Monitor {
   int store_finished_runs(bool wait);
   void deliver_alerts(PassReport& report);
   void record_state(const PassReport& report);
+  void publish_metrics(const PassReport& report);
 
   MonitorOptions options_;
   const Clock& clock_;
@@ -149,6 +158,14 @@ class Monitor {
   std::string database_event_;                           // what happened to the file, not recorded yet
   std::chrono::steady_clock::time_point state_written_{};  // last "last_pass" write
   TimePoint started_{};
+  std::unique_ptr<MetricsServer> metrics_;
+  std::chrono::steady_clock::time_point metrics_published_{};
+  std::chrono::steady_clock::time_point lags_measured_{};
+  std::vector<SourceLag> lags_;
+
+ public:
+  // Where GET /metrics is served ("127.0.0.1:9464"), "" when off.
+  std::string metrics_address() const { return metrics_ ? metrics_->address() : std::string(); }
 };
 
 }  // namespace authwatch::service

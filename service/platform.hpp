@@ -3,6 +3,7 @@
 // service/posix/platform.cpp and service/win/platform.cpp (as osquery keeps them), so nothing
 // else in service/ includes <windows.h> or POSIX-only headers.
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -37,5 +38,17 @@ std::unique_ptr<PassHook> make_kerberos_logging_switch(const MonitorOptions& opt
 
 // This process's id, for `authwatch status` ("running as pid N").
 long current_process_id();
+
+// This server as its own evidence names it (issue 14, core/observer.hpp): its FQDN and its unicast
+// addresses (loopback and link-local left out), as the system knows them; nothing is resolved
+// over the network beyond the resolver's own answer for this host's name. posix/host_identity.cpp
+// (gethostname, getaddrinfo AI_CANONNAME, getifaddrs), win/host_identity.cpp
+// (GetComputerNameExW, GetAdaptersAddresses).
+struct HostIdentity {
+  std::string fqdn;                    // "" when not even a host name is known
+  std::vector<std::string> addresses;  // sorted, at most kMaxHostAddresses
+};
+inline constexpr size_t kMaxHostAddresses = 64;
+HostIdentity this_host();
 
 }  // namespace authwatch::service

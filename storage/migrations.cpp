@@ -221,12 +221,62 @@ CREATE TABLE detector_sessions (
 );
 )sql";
 
+// Who saw it (issue 14, core/observer.hpp): every signal and incident records the server whose
+// evidence it is, and the observer is part of what an incident is. Existing rows are derived from
+// what their events kept, by the rules the detector now applies: an event's Computer; the server of a
+// queue's Identity ("EX1\12"); a protocol log's local address, and its server from a receive
+// connector's name ("EX2\Default EX2") or from the EHLO this server sent (send logs). An incident
+// takes the name its fault signals give (an FQDN first), else their address. Rows nothing names stay
+// ''. (An old incident that held two observers' faults keeps one observer; its signals keep theirs.)
+constexpr std::string_view kObservers = R"sql(
+ALTER TABLE signals ADD COLUMN observer TEXT NOT NULL DEFAULT '' COLLATE NOCASE;
+ALTER TABLE signals ADD COLUMN observer_ip TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN observer TEXT NOT NULL DEFAULT '' COLLATE NOCASE;
+
+UPDATE signals SET observer = COALESCE((SELECT trim(e.computer) FROM events e WHERE e.id = signals.event_id), '')
+WHERE event_id IN (SELECT id FROM events WHERE source_kind IN ('eventlog', 'event-xml', 'evtx'));
+
+UPDATE signals SET observer = COALESCE((SELECT COALESCE(json_extract(e.fields_json, '$.Identity'), json_extract(e.fields_json, '$.identity'))
+                                        FROM events e WHERE e.id = signals.event_id AND json_valid(e.fields_json)), '')
+WHERE event_id IN (SELECT id FROM events WHERE source_kind = 'queue-snapshot');
+UPDATE signals SET observer = CASE WHEN instr(observer, '\') > 1 THEN trim(substr(observer, 1, instr(observer, '\') - 1)) ELSE '' END
+WHERE event_id IN (SELECT id FROM events WHERE source_kind = 'queue-snapshot');
+
+UPDATE signals SET observer_ip = COALESCE(json_extract(evidence_json, '$.local_endpoint'), ''),
+                   observer = COALESCE((SELECT json_extract(e.fields_json, '$."connector-id"') FROM events e
+                                        WHERE e.id = signals.event_id AND json_valid(e.fields_json)), '')
+WHERE json_valid(evidence_json) AND event_id IN (SELECT id FROM events WHERE source_kind = 'protocol-log');
+UPDATE signals SET observer = CASE WHEN instr(observer, '\') > 1 THEN trim(substr(observer, 1, instr(observer, '\') - 1)) ELSE '' END,
+                   observer_ip = CASE WHEN observer_ip LIKE '[%]%' THEN substr(observer_ip, 2, instr(observer_ip, ']') - 2)
+                                      WHEN length(observer_ip) - length(replace(observer_ip, ':', '')) = 1
+                                        THEN substr(observer_ip, 1, instr(observer_ip, ':') - 1)
+                                      ELSE '' END
+WHERE event_id IN (SELECT id FROM events WHERE source_kind = 'protocol-log');
+UPDATE signals SET observer = COALESCE((SELECT substr(value, instr(value, ',>,EHLO ') + 8) FROM json_each(signals.evidence_json, '$.lines')
+                                        WHERE value LIKE '%,>,EHLO %' LIMIT 1), '')
+WHERE observer = '' AND json_valid(evidence_json) AND event_id IN (SELECT id FROM events WHERE source_kind = 'protocol-log');
+UPDATE signals SET observer = trim(substr(observer, 1, instr(observer, ',') - 1))
+WHERE instr(observer, ',') > 0 AND event_id IN (SELECT id FROM events WHERE source_kind = 'protocol-log');
+
+UPDATE incidents SET observer = COALESCE(
+  (SELECT s.observer FROM signals s WHERE s.incident_id = incidents.id AND s.class = 'fault' AND s.observer LIKE '%_.%_' ORDER BY s.id LIMIT 1),
+  (SELECT s.observer FROM signals s WHERE s.incident_id = incidents.id AND s.class = 'fault' AND s.observer <> '' ORDER BY s.id LIMIT 1),
+  (SELECT s.observer_ip FROM signals s WHERE s.incident_id = incidents.id AND s.class = 'fault' AND s.observer_ip <> '' ORDER BY s.id LIMIT 1),
+  '');
+
+DROP INDEX incidents_by_status_direction_peer;
+CREATE INDEX incidents_by_status_direction_peer ON incidents(status, direction, peer, peer_context, observer);
+-- The metrics count the alerts waiting for delivery after every pass.
+CREATE INDEX alerts_pending ON alerts(id) WHERE delivered_at IS NULL;
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitialSchema},
     Migration{2, "monitor state", kMonitorState},
     Migration{3, "context signals", kContextSignals},
     Migration{4, "verdicts and peer context", kVerdictsAndPeerContext},
     Migration{5, "quarantine and detector sessions", kQuarantineAndDetectorSessions},
+    Migration{6, "observers", kObservers},
 };
 
 constexpr std::string_view kMigrationLog = R"sql(

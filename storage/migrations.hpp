@@ -8,7 +8,7 @@ namespace SQLite { class Database; }
 namespace authwatch::storage {
 
 struct Migration {
-  int version;            // 1, 2, 3, ... without gaps; equals PRAGMA user_version once applied
+  int version;            // 1, 2, 3, ... rising (a gap: a number another branch holds until it merges); PRAGMA user_version once applied
   std::string_view name;  // recorded in schema_migrations, for people reading the file
   std::string_view sql;   // one or more statements
 };

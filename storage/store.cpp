@@ -56,7 +56,7 @@ SourceRecord read_source(SQLite::Statement& st) {
 constexpr std::string_view kSignalColumns =
     "SELECT s.id, s.event_id, s.incident_id, e.location, e.locator, s.dedup_key, e.dedup_key, s.rule, s.class, "
     "s.direction, s.time_utc, s.peer_ip, s.peer_name, s.connector, s.mechanism, s.status, s.reply, s.target_spn, "
-    "s.evidence_json, s.verdict, s.peer_context FROM signals s JOIN events e ON e.id = s.event_id";
+    "s.evidence_json, s.verdict, s.peer_context, s.observer, s.observer_ip FROM signals s JOIN events e ON e.id = s.event_id";
 
 StoredSignal read_signal(SQLite::Statement& st) {
   StoredSignal r;
@@ -88,6 +88,8 @@ StoredSignal read_signal(SQLite::Statement& st) {
   if (s.evidence.is_discarded()) s.evidence = nlohmann::json{{"unparsed", evidence}};
   s.verdict = st.getColumn(19).getString();
   s.peer_context = st.getColumn(20).getString();
+  s.observer = st.getColumn(21).getString();
+  s.observer_ip = st.getColumn(22).getString();
   return r;
 }
 
@@ -102,7 +104,7 @@ std::vector<StoredSignal> read_signals(SQLite::Statement& st) {
 
 constexpr std::string_view kIncidentColumns =
     "SELECT id, direction, peer, peer_name, status, first_seen, last_seen, signal_count, resolved_at, "
-    "last_diagnosis_at, peer_context FROM incidents";
+    "last_diagnosis_at, peer_context, observer FROM incidents";
 
 Incident read_incident(SQLite::Statement& st) {
   Incident r;
@@ -120,6 +122,7 @@ Incident read_incident(SQLite::Statement& st) {
   r.resolved_at = stored_optional_time(st.getColumn(8), row);
   r.last_diagnosis_at = stored_optional_time(st.getColumn(9), row);
   r.peer_context = st.getColumn(10).getString();
+  r.observer = st.getColumn(11).getString();
   return r;
 }
 
@@ -134,6 +137,7 @@ void bind_incident(SQLite::Statement& st, const Incident& incident) {
   bind_optional_time(st, ":resolved_at", incident.resolved_at);
   bind_optional_time(st, ":last_diagnosis_at", incident.last_diagnosis_at);
   st.bind(":peer_context", incident.peer_context);
+  st.bind(":observer", incident.observer);
 }
 
 int64_t count(Connection& db, std::string_view sql, const std::string& cutoff) {
@@ -233,9 +237,9 @@ std::optional<int64_t> Store::insert_signal(const Signal& signal, int64_t event_
   auto& db = connection_of(db_);
   StatementUse st(db.statement(
       "INSERT INTO signals(dedup_key, event_id, time_utc, rule, class, direction, peer_ip, peer_name, connector, "
-      "mechanism, status, reply, target_spn, evidence_json, verdict, peer_context) "
+      "mechanism, status, reply, target_spn, evidence_json, verdict, peer_context, observer, observer_ip) "
       "VALUES (:key, :event, :time, :rule, :class, :direction, :peer_ip, :peer_name, :connector, :mechanism, "
-      ":status, :reply, :target_spn, :evidence, :verdict, :peer_context) "
+      ":status, :reply, :target_spn, :evidence, :verdict, :peer_context, :observer, :observer_ip) "
       "ON CONFLICT(dedup_key) DO NOTHING"));
   st->bind(":key", signal.key);
   st->bind(":event", event_row_id);
@@ -253,6 +257,8 @@ std::optional<int64_t> Store::insert_signal(const Signal& signal, int64_t event_
   st->bind(":evidence", signal.evidence.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   st->bind(":verdict", signal.verdict);
   st->bind(":peer_context", signal.peer_context);
+  st->bind(":observer", signal.observer);
+  st->bind(":observer_ip", signal.observer_ip);
   if (st->exec() == 0) return std::nullopt;
   return db.getLastInsertRowid();
 }
@@ -305,6 +311,16 @@ std::vector<StoredSignal> Store::signals(const SignalQuery& query) {
   return read_signals(st);
 }
 
+std::vector<std::pair<std::string, std::string>> Store::observer_addresses(int limit) {
+  StatementUse st(connection_of(db_).statement(
+      "SELECT observer, observer_ip FROM signals WHERE observer <> '' AND observer_ip <> '' "
+      "GROUP BY observer, observer_ip ORDER BY observer, observer_ip LIMIT :limit"));
+  st->bind(":limit", limit);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (st->executeStep()) out.emplace_back(st->getColumn(0).getString(), st->getColumn(1).getString());
+  return out;
+}
+
 int64_t Store::count_signals() { return count(connection_of(db_), "SELECT count(*) FROM signals", {}); }
 
 // ---- incidents -------------------------------------------------------------------------------
@@ -313,8 +329,8 @@ int64_t Store::insert_incident(const Incident& incident) {
   auto& db = connection_of(db_);
   StatementUse st(db.statement(
       "INSERT INTO incidents(direction, peer, peer_name, status, first_seen, last_seen, signal_count, resolved_at, "
-      "last_diagnosis_at, peer_context) VALUES (:direction, :peer, :peer_name, :status, :first_seen, :last_seen, "
-      ":signal_count, :resolved_at, :last_diagnosis_at, :peer_context)"));
+      "last_diagnosis_at, peer_context, observer) VALUES (:direction, :peer, :peer_name, :status, :first_seen, :last_seen, "
+      ":signal_count, :resolved_at, :last_diagnosis_at, :peer_context, :observer)"));
   bind_incident(*st, incident);
   st->exec();
   return db.getLastInsertRowid();
@@ -324,7 +340,7 @@ void Store::update_incident(const Incident& incident) {
   StatementUse st(connection_of(db_).statement(
       "UPDATE incidents SET direction = :direction, peer = :peer, peer_name = :peer_name, status = :status, "
       "first_seen = :first_seen, last_seen = :last_seen, signal_count = :signal_count, resolved_at = :resolved_at, "
-      "last_diagnosis_at = :last_diagnosis_at, peer_context = :peer_context WHERE id = :id"));
+      "last_diagnosis_at = :last_diagnosis_at, peer_context = :peer_context, observer = :observer WHERE id = :id"));
   bind_incident(*st, incident);
   st->bind(":id", incident.id);
   if (st->exec() == 0) throw std::runtime_error("incidents: no incident " + std::to_string(incident.id) + " to update");
@@ -364,6 +380,13 @@ void Store::merge_incident(int64_t absorbed_id, const Incident& into) {
   gone->bind(":id", absorbed_id);
   if (gone->exec() == 0) throw std::runtime_error("incidents: no incident " + std::to_string(absorbed_id) + " to merge");
   update_incident(into);
+}
+
+std::vector<IncidentCount> Store::incident_counts() {
+  StatementUse st(connection_of(db_).statement("SELECT status, direction, count(*) FROM incidents GROUP BY status, direction"));
+  std::vector<IncidentCount> out;
+  while (st->executeStep()) out.push_back({st->getColumn(0).getString(), st->getColumn(1).getString(), st->getColumn(2).getInt64()});
+  return out;
 }
 
 std::optional<Incident> Store::incident(int64_t id) {

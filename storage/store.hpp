@@ -47,6 +47,12 @@ struct SignalQuery {
 
 enum class IncidentFilter { Open, Resolved, All };
 
+struct IncidentCount {
+  std::string status;     // open, resolved
+  std::string direction;  // inbound, outbound
+  int64_t count = 0;
+};
+
 struct ProbeRunRecord {
   int64_t id = 0;
   std::optional<int64_t> incident_id;  // none for `authwatch probe` started by hand
@@ -118,12 +124,17 @@ class Store {
   void assign_signal(int64_t signal_id, int64_t incident_id);
   std::vector<StoredSignal> signals(const SignalQuery& query);
   int64_t count_signals();
+  // The names observers gave themselves with the address they spoke from (a protocol log's local
+  // end and its EHLO or connector), each pair once, at most `limit`.
+  std::vector<std::pair<std::string, std::string>> observer_addresses(int limit = 1000);
 
   // Incidents.
   int64_t insert_incident(const Incident& incident);  // returns the new id
   void update_incident(const Incident& incident);     // by incident.id
   std::vector<Incident> incidents(IncidentFilter filter);
   std::optional<Incident> incident(int64_t id);
+  // How many incidents by status and direction (the metrics).
+  std::vector<IncidentCount> incident_counts();
   // Resolved incidents whose episode reaches `since` or later: old signals may still extend them.
   std::vector<Incident> resolved_incidents_since(TimePoint since);
   // One outage seen under two names (core/incident.hpp, IncidentChange::Merged): the absorbed
@@ -139,6 +150,7 @@ class Store {
   int64_t insert_alert(const AlertRecord& alert);
   // Undelivered, oldest first: those after `after_id`, at most `limit` (0 = all).
   std::vector<AlertRecord> pending_alerts(int64_t after_id = 0, int limit = 0);
+  int64_t count_pending_alerts();
   std::vector<AlertRecord> alerts(int limit);  // newest first
   // `sink`: who took it ("" = every sink), or "suppressed: <why>" when a maintenance window held it back.
   void mark_alert_delivered(int64_t id, TimePoint when, const std::string& sink = "");

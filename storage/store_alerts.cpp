@@ -64,6 +64,12 @@ std::vector<AlertRecord> Store::pending_alerts(int64_t after_id, int limit) {
   return read_alerts(*st);
 }
 
+int64_t Store::count_pending_alerts() {
+  StatementUse st(connection_of(db_).statement("SELECT count(*) FROM alerts WHERE delivered_at IS NULL"));
+  st->executeStep();
+  return st->getColumn(0).getInt64();
+}
+
 std::vector<AlertRecord> Store::alerts(int limit) {
   StatementUse st(connection_of(db_).statement(std::string(kColumns) + "ORDER BY id DESC LIMIT :limit"));
   st->bind(":limit", limit > 0 ? limit : -1);

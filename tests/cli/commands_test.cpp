@@ -18,7 +18,7 @@ TEST_F(Commands, IncidentsFiltersByStatusAndRendersCsv) {
   EXPECT_EQ(cli({"incidents", "--status", "resolved", "--format", "json"}).json().size(), 3u);
   auto csv = cli({"incidents", "--format", "csv"});
   ASSERT_EQ(csv.code, 0);
-  EXPECT_EQ(csv.out.substr(0, csv.out.find("\r\n")), "id,status,direction,peer,peer name,signals,first seen (UTC),last seen (UTC)");
+  EXPECT_EQ(csv.out.substr(0, csv.out.find("\r\n")), "id,status,observer,direction,peer,peer name,signals,first seen (UTC),last seen (UTC)");
   EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 4);
   auto table = cli({"incidents"});
   EXPECT_NE(table.out.find("10.0.0.7"), std::string::npos);
