@@ -150,7 +150,7 @@ std::string parser_message(std::string_view message) {
     size_t colon = message.find(": ");
     if (colon != std::string_view::npos) message.remove_prefix(colon + 2);
   }
-  return valid_utf8(message);
+  return to_valid_utf8(message);
 }
 
 // The byte (1-based) at which nlohmann's parser fails on `text`, for the failures whose exception
