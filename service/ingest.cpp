@@ -10,6 +10,7 @@
 #include "service/alerts.hpp"
 #include "core/utf8.hpp"
 #include "sources/fingerprint.hpp"
+#include "sources/shared_file.hpp"
 #include "storage/database_failure.hpp"
 
 namespace authwatch::service {
