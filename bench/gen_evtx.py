@@ -5,7 +5,7 @@ The bulk is real: chunks of public sample logs, copied with their records renumb
 (record headers and EventRecordID), TimeCreated moved on a few seconds a record, and the chunk
 checksums written again. Between them, at their real share (well under 1 %), chunks of
 MSExchangeTransport 1035/2003/2017 events in the classic template Exchange's events use
-(DOMAIN.md §1.3), written as Windows writes them (each name and the template in full where the
+(docs/domain.md §1.3), written as Windows writes them (each name and the template in full where the
 chunk first uses them, by offset after that): failing ExchangeAuth from three peers, 1035 Login
 noise from client connectors, the sender's 2003 and 2017. Deterministic: the same seed and
 sources give the same bytes. Prints a manifest (JSON) of what it wrote.

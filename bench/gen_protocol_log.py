@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes realistic Exchange SMTP Receive protocol logs for the scan benchmark.
 
-Format as DOMAIN.md §2 documents it: UTF-8 BOM, CRLF, the five-line header with #Fields, RFC 4180
+Format as docs/domain.md §2 documents it: UTF-8 BOM, CRLF, the five-line header with #Fields, RFC 4180
 quoting, one hourly file per hour named RECVyyyymmddhh-1.LOG and never more than 10 MB (Exchange's
 MaxFileSize). Sessions are modelled on tests/data/scenario/RECV2024031510-1.LOG: mostly healthy
 intra-organisation sessions whose Exchange authentication ends in 235, some anonymous inbound mail,

@@ -291,7 +291,7 @@ ConfigParse parse_config(std::string_view text, const std::string& origin) {
 namespace {
 
 // Windows PowerShell 5.1 on the Exchange server, through Exchange's remote PowerShell endpoint
-// (the supported way; the snap-in is not). DOMAIN.md §4: times as UTC ISO 8601 text and enums as
+// (the supported way; the snap-in is not). docs/domain.md §4: times as UTC ISO 8601 text and enums as
 // their names, so the JSON does not depend on the PowerShell version or culture.
 constexpr const char* kQueueScript =
     "$ErrorActionPreference='Stop';"

@@ -51,7 +51,7 @@ struct Config {
     // listens on loopback only (127.0.0.1): another address must be configured on purpose.
     std::string metrics_listen;
   } monitor;
-  // Get-Queue snapshots taken by running a command (DOMAIN.md §4).
+  // Get-Queue snapshots taken by running a command (docs/domain.md §4).
   struct Queue {
 #ifdef _WIN32
     bool enabled = true;

@@ -178,7 +178,7 @@ struct Mechanism {
   uint32_t bit;
   std::string_view name;
 };
-// msExchSMTPReceiveInboundSecurityFlag (DOMAIN.md §8).
+// msExchSMTPReceiveInboundSecurityFlag (docs/domain.md §8).
 constexpr Mechanism kMechanisms[] = {{1, "Tls"},  {2, "Integrated"},      {4, "BasicAuth"}, {8, "BasicAuthRequireTLS"},
                                      {16, "ExchangeServer"}, {32, "ExternalAuthoritative"}};
 

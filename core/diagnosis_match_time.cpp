@@ -108,7 +108,7 @@ std::vector<DiagnosisMatch> clock_this_server(const Finding& f, const std::vecto
 
 namespace {
 
-// RFC 4120 §7.5.9 (DOMAIN.md §5).
+// RFC 4120 §7.5.9 (docs/domain.md §5).
 struct KrbErrorName {
   int64_t code;
   std::string_view name;

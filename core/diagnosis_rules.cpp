@@ -1,4 +1,4 @@
-// The diagnosis table (KB 979174 steps; DOMAIN.md §0, §5–§8; the look-alikes of docs/domain.md §10).
+// The diagnosis table (KB 979174 steps; docs/domain.md §0, §5–§8; the look-alikes of docs/domain.md §10).
 // Adding a cause is adding a row; diagnose() has no per-probe code. Confidences: a fault measured
 // directly (a clock 412 s off, a missing SPN) stands on its own at 0.8 at most; 0.85 and above
 // take a second, independent finding (another probe, or another target) seeing the same fault

@@ -1,12 +1,12 @@
 #pragma once
 // Windows writes the Kerberos errors behind a 454 4.7.0 (KRB_AP_ERR_SKEW, KDC_ERR_S_PRINCIPAL_UNKNOWN,
 // KRB_AP_ERR_MODIFIED ...) to the System log only while the LogLevel registry value is 1, and
-// LogLevel=1 is too noisy to leave on (DOMAIN.md §1.6). So, when configured, the monitor turns it on
+// LogLevel=1 is too noisy to leave on (docs/domain.md §1.6). So, when configured, the monitor turns it on
 // when an incident opens, for a window, and turns it back to what it was. The pending revert is
 // stored before the value is written, so a crash or a restart never leaves it on: the next monitor
 // reverts it when its time has come. What the value was before AuthWatch touched it is restored
 // exactly: an absent value is deleted again, not set to 0; a value an administrator set to 1 is
-// never touched. This is the decision, pure; service/kerberos_logging_switch.cpp applies it.
+// never touched. This is the decision, pure; service/win/kerberos_logging_switch.cpp applies it.
 #include <chrono>
 #include <cstdint>
 #include <optional>

@@ -16,7 +16,7 @@ enum class Direction { Inbound, Outbound };
 // Fault: server-to-server (Exchange) authentication failure; opens or extends an incident.
 // Noise: a client/user logon failure on a client connector; stored and queryable, opens nothing.
 // Context: evidence about a fault but not the fault itself (a Kerberos error in the System log,
-// DOMAIN.md §1.6): attached to the open incident it explains, opens nothing.
+// docs/domain.md §1.6): attached to the open incident it explains, opens nothing.
 enum class SignalClass { Fault, Noise, Context };
 
 std::string_view to_string(Direction d);

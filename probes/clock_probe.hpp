@@ -1,5 +1,5 @@
 #pragma once
-// Clock skew (DOMAIN.md §5): Kerberos rejects authenticators more than MaxClockSkew (300 s)
+// Clock skew (docs/domain.md §5): Kerberos rejects authenticators more than MaxClockSkew (300 s)
 // off. Three independent readings per DC — SNTP (UDP 123), the KDC's own clock in a KRB-ERROR
 // (UDP and TCP 88), LDAP rootDSE currentTime (389) — and SNTP to the peer. Disagreement between
 // methods is evidence too (NTP blocked but the KDC reachable, an NTP server not on the DC's clock).

@@ -1,5 +1,5 @@
 #pragma once
-// The "connector" probe (DOMAIN.md §8): the peer's receive connectors as the configuration
+// The "connector" probe (docs/domain.md §8): the peer's receive connectors as the configuration
 // partition stores them (class msExchSmtpReceiveConnector). Exchange hands an inbound connection
 // to the enabled connector whose binding has the port and whose RemoteIPRanges match the sender
 // most specifically; when that connector lacks the ExchangeServer auth mechanism (bit 0x10 of

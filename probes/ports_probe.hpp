@@ -1,5 +1,5 @@
 #pragma once
-// Kerberos/AD reachability (KB 179442, DOMAIN.md §5): per DC, TCP 53 88 135 389 445 464 636 3268
+// Kerberos/AD reachability (KB 179442, docs/domain.md §5): per DC, TCP 53 88 135 389 445 464 636 3268
 // 3269 and UDP 53 88 389 123. TCP 53, 88, 389 and 3268 get a protocol-valid request over the
 // connection (DNS query, AS-REQ, rootDSE search), the other TCP ports a connect; UDP ports a
 // protocol-valid request (DNS query, AS-REQ, CLDAP rootDSE search, SNTP). A port is "open" only

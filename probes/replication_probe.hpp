@@ -1,5 +1,5 @@
 #pragma once
-// AD replication (DOMAIN.md §7) as it bears on Exchange authentication: a DC that has not
+// AD replication (docs/domain.md §7) as it bears on Exchange authentication: a DC that has not
 // received the peer's SPN or password change gives out tickets the peer cannot use. Every DC is
 // asked at once, under the probe's deadline:
 //  - its inbound links: rootDSE msDS-ReplAllInboundNeighbors (Windows), else each naming

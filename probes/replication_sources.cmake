@@ -1,4 +1,4 @@
-# replication: the "replication" probe (DOMAIN.md §7), its pure verdicts, and the two forms of a
+# replication: the "replication" probe (docs/domain.md §7), its pure verdicts, and the two forms of a
 # DC's inbound-neighbor state it decodes: repsFrom (MS-DRSR REPS_FROM, binary) and
 # msDS-ReplAllInboundNeighbors (DS_REPL_NEIGHBOR XML, pugixml). Uses the Directory of ldap_sources.
 target_sources(authwatch_probes PRIVATE

@@ -54,7 +54,7 @@ std::string x_exps_capability(const EhloResult& r) {
   return "X-EXPS";
 }
 
-// The connector is named after the server's short name: "EX2\Default EX2" (DOMAIN.md §8).
+// The connector is named after the server's short name: "EX2\Default EX2" (docs/domain.md §8).
 std::string set_connector_hint(const EhloResult& r, const std::string& host) {
   std::string server = r.server_name.empty() ? host : r.server_name;
   server = server.substr(0, server.find('.'));

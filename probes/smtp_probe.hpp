@@ -1,7 +1,7 @@
 #pragma once
 // The "smtp" probe: does the peer Exchange server's receive connector offer Exchange Server
 // authentication? A connector without it advertises no X-EXPS in its EHLO reply, and every
-// sending Exchange server then fails with 451 5.7.3 / 454 4.7.0 (DOMAIN.md §3, §8).
+// sending Exchange server then fails with 451 5.7.3 / 454 4.7.0 (docs/domain.md §3, §8).
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 #pragma once
-// The "spn" probe (DOMAIN.md §6): Exchange server authentication asks the KDC for a ticket to
+// The "spn" probe (docs/domain.md §6): Exchange server authentication asks the KDC for a ticket to
 // SMTPSVC/<fqdn> of the receiving server. The KDC fails it when no account holds that SPN, when
 // more than one does (KDC_ERR_S_PRINCIPAL_UNKNOWN, KDC event 11), and the receiver cannot decrypt
 // it when the SPN sits on another account (KRB_AP_ERR_MODIFIED). Per host (the peer, and this

@@ -1,5 +1,5 @@
 #pragma once
-// The service ticket (DOMAIN.md §5, FINDINGS.md "ticket"): asks the KDC for a ticket to
+// The service ticket (docs/domain.md §5, FINDINGS.md "ticket"): asks the KDC for a ticket to
 // SMTPSVC/<peer fqdn> exactly as Exchange transport would, and — with the peer service's keytab —
 // has the token accepted too, so a stale key on the peer (kvno mismatch) shows. The answer names
 // the cause: principal-unknown (SPN missing or duplicate), skew, etype, kdc-unreachable,

@@ -1,4 +1,4 @@
-# ticket: the service-ticket probe (SMTPSVC/<peer>), DOMAIN.md §5. The KDC messages are carried by
+# ticket: the service-ticket probe (SMTPSVC/<peer>), docs/domain.md §5. The KDC messages are carried by
 # the probe (kdc_exchange, under its deadline); the Kerberos library builds them and the token:
 # MIT krb5 + GSSAPI on POSIX (pkg-config krb5-gssapi, Debian libkrb5-dev).
 target_sources(authwatch_probes PRIVATE

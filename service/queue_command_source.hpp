@@ -1,5 +1,5 @@
 #pragma once
-// Get-Queue snapshots by command (DOMAIN.md §4): every `interval` the configured command runs on
+// Get-Queue snapshots by command (docs/domain.md §4): every `interval` the configured command runs on
 // the monitor's pool with a timeout; its JSON is written to a spool file beside the database
 // (replaced atomically, so the last snapshot can be looked at) and read like a dropped snapshot:
 // the queues' records, their signals and the spool file's position commit in one transaction.

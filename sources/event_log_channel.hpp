@@ -21,7 +21,7 @@ struct EventLogChannel {
   std::string query;  // the XPath of EvtSubscribe
 };
 
-// Application: 1035, 2003, 2017 from every transport event source (DOMAIN.md §1.1, §1.5).
+// Application: 1035, 2003, 2017 from every transport event source (docs/domain.md §1.1, §1.5).
 // System: the Kerberos errors 3 and 4 (§1.6, written while LogLevel=1) and event 104 of
 // Microsoft-Windows-Eventlog ("the log file was cleared"), so a clear is reported, not guessed.
 const std::vector<EventLogChannel>& watched_channels();

@@ -1,5 +1,5 @@
 #pragma once
-// Get-Queue snapshots saved as JSON (DOMAIN.md §4): one array of queues, one queue object, or
+// Get-Queue snapshots saved as JSON (docs/domain.md §4): one array of queues, one queue object, or
 // JSON lines (a service appending `ConvertTo-Json -Compress` snapshots), in UTF-8 with or without
 // a BOM or in UTF-16LE with a BOM (Windows PowerShell 5.1 redirection). The reader itself is
 // make_queue_json_file() in sources/readers.hpp.

@@ -1,5 +1,5 @@
 #pragma once
-// One LDAP interface for the directory probes (DOMAIN.md §6–§8): an authenticated connection to
+// One LDAP interface for the directory probes (docs/domain.md §6–§8): an authenticated connection to
 // one DC (389) or global catalog (3268), searched with paged results, every step under a timeout.
 // POSIX backend: OpenLDAP libldap (posix/ldap_directory.cpp) with SASL GSSAPI from the usual
 // Kerberos environment, or a simple bind over LDAPS/StartTLS when configured (Samba refuses plain

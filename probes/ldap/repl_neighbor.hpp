@@ -1,6 +1,6 @@
 #pragma once
 // One inbound replication link of a DC (DS_REPL_NEIGHBOR), whichever way it was read: the
-// rootDSE's msDS-ReplAllInboundNeighbors (Windows: one XML document per value, DOMAIN.md §7) or
+// rootDSE's msDS-ReplAllInboundNeighbors (Windows: one XML document per value, docs/domain.md §7) or
 // an NC head's repsFrom (Samba; probes/ldap/reps_from.hpp).
 #include <cstdint>
 #include <optional>

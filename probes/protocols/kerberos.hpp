@@ -1,6 +1,6 @@
 #pragma once
 // The two Kerberos messages the clock probe needs (RFC 4120): an unauthenticated AS-REQ, and
-// the KRB-ERROR a KDC answers it with, whose stime/susec are the KDC's clock (DOMAIN.md §5).
+// the KRB-ERROR a KDC answers it with, whose stime/susec are the KDC's clock (docs/domain.md §5).
 #include <cstdint>
 #include <optional>
 #include <span>

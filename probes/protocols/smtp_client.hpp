@@ -1,6 +1,6 @@
 #pragma once
 // The client side of an SMTP EHLO conversation, enough to see what a peer Exchange server's
-// receive connector offers (DOMAIN.md §3): banner, EHLO capabilities, QUIT. No mail is sent and
+// receive connector offers (docs/domain.md §3): banner, EHLO capabilities, QUIT. No mail is sent and
 // no authentication is attempted. Every step runs under one deadline and every read is bounded,
 // because the peer may be silent, slow, or send garbage.
 #include <cstdint>
@@ -48,7 +48,7 @@ std::string printable_ascii(std::string_view bytes);
 void read_ehlo_capabilities(const std::vector<std::string>& reply_texts, EhloResult& out);
 
 // This machine's host name, for EHLO: sending servers identify themselves by it, and the peer's
-// reverse Kerberos authentication (DOMAIN.md §3) is built from it, so never a made-up name.
+// reverse Kerberos authentication (docs/domain.md §3) is built from it, so never a made-up name.
 std::string local_host_name();
 
 // Connects (asio resolver + connect), reads the 220 banner (multi-line too), sends EHLO <ehlo_name>,

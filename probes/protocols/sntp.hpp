@@ -1,6 +1,6 @@
 #pragma once
 // SNTP (RFC 4330) packets: the 48-byte client request, the server's reply, and the offset /
-// delay arithmetic of DOMAIN.md §5.
+// delay arithmetic of docs/domain.md §5.
 #include <array>
 #include <cstdint>
 #include <span>

@@ -160,7 +160,7 @@ TEST(DetectorEventLog, NamedDataFieldsWorkThroughACustomTable) {
   EXPECT_EQ(s->verdict, "a Kerberos error KRB_AP_ERR_SKEW");
 }
 
-// DOMAIN.md §1.6: the Kerberos client's System-log events, with their named fields.
+// docs/domain.md §1.6: the Kerberos client's System-log events, with their named fields.
 static TransportEvent kerberos_event(std::string provider, uint32_t id, std::string error_code, std::string message,
                               std::string target) {
   auto e = exchange_event(std::move(provider), id, {});

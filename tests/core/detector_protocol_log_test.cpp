@@ -1,4 +1,4 @@
-// Protocol-log sessions (DOMAIN.md §2): grouped by session id, one signal per failing session.
+// Protocol-log sessions (docs/domain.md §2): grouped by session id, one signal per failing session.
 #include <gtest/gtest.h>
 
 #include "core/detector.hpp"

@@ -5,7 +5,7 @@
 // --mode no-xexps). The others follow probes/FINDINGS.md and the probes' judge functions
 // (probes/spn_probe.cpp judge_host_spns, replication_judge.cpp, ticket_probe.cpp judge_ticket,
 // connector_probe.cpp judge_connectors) field for field, with the values a contoso.com forest with
-// DCs dc1/dc2 and Exchange servers ex1/ex2 would give (DOMAIN.md §5–§8): those need a Samba lab.
+// DCs dc1/dc2 and Exchange servers ex1/ex2 would give (docs/domain.md §5–§8): those need a Samba lab.
 #include <algorithm>
 #include <map>
 #include <stdexcept>

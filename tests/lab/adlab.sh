@@ -24,7 +24,7 @@
 #   adlab.sh dupspn SPN ACCOUNT    give ACCOUNT (e.g. 'EXCH02$') an SPN another object holds: Samba refuses that
 #                            over LDAP, so it is written into each DC's domain partition file directly
 #   adlab.sh undupspn SPN ACCOUNT  take it away again the same way
-#   adlab.sh exchange-schema the Exchange receive connector schema (DOMAIN.md §8) and the container path
+#   adlab.sh exchange-schema the Exchange receive connector schema (docs/domain.md §8) and the container path
 #                            ...,CN=Servers,...,CN=Microsoft Exchange,CN=Services,CN=Configuration; idempotent
 #   adlab.sh connector SERVER NAME AUTH RANGES [BINDINGS]  (re)create receive connector NAME of SERVER (e.g.
 #                            EXCH01); AUTH a number or names (Tls,ExchangeServer,...); RANGES and BINDINGS

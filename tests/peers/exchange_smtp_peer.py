@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A scripted Exchange receive connector: the EHLO conversation of DOMAIN.md §3, and hostile variants.
+"""A scripted Exchange receive connector: the EHLO conversation of docs/domain.md §3, and hostile variants.
 
 Exchange cannot run here, so the smtp probe's tests talk to this instead. Standard library only.
 
@@ -52,7 +52,7 @@ EXCHANGE_CAPABILITIES = [
     "CHUNKING",
     "XRDST",
 ]
-# Without ExchangeServer in AuthMechanism the connector advertises neither of these (DOMAIN.md §3, §8).
+# Without ExchangeServer in AuthMechanism the connector advertises neither of these (docs/domain.md §3, §8).
 EXCHANGE_AUTH_ONLY = {"X-ANONYMOUSTLS", "X-EXPS GSSAPI NTLM"}
 
 

@@ -1,5 +1,5 @@
 // msDS-ReplAllInboundNeighbors values (DS_REPL_NEIGHBOR XML): the documented shape
-// (tests/data/ldap/ds-repl-neighbor-*.xml, DOMAIN.md §7), the never-synced form, the trailing
+// (tests/data/ldap/ds-repl-neighbor-*.xml, docs/domain.md §7), the never-synced form, the trailing
 // NUL, and malformed values whose errors must name what is wrong.
 #include <gtest/gtest.h>
 

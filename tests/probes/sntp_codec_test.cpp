@@ -1,4 +1,4 @@
-// SNTP codec (RFC 4330, DOMAIN.md §5) against hand-derived byte vectors.
+// SNTP codec (RFC 4330, docs/domain.md §5) against hand-derived byte vectors.
 #include <gtest/gtest.h>
 
 #include <random>

@@ -72,7 +72,7 @@ TEST(EventLogChannel, TheSystemQuerySelectsKerberosErrorsAndLogClearsOnly) {
     return "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='" + provider +
            "'/><EventID>" + std::to_string(id) + "</EventID><Channel>System</Channel></System></Event>";
   };
-  EXPECT_TRUE(selects(query, event("Microsoft-Windows-Security-Kerberos", 3)));  // KRB_AP_ERR_SKEW & co (DOMAIN.md 1.6)
+  EXPECT_TRUE(selects(query, event("Microsoft-Windows-Security-Kerberos", 3)));  // KRB_AP_ERR_SKEW & co (docs/domain.md 1.6)
   EXPECT_TRUE(selects(query, event("Kerberos", 4)));                              // KRB_AP_ERR_MODIFIED, classic source name
   EXPECT_TRUE(selects(query, event("Microsoft-Windows-Eventlog", 104)));          // "the log file was cleared"
   EXPECT_FALSE(selects(query, event("Microsoft-Windows-Security-Kerberos", 7)));

@@ -178,7 +178,7 @@ TEST(EventXmlStream, EventsRootWithDeclarationAndComment) {
   EXPECT_EQ(parse.events[1].locator, "event 2 (line 25)");
   EXPECT_EQ(parse.events[2].locator, "event 3 (line 83)");
 
-  const auto& exchange_2010 = parse.events[0];  // DOMAIN.md §1.3: no <Version>/<Opcode>, 9 digits
+  const auto& exchange_2010 = parse.events[0];  // docs/domain.md §1.3: no <Version>/<Opcode>, 9 digits
   EXPECT_EQ(exchange_2010.record_id, 10489441u);
   EXPECT_EQ(exchange_2010.time, utc(2024, 2, 12, 17, 21, 43, 123456));
   EXPECT_EQ(format_iso8601(exchange_2010.time), "2024-02-12T17:21:43.123Z");

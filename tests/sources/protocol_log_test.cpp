@@ -185,7 +185,7 @@ TEST(ProtocolLog, ResumingAtTheEndYieldsNothing) {
   EXPECT_EQ(again.summary.position, first.summary.position);
 }
 
-// --- the logs written from DOMAIN.md (UTF-8 BOM, CRLF) -------------------------------------
+// --- the logs written from docs/domain.md (UTF-8 BOM, CRLF) -------------------------------------
 
 TEST(ProtocolLog, SendLogWithBomAndCrlf) {
   auto outcome = read_log(kSendLog);
