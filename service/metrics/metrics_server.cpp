@@ -136,7 +136,17 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const ListenEndpoint
   }
   const tcp::endpoint endpoint(address, at.port);
   impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+#ifdef _WIN32
+  // Windows' SO_REUSEADDR would let another process bind the same port and take the scrapes;
+  // SO_EXCLUSIVEADDRUSE forbids that. Best effort: where it is refused (Wine), the plain bind stays.
+  if (!ec) {
+    using exclusive_address_use = asio::detail::socket_option::boolean<SOL_SOCKET, SO_EXCLUSIVEADDRUSE>;
+    boost::system::error_code ignored;
+    impl->acceptor.set_option(exclusive_address_use(true), ignored);
+  }
+#else
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);  // a restart is not held up by TIME_WAIT
+#endif
   if (!ec) impl->acceptor.bind(endpoint, ec);
   if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Error{"metrics: cannot listen on " + where + ": " + ec.message()};
