@@ -226,7 +226,10 @@ TEST(MonitorMetrics, APassPublishesTheIncidentItOpened) {
     EXPECT_NE(text.find("authwatch_signals_total{class=\"fault\"} 1"), std::string::npos) << text;
     EXPECT_NE(text.find("authwatch_incidents{status=\"open\",direction=\"inbound\"} 1"), std::string::npos);
     EXPECT_NE(text.find("authwatch_build_info{version=\"9.9.9\"} 1"), std::string::npos);
-    EXPECT_NE(text.find("authwatch_source_lag_bytes{source=\"" + (dir / "logs").string() + "\"} 0"), std::string::npos) << text;
+    // A label value escapes '\\' (the exposition format): a Windows path's separators are doubled.
+    std::string folder_label;
+    for (char c : (dir / "logs").string()) folder_label += c == '\\' ? std::string("\\\\") : std::string(1, c);
+    EXPECT_NE(text.find("authwatch_source_lag_bytes{source=\"" + folder_label + "\"} 0"), std::string::npos) << text;
     EXPECT_NE(text.find("authwatch_alerts_pending 0"), std::string::npos) << "no sink: delivered at once" << text;
     EXPECT_EQ(text.find("authwatch_last_pass_timestamp_seconds 0\n"), std::string::npos);
   }
