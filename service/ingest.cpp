@@ -31,6 +31,10 @@ int IncidentPass::diagnose_requests() const {
 
 namespace {
 
+// Where a file's position is stored: its absolute, normalised path as valid UTF-8 (a file name is
+// outside text too).
+std::string location_of(const std::string& path) { return to_valid_utf8(fs::absolute(path).lexically_normal().string()); }
+
 // Why a path that is not a folder or a regular file is not read (it is not opened: a FIFO blocks).
 std::string special_file_reason(fs::file_type type) {
   const char* what = type == fs::file_type::fifo      ? "a FIFO"
@@ -121,12 +125,12 @@ std::string Ingest::moved_behind_our_back(const SourcePosition* stored, const st
 }
 
 const SourcePosition* Ingest::committed(const std::string& path) const {
-  auto it = committed_.find(to_valid_utf8(fs::absolute(path).lexically_normal().string()));
+  auto it = committed_.find(location_of(path));
   return it == committed_.end() ? nullptr : &it->second;
 }
 
 bool Ingest::position_moved(const std::string& path) {
-  const std::string location = to_valid_utf8(fs::absolute(path).lexically_normal().string());
+  const std::string location = location_of(path);
   if (!committed_.count(location)) return false;
   auto stored = store_.find_source(std::string(to_string(sources::source_kind_of(sources::detect_file_format(path)))), location);
   return !moved_behind_our_back(stored ? &stored->position : nullptr, location).empty();
@@ -158,7 +162,7 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
     return r;  // not logged here: the caller decides whether an unrecognised file is an error
   }
   const std::string kind(to_string(sources::source_kind_of(r.format)));
-  const std::string location = to_valid_utf8(fs::absolute(path).lexically_normal().string());
+  const std::string location = location_of(path);
   SourcePosition committing;
   try {
     db_.transaction([&] {

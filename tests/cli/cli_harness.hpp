@@ -1,6 +1,8 @@
 #pragma once
 // Runs the CLI in-process with captured streams, in a temporary folder of its own.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <string>
@@ -12,6 +14,16 @@
 #include "cli/app.hpp"
 
 namespace authwatch::test {
+
+// A file's bytes, and a file written with exactly these bytes (its folders created).
+inline std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+inline void write_all(const std::filesystem::path& p, const std::string& s) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << s;
+}
 
 struct CliResult {
   int code = 0;

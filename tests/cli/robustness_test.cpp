@@ -9,14 +9,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-void write_all(const fs::path& p, const std::string& s) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << s;
-}
 size_t incident_count(const nlohmann::json& incidents, const std::string& peer) {
   size_t n = 0;
   for (const auto& i : incidents) n += i["peer"] == peer;
