@@ -16,14 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-void write_all(const fs::path& p, const std::string& s) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << s;
-}
 const nlohmann::json* file_entry(const nlohmann::json& scan, const std::string& name_end) {
   for (const auto& f : scan["files"])
     if (f["path"].get<std::string>().ends_with(name_end)) return &f;
@@ -157,4 +149,29 @@ TEST_F(ScanSaysEverything, JsonIsValidForAFileNameThatIsNotUtf8) {
   EXPECT_NO_THROW((void)again.json());
   auto table = cli({"scan", inbox.string()});
   EXPECT_NE(table.out.find("RECV\\xE9-1.LOG"), std::string::npos) << table.out;
+}
+
+// The first trigger: a Latin-1 byte in an EHLO name. The event was stored with it, and every
+// JSON query (incidents, history, show) then failed for good, because nlohmann's writer throws on
+// bytes that are not UTF-8. The queries must answer, with the name still recognisable.
+TEST_F(ScanSaysEverything, ALatin1ByteInAnEhloNameLeavesEveryJsonQueryWorking) {
+  auto log = copy_data("scenario/RECV2024031510-1.LOG", "RECV2024031510-1.LOG");
+  std::string text = read_all(log);
+  for (size_t at; (at = text.find("EHLO ex1.contoso.com")) != std::string::npos;)
+    text.replace(at, 20, "EHLO ex1-m\xFCnchen.contoso.com");
+  write_all(log, text);
+  ASSERT_EQ(cli({"scan", log.string()}).code, 0);
+  auto incidents = cli({"incidents", "--format", "json"});
+  ASSERT_EQ(incidents.code, 0) << incidents.err;
+  const auto list = incidents.json();
+  ASSERT_FALSE(list.empty());
+  for (const auto& args : std::vector<std::vector<std::string>>{{"history", "--format", "json"},
+                                                                {"show", std::to_string(list[0]["id"].get<int>()), "--format", "json"}}) {
+    auto run = cli(args);
+    ASSERT_EQ(run.code, 0) << args[0] << ": " << run.err;
+    EXPECT_NO_THROW((void)run.json()) << args[0];
+    if (args[0] == "show") {  // its evidence holds the session's lines, the EHLO among them
+      EXPECT_NE(run.out.find("nchen.contoso.com"), std::string::npos) << "the name is kept, its bad byte replaced";
+    }
+  }
 }
