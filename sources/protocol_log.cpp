@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <sstream>
 
 #include "core/text.hpp"
 #include "core/time.hpp"
@@ -76,7 +77,8 @@ constexpr std::string_view kTimeColumn = "date-time";
 // the last '\n' is a line still being written: it is left for a later read.
 class LineReader {
  public:
-  LineReader(std::istream& in, uint64_t start_offset) : in_(in), buffer_(kBlockSize, '\0'), base_(start_offset) {}
+  // `block`: how much to read at a time (a longer line grows the buffer).
+  LineReader(std::istream& in, uint64_t start_offset, size_t block) : in_(in), buffer_(block, '\0'), base_(start_offset) {}
 
   // The next line without its CR/LF (valid until the next call) and the file offset of its start.
   bool next(std::string_view& line, uint64_t& line_offset) {
@@ -182,13 +184,12 @@ std::string_view strip_bom_at_start(std::string_view line, uint64_t offset) {
   return line;
 }
 
-// The header lines at the top of the file: what is in force for the first records.
-// `created` receives the top "#Date:" value: when Exchange created the file.
-LogHeader read_top_header(const std::string& path, std::string& created) {
+// The header lines at the top of the file (`in` from its start): what is in force for the first
+// records. `created` receives the top "#Date:" value: when Exchange created the file.
+LogHeader read_top_header(std::istream& in, size_t block, std::string& created) {
   LogHeader header;
-  SharedInputFile in(path);
   if (!in) return header;
-  LineReader lines(in, 0);
+  LineReader lines(in, 0, block);
   std::string_view line;
   uint64_t offset = 0;
   while (lines.next(line, offset)) {
@@ -356,6 +357,34 @@ class LogLineHandler {
   std::vector<std::string> unnamed_columns_;
 };
 
+// One read: `in` is the log (at the start, or at from.offset when summary.resumed), `top_lines`
+// the same content from its start, for the header in force at the top; both are read `block`
+// bytes at a time. Fills `summary` but its identity and `resumed`, which the caller decided.
+void read_log(std::istream& in, std::istream& top_lines, size_t block, const std::string& path, const SourcePosition& from,
+              const EventHandler& on_event, const ErrorHandler& on_error, ReadSummary& summary) {
+  std::string created;
+  const LogHeader top = read_top_header(top_lines, block, created);
+  LogHeader header = top;
+  uint64_t start = 0;
+  uint64_t lines_before = 0;
+  if (summary.resumed) {
+    start = from.offset;
+    lines_before = from.record;
+    if (!from.bookmark.empty()) header = LogHeader::from_lines(from.bookmark);
+    in.seekg(static_cast<std::streamoff>(start));
+  }
+
+  LogLineHandler handler(path, key_prefix(path, created), std::move(header), lines_before, on_event, on_error, summary);
+  LineReader lines(in, start, block);
+  std::string_view line;
+  uint64_t offset = 0;
+  while (lines.next(line, offset)) handler.handle(line, offset);
+
+  summary.position.offset = lines.consumed();
+  summary.position.record = handler.line_number();
+  if (!(handler.header() == top)) summary.position.bookmark = handler.header().to_lines();
+}
+
 class ProtocolLogFile final : public FileSource {
  public:
   explicit ProtocolLogFile(std::string path) : path_(std::move(path)) {}
@@ -377,27 +406,8 @@ class ProtocolLogFile final : public FileSource {
     uint64_t size = std::filesystem::file_size(path_, ec);
     summary.resumed = !from.identity.empty() && !ec && from.offset <= size && fingerprint_matches(path_, from.identity);
 
-    std::string created;
-    const LogHeader top = read_top_header(path_, created);
-    LogHeader header = top;
-    uint64_t start = 0;
-    uint64_t lines_before = 0;
-    if (summary.resumed) {
-      start = from.offset;
-      lines_before = from.record;
-      if (!from.bookmark.empty()) header = LogHeader::from_lines(from.bookmark);
-      in.seekg(static_cast<std::streamoff>(start));
-    }
-
-    LogLineHandler handler(path_, key_prefix(path_, created), std::move(header), lines_before, on_event, on_error, summary);
-    LineReader lines(in, start);
-    std::string_view line;
-    uint64_t offset = 0;
-    while (lines.next(line, offset)) handler.handle(line, offset);
-
-    summary.position.offset = lines.consumed();
-    summary.position.record = handler.line_number();
-    if (!(handler.header() == top)) summary.position.bookmark = handler.header().to_lines();
+    SharedInputFile top_lines(path_);
+    read_log(in, top_lines, kBlockSize, path_, from, on_event, on_error, summary);
     return summary;
   }
 
@@ -406,6 +416,17 @@ class ProtocolLogFile final : public FileSource {
 };
 
 }  // namespace
+
+ReadSummary read_protocol_log_text(std::string_view text, const std::string& location, const SourcePosition& from,
+                                   const EventHandler& on_event, const ErrorHandler& on_error) {
+  std::istringstream in{std::string(text)}, top_lines{std::string(text)};
+  ReadSummary summary;
+  summary.resumed = from.offset > 0 && from.offset <= text.size();
+  // The text is in memory already: a block of its size (not the 1 MiB a file is read in) does the
+  // same in one read.
+  read_log(in, top_lines, std::min(kBlockSize, text.size() + 1), location, from, on_event, on_error, summary);
+  return summary;
+}
 
 std::unique_ptr<FileSource> make_protocol_log_file(const std::string& path) {
   return std::make_unique<ProtocolLogFile>(path);
