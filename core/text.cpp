@@ -26,6 +26,38 @@ const char* next_byte(const char* from, const char* end, char c) {
 }
 }  // namespace
 
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the second byte's range (RFC 3629 §4)
+    if (lead < 0x80) length = 1;
+    else if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+    else if (lead == 0xE0) length = 3, low = 0xA0;               // no overlong forms
+    else if (lead == 0xED) length = 3, high = 0x9F;              // no surrogates
+    else if (lead >= 0xE1 && lead <= 0xEF) length = 3;
+    else if (lead == 0xF0) length = 4, low = 0x90;
+    else if (lead == 0xF4) length = 4, high = 0x8F;              // nothing above U+10FFFF
+    else if (lead >= 0xF1 && lead <= 0xF3) length = 4;
+    size_t good = length > 0 && i + length <= s.size() ? length : 0;
+    for (size_t k = 1; k < good; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if (c < (k == 1 ? low : 0x80) || c > (k == 1 ? high : 0xBF)) good = 0;
+    }
+    if (good == 0) {
+      out.push_back('?');
+      ++i;
+    } else {
+      out.append(s.substr(i, good));
+      i += good;
+    }
+  }
+  return out;
+}
+
 std::string to_lower(std::string_view s) {
   std::string out;
   append_lower(out, s);

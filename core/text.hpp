@@ -20,6 +20,11 @@ size_t ifind(std::string_view haystack, std::string_view needle);  // npos when 
 bool istarts_with(std::string_view s, std::string_view prefix);
 std::string_view trim(std::string_view s);
 
+// `s` with every byte that is not part of well-formed UTF-8 (RFC 3629) replaced by '?': untrusted
+// text quoted in a message or used as a name stays printable as JSON, whose writer (nlohmann's
+// dump) throws on invalid UTF-8.
+std::string valid_utf8(std::string_view s);
+
 // "10.0.0.1:25" -> "10.0.0.1"; "[fe80::1]:25" -> "fe80::1"; "[10.0.0.1]" -> "10.0.0.1".
 std::string_view host_of_endpoint(std::string_view endpoint);
 // Dotted IPv4 or an IPv6 literal (syntax check only; no resolution).

@@ -131,6 +131,8 @@ struct LogHeader {
   bool operator==(const LogHeader&) const = default;
 
   // Applies one '#' line; other directives (#Software, #Version, #Date) do not matter here.
+  // Names and the log type are kept as UTF-8: they become field names, and a header that changed
+  // mid-file is stored in the position's bookmark, which is JSON.
   void apply(std::string_view line) {
     if (istarts_with(line, kFieldsDirective)) {
       std::string_view names = trim(line.substr(kFieldsDirective.size()));
@@ -141,11 +143,11 @@ struct LogHeader {
         return;
       }
       for (size_t i = 0; i < fields.size(); ++i) {
-        fields[i] = std::string(trim(fields[i]));
+        fields[i] = valid_utf8(trim(fields[i]));
         if (iequals(fields[i], kTimeColumn) && time_column == std::string::npos) time_column = i;
       }
     } else if (istarts_with(line, kLogTypeDirective)) {
-      log_type = std::string(trim(line.substr(kLogTypeDirective.size())));
+      log_type = valid_utf8(trim(line.substr(kLogTypeDirective.size())));
     }
   }
 

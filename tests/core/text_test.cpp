@@ -73,6 +73,18 @@ TEST(Text, LowerCasingAndTrimmingAreAscii) {
   EXPECT_EQ(trim("\xA0x\xA0"), "\xA0x\xA0") << "a non-breaking space byte is not ASCII space";
 }
 
+TEST(Text, ValidUtf8KeepsWellFormedTextAndMarksEveryOtherByte) {
+  EXPECT_EQ(valid_utf8("ex2.contoso.com"), "ex2.contoso.com");
+  EXPECT_EQ(valid_utf8("K\xC3\xB6ln \xE2\x82\xAC \xF0\x9F\x98\x80"), "K\xC3\xB6ln \xE2\x82\xAC \xF0\x9F\x98\x80") << "2, 3 and 4 byte forms";
+  EXPECT_EQ(valid_utf8(std::string_view("a\0b", 3)), std::string("a\0b", 3)) << "NUL is UTF-8";
+  EXPECT_EQ(valid_utf8("\xFF\xFEx"), "??x") << "bytes that never start a character";
+  EXPECT_EQ(valid_utf8("ab\xC3"), "ab?") << "a character cut off at the end";
+  EXPECT_EQ(valid_utf8("\xE2\x82x"), "??x") << "a character cut off in the middle: each byte marked, the next kept";
+  EXPECT_EQ(valid_utf8("\xC0\xAF"), "??") << "overlong '/'";
+  EXPECT_EQ(valid_utf8("\xED\xA0\x80"), "???") << "a UTF-16 surrogate";
+  EXPECT_EQ(valid_utf8("\xF4\x90\x80\x80"), "????") << "above U+10FFFF";
+}
+
 TEST(Text, CaseInsensitiveOrderingGroupsSpnsAsAdDoes) {
   EXPECT_FALSE(iless("SMTPSVC/EX2", "smtpsvc/ex2"));
   EXPECT_FALSE(iless("smtpsvc/ex2", "SMTPSVC/EX2")) << "equal ignoring case: neither is less";

@@ -283,6 +283,24 @@ TEST(EventXmlStream, StrayTextAndACutTagAreErrorsWithTheirLine) {
   EXPECT_THAT(parse.errors[1].reason, HasSubstr("the file ends inside \"<Eve\""));
 }
 
+// Found by fuzz_event_xml (tests/data/fuzz-regressions/event_xml/): messages quoted the file's
+// bytes as they were, and a source's last error is shown as JSON (`authwatch status`), whose
+// writer throws on bytes that are not UTF-8. Quoted text is UTF-8 now, '?' for such a byte, also
+// when a quote is cut in the middle of a character.
+TEST(EventXmlStream, MessagesQuoteTheFileAsUtf8) {
+  auto parse = parse_event_xml_stream("454 4.7.0 Tempo\xFFrary\n" +
+                                          wevtutil_event(kTransportProvider, "<EventRecordID>4\xE2\x82</EventRecordID>" +
+                                                                                 std::string(kSystemTail), "") +
+                                          std::string(57, 'x') + "\xC3\xA9\xC3\xA9",
+                                      SourceKind::EventXml, "x.xml");
+  EXPECT_TRUE(parse.events.empty());
+  ASSERT_EQ(parse.errors.size(), 3u);
+  EXPECT_EQ(parse.errors[0].reason, "text outside any <Event>: \"454 4.7.0 Tempo?rary\"");
+  EXPECT_EQ(parse.errors[1].reason, "EventRecordID '4\?\?' is not a number");
+  EXPECT_EQ(parse.errors[2].reason, "text outside any <Event>: \"" + std::string(57, 'x') + "\xC3\xA9?...\"")
+      << "cut after 60 bytes, inside the second 'é': the first is kept";
+}
+
 // --- one event ------------------------------------------------------------------------------
 
 TEST(EventXml, ASingleEventWithTheCallersLocator) {

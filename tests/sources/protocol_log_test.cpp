@@ -301,6 +301,36 @@ TEST(ProtocolLog, ANewHeaderMidFileRenamesTheColumnsAlsoAfterResuming) {
   EXPECT_EQ(resumed.events[0].field("log-type"), "SMTP Send Protocol Log");
 }
 
+// Found by fuzz_protocol_log (tests/data/fuzz-regressions/protocol_log/): a header that changed
+// mid-file goes into the position's bookmark, which storage writes as JSON; a byte that is not
+// UTF-8 in its names made nlohmann throw there, and the whole file's transaction was lost on
+// every pass. Names are kept as UTF-8 ('?' for such a byte), the same before and after a resume.
+TEST(ProtocolLog, AHeaderThatIsNotUtf8IsStoredAndResumedWithItsNamesMadeUtf8) {
+  TempDir dir;
+  auto path = dir.write("RECV2024031510-3.LOG", std::string(kHeader) +
+                                                     "2024-03-15T10:14:02.106Z,EX2\\Default EX2,08DC44B69F0E1A2B,0,,,+,,\r\n"
+                                                     "#Log-type: SMTP \xA5Receive\r\n"
+                                                     "#Fields: date-time,sess\xA5ion-id,data\r\n"
+                                                     "2024-03-15T10:20:00.000Z,08DC44B7A1F3C2D9,EHLO ex2.contoso.com\r\n");
+  auto first = read_log(path);
+  ASSERT_TRUE(first.errors.empty());
+  ASSERT_EQ(first.events.size(), 2u);
+  EXPECT_EQ(first.events[1].field("sess?ion-id"), "08DC44B7A1F3C2D9");
+  EXPECT_EQ(first.events[1].field("log-type"), "SMTP ?Receive");
+  std::string stored;
+  ASSERT_NO_THROW(stored = first.summary.position.to_json());
+  auto position = SourcePosition::from_json(stored);
+  ASSERT_TRUE(position.has_value());
+  EXPECT_EQ(*position, first.summary.position);
+
+  append_bytes(path, "2024-03-15T10:20:00.004Z,08DC44B7A1F3C2D9,250 ex3.contoso.com Hello\r\n");
+  auto resumed = read_log(path, *position);
+  ASSERT_TRUE(resumed.summary.resumed);
+  ASSERT_EQ(resumed.events.size(), 1u);
+  EXPECT_EQ(resumed.events[0].field("sess?ion-id"), "08DC44B7A1F3C2D9");
+  EXPECT_EQ(resumed.events[0].field("data"), "250 ex3.contoso.com Hello");
+}
+
 // --- growing files and resuming -------------------------------------------------------------
 
 TEST(ProtocolLog, PartialLastLineIsLeftUntilItIsComplete) {
