@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_input.hpp"
+
 namespace authwatch {
 namespace {
 
@@ -207,8 +209,11 @@ ConfigParse parse_config(std::string_view text, const std::string& origin) {
   ConfigParse out;
   json root;
   try {
-    root = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+    root = parse_untrusted_json(text, /*ignore_comments=*/true);
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number such as 1e400
+    out.problems.push_back({origin, std::string("not valid JSON: ") + e.what()});
+    return out;
+  } catch (const JsonTooDeep& e) {
     out.problems.push_back({origin, std::string("not valid JSON: ") + e.what()});
     return out;
   }

@@ -5,9 +5,11 @@
 #include <filesystem>
 #include <optional>
 #include <sstream>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_input.hpp"
 #include "core/text.hpp"
 #include "sources/readers.hpp"
 #include "sources/text_encoding.hpp"
@@ -139,15 +141,45 @@ bool is_json_container(std::string_view text) {
 // --- parse errors ---------------------------------------------------------------------------
 
 // nlohmann's message without its "[json.exception...] parse error at line 1, column 5: " prefix:
-// the locator names the place in the file, which for JSON lines is not the parser's line 1.
-std::string parser_message(const nlohmann::json::parse_error& error) {
-  std::string_view message = error.what();
-  size_t prefix = message.find("parse error");
-  if (prefix != std::string_view::npos) {
-    size_t colon = message.find(": ", prefix);
+// the locator names the place in the file, which for JSON lines is not the parser's line 1. The
+// message quotes the bytes last read, which may not be UTF-8: they are made so (the message is
+// shown as JSON).
+std::string parser_message(std::string_view message) {
+  if (message.starts_with("[json.exception.")) {
+    size_t bracket = message.find("] ");
+    if (bracket != std::string_view::npos) message.remove_prefix(bracket + 2);
+  }
+  if (message.starts_with("parse error")) {
+    size_t colon = message.find(": ");
     if (colon != std::string_view::npos) message.remove_prefix(colon + 2);
   }
-  return std::string(message);
+  return valid_utf8(message);
+}
+
+// The byte (1-based) at which nlohmann's parser fails on `text`, for the failures whose exception
+// does not say: out_of_range, a number beyond a double such as 1e400.
+size_t failing_byte(std::string_view text) {
+  struct Locator final : nlohmann::json_sax<nlohmann::json> {
+    size_t byte = 0;
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override { return true; }
+    bool key(string_t&) override { return true; }
+    bool end_object() override { return true; }
+    bool start_array(std::size_t) override { return true; }
+    bool end_array() override { return true; }
+    bool parse_error(std::size_t position, const std::string&, const nlohmann::json::exception&) override {
+      byte = position;
+      return false;
+    }
+  } locator;
+  nlohmann::json::sax_parse(text, &locator);
+  return locator.byte;
 }
 
 // "line L, column C" of the parser's byte position (1-based: the last character it read).
@@ -164,6 +196,26 @@ std::string error_place(std::string_view text, size_t parser_byte, size_t first_
   size_t column = 1;  // in characters: skip UTF-8 continuation bytes
   for (size_t i = line_start; i < at; ++i) column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+// One JSON document of the file, or why it is not one: the place ("line L, column C", lines
+// counted from `first_line`) and the reason. Every failure ends here, none escapes as an
+// exception: bad syntax, a number beyond a double (nlohmann's out_of_range, not a parse_error),
+// nesting deeper than kMaxJsonDepth.
+struct JsonFailure {
+  std::string place, reason;
+};
+
+std::variant<nlohmann::json, JsonFailure> parse_document(const std::string& text, size_t first_line) {
+  try {
+    return parse_untrusted_json(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    return JsonFailure{error_place(text, error.byte, first_line), parser_message(error.what())};
+  } catch (const nlohmann::json::exception& error) {
+    return JsonFailure{error_place(text, failing_byte(text), first_line), parser_message(error.what())};
+  } catch (const JsonTooDeep& error) {
+    return JsonFailure{error_place(text, too_deep_byte(text), first_line), error.what()};
+  }
 }
 
 // --- queues to events -----------------------------------------------------------------------
@@ -355,15 +407,12 @@ class QueueJsonFile final : public FileSource {
       emitter.bad_record("line 1", "not valid UTF-16LE text (odd length or unpaired surrogate)");
       return;
     }
-    nlohmann::json document;
-    try {
-      document = nlohmann::json::parse(*text);
-    } catch (const nlohmann::json::parse_error& error) {
-      emitter.bad_record(error_place(*text, error.byte, 1),
-                         "invalid JSON, nothing in the file was read: " + parser_message(error));
+    auto document = parse_document(*text, 1);
+    if (auto* failure = std::get_if<JsonFailure>(&document)) {
+      emitter.bad_record(failure->place, "invalid JSON, nothing in the file was read: " + failure->reason);
       return;
     }
-    emitter.emit_document(document, "");
+    emitter.emit_document(std::get<nlohmann::json>(document), "");
   }
 
   void read_lines(const RawFile& raw, size_t start, uint64_t lines_before, QueueEmitter& emitter,
@@ -383,14 +432,12 @@ class QueueJsonFile final : public FileSource {
         continue;
       }
       if (trim(*text).empty()) continue;
-      nlohmann::json document;
-      try {
-        document = nlohmann::json::parse(*text);
-      } catch (const nlohmann::json::parse_error& error) {
-        emitter.bad_record(error_place(*text, error.byte, line_number), "invalid JSON: " + parser_message(error));
+      auto document = parse_document(*text, line_number);
+      if (auto* failure = std::get_if<JsonFailure>(&document)) {
+        emitter.bad_record(failure->place, "invalid JSON: " + failure->reason);
         continue;
       }
-      emitter.emit_document(document, where + " ");
+      emitter.emit_document(std::get<nlohmann::json>(document), where + " ");
     }
     summary.position.identity = lines_identity(raw.bytes, consumed);
     summary.position.offset = consumed;

@@ -52,6 +52,35 @@ TEST(Config, InvalidJsonAndWrongShapesAreReported) {
   EXPECT_FALSE(parse_config(R"({"incidents": {"quiet_period_minutes": 0}})").ok());
 }
 
+// Found by fuzz_config (tests/data/fuzz-regressions/config/): nlohmann throws out_of_range, not
+// parse_error, for 1e400; it escaped parse_config. It is a problem of the file now.
+TEST(Config, ANumberBeyondADoubleIsAProblemNotAnException) {
+  ConfigParse p;
+  ASSERT_NO_THROW(p = parse_config(R"({"database": {"retention_days": 1e400}})", "/etc/authwatch.json"));
+  ASSERT_EQ(p.problems.size(), 1u);
+  EXPECT_EQ(p.problems[0].key, "/etc/authwatch.json");
+  EXPECT_NE(p.problems[0].problem.find("number overflow parsing '1e400'"), std::string::npos) << p.problems[0].problem;
+}
+
+// The issue's deep nesting: the problem message shows the value (nlohmann's dump, one recursion
+// per level), so a deep enough file overflowed the stack. Nesting is refused while parsing.
+TEST(Config, NestingDeeperThan64LevelsIsAProblemNotAStackOverflow) {
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  ConfigParse p;
+  ASSERT_NO_THROW(p = parse_config(deep));
+  ASSERT_EQ(p.problems.size(), 1u);
+  EXPECT_NE(p.problems[0].problem.find("nested deeper than 64 levels"), std::string::npos) << p.problems[0].problem;
+  ASSERT_NO_THROW(p = parse_config(R"({"monitor": {"dcs": )" + deep + "}}"));
+  EXPECT_FALSE(p.ok());
+  auto levels = [](int arrays) { return R"({"x": )" + std::string(arrays, '[') + std::string(arrays, ']') + "}"; };
+  p = parse_config(levels(63));
+  ASSERT_EQ(p.problems.size(), 1u);
+  EXPECT_EQ(p.problems[0].key, "x") << "64 levels (the object and 63 arrays) are read; the key is unknown";
+  p = parse_config(levels(64));
+  ASSERT_EQ(p.problems.size(), 1u);
+  EXPECT_NE(p.problems[0].problem.find("nested deeper than 64 levels"), std::string::npos) << "65 are not";
+}
+
 TEST(Config, DefaultsDocumentRoundTrips) {
   auto p = parse_config(default_config_json());
   EXPECT_TRUE(p.ok());

@@ -303,6 +303,70 @@ TEST(QueueJson, BadJsonLineLosesOnlyThatLine) {
   EXPECT_EQ(outcome.events[2].locator, "line 3 item 1");
 }
 
+// The issue's case: nlohmann throws out_of_range, not parse_error, for a number beyond a double,
+// and that escaped the reader: the whole file was lost with an exception instead of one line.
+TEST(QueueJson, ANumberBeyondADoubleLosesOnlyItsLine) {
+  TempDir dir;
+  const std::string lines = read_bytes(kQueueLines);
+  const size_t first_line_end = lines.find('\n') + 1;
+  auto path = dir.write("queues.jsonl", lines.substr(0, first_line_end) + "[{\"Identity\":\"EX1\\\\12\",\"MessageCount\":1e400}]\r\n" +
+                                           lines.substr(first_line_end));
+  ReadOutcome outcome;
+  ASSERT_NO_THROW(outcome = read_queues(path));
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_EQ(outcome.errors[0].locator, "line 2, column 43") << "the place of the number's last digit";
+  EXPECT_EQ(outcome.errors[0].reason, "invalid JSON: number overflow parsing '1e400'");
+  ASSERT_EQ(outcome.events.size(), 4u);
+  EXPECT_EQ(outcome.events[2].locator, "line 3 item 1");
+}
+
+TEST(QueueJson, ANumberBeyondADoubleInADocumentIsOneErrorNotAnException) {
+  TempDir dir;
+  auto path = dir.write("queues.json", "[\n  {\"Identity\": \"EX1\\\\3\", \"MessageCount\": -1e999}\n]\n");
+  ReadOutcome outcome;
+  ASSERT_NO_THROW(outcome = read_queues(path));
+  EXPECT_TRUE(outcome.events.empty());
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_EQ(outcome.errors[0].locator, "line 2, column 47");
+  EXPECT_EQ(outcome.errors[0].reason, "invalid JSON, nothing in the file was read: number overflow parsing '-1e999'");
+}
+
+// The issue's case: nlohmann parses any depth, but writing a value (a property shown as compact
+// JSON) recursed once per level and a deep one overflowed the stack. Nesting is refused while
+// parsing, past 64 levels; the other lines are read.
+TEST(QueueJson, NestingDeeperThan64LevelsIsAnErrorNotAStackOverflow) {
+  TempDir dir;
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string lines = read_bytes(kQueueLines);
+  const size_t first_line_end = lines.find('\n') + 1;
+  auto path = dir.write("queues.jsonl", lines.substr(0, first_line_end) + "[{\"Identity\":\"EX1\\\\12\",\"LastError\":" + deep +
+                                           "}]\r\n" + lines.substr(first_line_end));
+  ReadOutcome outcome;
+  ASSERT_NO_THROW(outcome = read_queues(path));
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_EQ(outcome.errors[0].locator, "line 2, column 98") << "the first '[' beyond 64 levels (two are the queue's own)";
+  EXPECT_EQ(outcome.errors[0].reason, "invalid JSON: arrays and objects nested deeper than 64 levels");
+  EXPECT_EQ(outcome.events.size(), 4u);
+
+  auto document = dir.write("deep.json", deep);
+  ASSERT_NO_THROW(outcome = read_queues(document));
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_THAT(outcome.errors[0].reason, HasSubstr("nested deeper than 64 levels"));
+}
+
+// Found by fuzz_queue_json and fuzz_queue_json_utf16 (tests/data/fuzz-regressions/): nlohmann's
+// message quotes the bytes it read last, which may be no UTF-8 or half a character; a source's last
+// error is shown as JSON by `authwatch status`, whose writer throws on them.
+TEST(QueueJson, ParserMessagesQuoteTheFileAsUtf8) {
+  TempDir dir;
+  auto path = dir.write("bad.json", "[{\"Identity\": \xC3}]");
+  auto outcome = read_queues(path);
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_EQ(outcome.errors[0].reason,
+            "invalid JSON, nothing in the file was read: syntax error while parsing value - invalid literal; last read: "
+            "'\"Identity\": ?'");
+}
+
 TEST(QueueJson, ItemsThatAreNotQueuesAreNamed) {
   TempDir dir;
   auto path = dir.write("mixed.json", R"([{"Identity":"EX1\\3","Status":3}, 42, {"Status":3}, {"Identity":null}])");
