@@ -1,7 +1,6 @@
 #include "core/maintenance.hpp"
 
 #include <array>
-#include <charconv>
 
 #include "core/text.hpp"
 
@@ -36,14 +35,13 @@ std::optional<uint8_t> parse_days(std::string_view text) {
   return days == 0 ? std::nullopt : std::optional<uint8_t>(days);
 }
 
-// "HH:MM" -> minutes of the day (24:00 allowed as the end of a day).
+// "HH:MM" -> minutes of the day (24:00 allowed as the end of a day). Digits only, so "-2:30"
+// is not a time of day.
 std::optional<int> parse_clock(std::string_view text) {
   text = trim(text);
-  int h = 0, m = 0;
-  if (text.size() != 5 || text[2] != ':') return std::nullopt;
-  if (std::from_chars(text.data(), text.data() + 2, h).ec != std::errc{} ||
-      std::from_chars(text.data() + 3, text.data() + 5, m).ec != std::errc{})
-    return std::nullopt;
+  auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  if (text.size() != 5 || text[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) return std::nullopt;
+  const int h = (text[0] - '0') * 10 + (text[1] - '0'), m = (text[3] - '0') * 10 + (text[4] - '0');
   if (h > 24 || m > 59 || (h == 24 && m != 0)) return std::nullopt;
   return h * 60 + m;
 }

@@ -20,6 +20,10 @@ bool read_digits(std::string_view s, size_t& pos, size_t count, int& out) {
   return true;
 }
 
+// The span of a TimePoint's int64 microseconds, rounded down (about 285,000 years either side of
+// 1970): a duration or date beyond it cannot be represented, and converting it would overflow.
+constexpr long long kMaxSeconds = 9'000'000'000'000LL;
+
 bool expect(std::string_view s, size_t& pos, char c) {
   if (pos >= s.size() || s[pos] != c) return false;
   ++pos;
@@ -149,6 +153,7 @@ std::optional<TimePoint> parse_ms_json_date(std::string_view s) {
   auto [p, ec] = std::from_chars(s.data() + pos, s.data() + end, ms);
   if (ec != std::errc{} || p == s.data() + pos) return std::nullopt;
   if (s.find(')', end) == std::string_view::npos) return std::nullopt;
+  if (ms > kMaxSeconds * 1000 || ms < -kMaxSeconds * 1000) return std::nullopt;  // beyond a TimePoint
   return TimePoint{std::chrono::milliseconds{ms}};
 }
 
@@ -157,13 +162,16 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view s) {
   long long n = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size() - 1, n);
   if (ec != std::errc{} || p != s.data() + s.size() - 1 || n < 0) return std::nullopt;
+  long long unit = 0;
   switch (s.back()) {
-    case 's': return std::chrono::seconds{n};
-    case 'm': return std::chrono::seconds{n * 60};
-    case 'h': return std::chrono::seconds{n * 3600};
-    case 'd': return std::chrono::seconds{n * 86400};
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
     default: return std::nullopt;
   }
+  if (n > kMaxSeconds / unit) return std::nullopt;  // could not be added to a TimePoint
+  return std::chrono::seconds{n * unit};
 }
 
 }  // namespace authwatch

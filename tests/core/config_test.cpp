@@ -81,6 +81,14 @@ TEST(Config, NestingDeeperThan64LevelsIsAProblemNotAStackOverflow) {
   EXPECT_NE(p.problems[0].problem.find("nested deeper than 64 levels"), std::string::npos) << "65 are not";
 }
 
+// Seen while fixing the /Date() overflow (core/time.cpp): a duration too long for a TimePoint
+// overflowed while being read (undefined behaviour); fuzz/dict/config.dict carries such a value.
+TEST(Config, ADurationBeyondATimePointIsAProblem) {
+  auto p = parse_config(R"({"incidents": {"quiet_period": "9223372036854775807d"}})");
+  ASSERT_EQ(p.problems.size(), 1u);
+  EXPECT_EQ(p.problems[0].key, "incidents.quiet_period");
+}
+
 TEST(Config, DefaultsDocumentRoundTrips) {
   auto p = parse_config(default_config_json());
   EXPECT_TRUE(p.ok());

@@ -47,6 +47,19 @@ TEST(Maintenance, ABadWindowSaysWhatIsWrong) {
   EXPECT_THAT(parse_maintenance_window("Sat 22:00-22:00").error(), HasSubstr("empty"));
 }
 
+// Found by fuzz_time (tests/data/fuzz-regressions/time/): the clock was read with from_chars,
+// which takes a sign, so "--2:30" made a window that ended at minute -150 of the day.
+TEST(Maintenance, ATimeOfDayIsDigitsOnly) {
+  EXPECT_THAT(parse_maintenance_window("Mon-Fri 12:30--2:30").error(), HasSubstr("HH:MM"));
+  EXPECT_THAT(parse_maintenance_window("daily 01:00-02:-5").error(), HasSubstr("HH:MM"));
+  EXPECT_THAT(parse_maintenance_window("daily 01:00-+2:00").error(), HasSubstr("HH:MM"));
+  EXPECT_THAT(parse_maintenance_window("daily 0x:00-02:00").error(), HasSubstr("HH:MM"));
+  auto ok = parse_maintenance_window("daily 01:00-24:00");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok.value().from_minute, 60);
+  EXPECT_EQ(ok.value().to_minute, 24 * 60);
+}
+
 TEST(MonitorConfig, TheServiceSectionsAreReadAndCheckedByKey) {
   auto p = parse_config(R"({
     "incidents": {"quiet_period": "90s", "diagnose_cooldown": "2m"},

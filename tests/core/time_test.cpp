@@ -67,6 +67,27 @@ TEST(Time, PowerShellJsonDates) {
   EXPECT_FALSE(parse_ms_json_date("2024-03-15"));
 }
 
+// Found by fuzz_time (tests/data/fuzz-regressions/time/): milliseconds were turned into a
+// TimePoint's microseconds without a bound, and the multiplication overflowed (undefined
+// behaviour) for a number beyond ~9.2e15. Beyond ~285,000 years there is no date.
+TEST(Time, PowerShellJsonDatesBeyondATimePointAreNotDates) {
+  EXPECT_FALSE(parse_ms_json_date("/Date(7104970001710497000)/"));
+  EXPECT_FALSE(parse_ms_json_date("/Date(-9223372036854775808)/"));
+  EXPECT_FALSE(parse_ms_json_date("/Date(9000000000000001)/"));
+  auto last = parse_ms_json_date("/Date(9000000000000000)/");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->time_since_epoch(), milliseconds{9'000'000'000'000'000});
+}
+
+// Seen while fixing the one above: "9223372036854775807d" multiplied out of range (undefined behaviour).
+TEST(Time, DurationsBeyondATimePointAreRefused) {
+  EXPECT_FALSE(parse_duration("9223372036854775807d"));
+  EXPECT_FALSE(parse_duration("9223372036854775807s"));
+  EXPECT_FALSE(parse_duration("104166667d"));
+  EXPECT_EQ(parse_duration("104166666d"), hours{104166666LL * 24}) << "the longest: about 285,000 years";
+  EXPECT_EQ(parse_duration("9000000000000s"), seconds{9'000'000'000'000LL});
+}
+
 TEST(Time, Durations) {
   EXPECT_EQ(parse_duration("24h"), hours{24});
   EXPECT_EQ(parse_duration("7d"), hours{168});
