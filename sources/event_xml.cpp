@@ -189,13 +189,16 @@ std::string snippet(std::string_view text) {
   return text.size() > kMax ? valid_utf8(text.substr(0, kMax)) + "..." : valid_utf8(text);
 }
 
-// The name of the tag opening at `lt` ("Event", "EventData", "Events"), without a leading '/'.
-std::string_view tag_name(std::string_view text, size_t lt) {
+// Whether the tag opening at `lt` is <Event or </Event (not <EventData, <Events). Only the
+// name's bytes are looked at: scanning on to the end of the name would read a run of '<' inside an
+// event once per '<', quadratic in a hostile file.
+bool is_event_tag(std::string_view text, size_t lt) {
+  constexpr std::string_view kName = "Event";
   size_t begin = lt + 1;
   if (begin < text.size() && text[begin] == '/') ++begin;
-  size_t end = text.find_first_of(" \t\r\n/>", begin);
-  if (end == std::string_view::npos) end = text.size();
-  return text.substr(begin, end - begin);
+  if (text.substr(begin, kName.size()) != kName) return false;
+  const size_t end = begin + kName.size();
+  return end == text.size() || std::string_view(" \t\r\n/>").find(text[end]) != std::string_view::npos;
 }
 
 std::vector<Piece> split_events(std::string_view text) {
@@ -230,7 +233,7 @@ std::vector<Piece> split_events(std::string_view text) {
       continue;
     }
     bool closing = rest.starts_with("</");
-    if (tag_name(text, lt) != "Event") {
+    if (!is_event_tag(text, lt)) {
       if (open_event) {
         pos = lt + 1;  // inside an event every other tag is pugixml's business
         continue;

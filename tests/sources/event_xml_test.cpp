@@ -301,6 +301,18 @@ TEST(EventXmlStream, MessagesQuoteTheFileAsUtf8) {
       << "cut after 60 bytes, inside the second 'é': the first is kept";
 }
 
+// Not found by the fuzzer (its inputs stay far smaller), but the pattern the issue names: an
+// <Event> followed by a long run of '<'. Each '<' inside an event used to be scanned on to the
+// next delimiter, so this input took hours; it must come back with one error, at once (if this
+// test hangs until ctest's timeout, the splitter is quadratic again).
+TEST(EventXmlStream, AnEventFollowedByMillionsOfLessThanSignsIsSplitInLinearTime) {
+  const std::string text = "<Event>" + std::string(4 << 20, '<');
+  auto parse = parse_event_xml_stream(text, SourceKind::EventXml, "x.xml");
+  EXPECT_TRUE(parse.events.empty());
+  ASSERT_EQ(parse.errors.size(), 1u);
+  EXPECT_EQ(parse.errors[0].reason, "<Event> is not closed: the file ends first (truncated?)");
+}
+
 // --- one event ------------------------------------------------------------------------------
 
 TEST(EventXml, ASingleEventWithTheCallersLocator) {
