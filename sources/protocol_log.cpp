@@ -161,10 +161,22 @@ struct LogHeader {
     return header;
   }
 
-  // The header as '#' lines, for SourcePosition::bookmark.
+  // The header as '#' lines, for SourcePosition::bookmark: from_lines reads back the same names.
+  // A name with a comma or a quote is written quoted (RFC 4180), as the header must have had it,
+  // and so is an empty one (a lone empty name would otherwise read back as no names at all).
   std::string to_lines() const {
     std::string names;
-    for (const auto& f : fields) names += (names.empty() ? "" : ",") + f;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0) names += ',';
+      const std::string& name = fields[i];
+      if (!name.empty() && name.find_first_of(",\"") == std::string::npos) {
+        names += name;
+        continue;
+      }
+      names += '"';
+      for (char c : name) names += c == '"' ? std::string("\"\"") : std::string(1, c);
+      names += '"';
+    }
     return std::string(kLogTypeDirective) + " " + log_type + "\n" + std::string(kFieldsDirective) + " " + names;
   }
 };
