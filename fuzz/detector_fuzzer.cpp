@@ -3,7 +3,6 @@
 // snapshot), the rest is the file. Checked: the session table stays bounded; a signal's evidence
 // serializes as storage writes it; its incident key (peer) is derived without fault.
 #include <chrono>
-#include <vector>
 
 #include "core/clock.hpp"
 #include "core/detector.hpp"
@@ -20,22 +19,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view file = fuzz::as_text(data + 1, size - 1);
   const TimePoint now{std::chrono::sys_days{std::chrono::year{2024} / 3 / 15} + std::chrono::hours{11}};
 
-  std::vector<TransportEvent> events;
-  auto keep = [&](TransportEvent&& e) { events.push_back(std::move(e)); };
-  auto ignore = [](sources::ReadError&&) {};
-  switch (data[0] % 3) {
-    case 0: (void)sources::read_protocol_log_text(file, "/fuzz/RECV2024031510-1.LOG", {}, keep, ignore); break;
-    case 1: events = sources::parse_event_xml_stream(file, SourceKind::EventXml, "/fuzz/export.xml").events; break;
-    case 2: (void)sources::read_queue_json_bytes(std::string(file), "/fuzz/queues.json", LocalTimeRules{}, {}, keep, ignore); break;
-  }
-
   Detector detector;
   ManualClock clock(now);
   IncidentTracker tracker(IncidentPolicy{}, clock);
-  for (const auto& event : events) {
+  // Each event straight from the reader, as ingest takes it (the reader reuses its storage).
+  auto detect = [&](TransportEvent&& event) {
     auto signal = detector.detect(event);
     fuzz::require(detector.tracked_sessions() <= 4096, "the detector's session table stays bounded");
-    if (!signal) continue;
+    if (!signal) return;
     (void)signal->evidence.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     (void)signal->peer();
     if (signal->signal_class == SignalClass::Context) {
@@ -43,6 +34,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } else {
       for (const auto& change : tracker.on_signal(*signal)) (void)to_string(change.kind);
     }
+  };
+  auto ignore = [](sources::ReadError&&) {};
+  switch (data[0] % 3) {
+    case 0: (void)sources::read_protocol_log_text(file, "/fuzz/RECV2024031510-1.LOG", {}, detect, ignore); break;
+    case 1:
+      for (auto& event : sources::parse_event_xml_stream(file, SourceKind::EventXml, "/fuzz/export.xml").events) detect(std::move(event));
+      break;
+    case 2: (void)sources::read_queue_json_bytes(std::string(file), "/fuzz/queues.json", LocalTimeRules{}, {}, detect, ignore); break;
   }
   clock.advance(std::chrono::hours{1});
   (void)tracker.tick();
