@@ -1,4 +1,4 @@
-// CLDAP replies (probes/ldap/cldap.cpp, liblber): a UDP 389 datagram as the ports probe receives
+// CLDAP replies (probes/ldap/cldap.cpp, on the project DER codec): a UDP 389 datagram as the ports probe receives
 // it, judged for the message id of the request it sent.
 #include "fuzz/fuzz_support.hpp"
 #include "probes/ldap/cldap.hpp"

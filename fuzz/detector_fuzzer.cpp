@@ -1,7 +1,8 @@
 // The detector (core/detector.cpp) and the incident tracker fed with parsed events, as the scan and
 // the monitor feed them: the first input byte picks the reader (protocol log, event XML, queue
 // snapshot), the rest is the file. Checked: the session table stays bounded; a signal's evidence
-// serializes as storage writes it; its incident key (peer) is derived without fault.
+// serializes as storage writes it; the tracker derives its incident key (peer, or "unknown" and
+// where it was seen) without fault.
 #include <chrono>
 
 #include "core/clock.hpp"
@@ -28,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::require(detector.tracked_sessions() <= 4096, "the detector's session table stays bounded");
     if (!signal) return;
     (void)signal->evidence.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    (void)signal->peer();
+    (void)signal->peer_known();
     if (signal->signal_class == SignalClass::Context) {
       (void)incident_for_context(tracker.open_incidents(), *signal, tracker.policy());
     } else {
