@@ -94,6 +94,16 @@ def event_xml(seeds):
         seeds.add("detector", b"\x01" + event)
 
 
+def evtx_files(seeds):
+    """The real .evtx files cut to their header block and one chunk each (68 KiB a seed): the
+    reader's unit is the chunk, and whole files of 1-2 MiB would make every run slow."""
+    header, chunk = 4096, 65536
+    for path in data_files("evtx/*.evtx"):
+        raw = path.read_bytes()
+        for start in range(header, min(len(raw), header + 3 * chunk), chunk):
+            seeds.add("evtx", raw[:header] + raw[start:start + chunk])
+
+
 def utf16le(text: bytes) -> bytes:
     return text.decode("utf-8", "replace").encode("utf-16-le")
 
@@ -133,6 +143,10 @@ def times(seeds):
         "20240315100000.0Z", "20240315100000Z", "2024031510+0130", "20240315100000,123456-0800", "90s", "30m", "24h",
         "7d", "Sat 22:00-02:00", "Mon-Fri 12:00-12:30", "Sat,Sun 00:00-24:00", "daily 03:00-03:30",
         "2026-12-05T22:00:00Z/2026-12-06T02:00:00Z",
+        # a server's local times (Get-Queue LastRetryTime in culture forms) and UTC offsets
+        "3/15/2024 10:14:03 AM", "2019/11/4 13:31:03", "15.03.2024 10:14:03", "4/11/2019 1:02:03 PM",
+        "2024-03-15 10:14:03", "+01:00", "-0530", "+1", "UTC", "Z",
+        "15-01-21 23:50:05\n16-01-21 00:00:05", "3/15/2024 10:14:03 AM\n3/15/2024 10:24:03 AM\n3/15/2024 10:34:03 AM",
     ])
     for text in sorted(texts):
         seeds.add("time", text)
@@ -294,7 +308,7 @@ def main():
     if out.exists():
         shutil.rmtree(out)
     seeds = Seeds(out)
-    for make in (protocol_logs, event_xml, queue_json, config, times, kerberos, sntp, ldap, smtp, regressions):
+    for make in (protocol_logs, event_xml, evtx_files, queue_json, config, times, kerberos, sntp, ldap, smtp, regressions):
         make(seeds)
     dictionaries(out)
     print("seeds: " + ", ".join(f"{t} {n}" for t, n in sorted(seeds.counts.items())))

@@ -1,10 +1,15 @@
 // The time parsers: ISO 8601 (core/time, every source), RFC 5322 banner dates, PowerShell
-// "/Date(ms)/", durations, maintenance windows, LDAP GeneralizedTime (rootDSE currentTime) and
+// "/Date(ms)/", durations, maintenance windows, a server's local times and UTC offsets
+// (core/local_time: queue snapshots' LastRetryTime, under each day/month order), LDAP GeneralizedTime (rootDSE currentTime) and
 // Kerberos' DER GeneralizedTime, each over the same text; every time they accept is formatted as
 // keys and output format it. Checked: an ISO 8601 time within years 1..9998 formats to text that
-// parses back to the same millisecond; a weekly maintenance window's times lie within the day.
+// parses back to the same millisecond; a weekly maintenance window's times lie within the day; a
+// UTC offset lies within ±14 h; a local time read says how it was read.
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
+#include "core/local_time.hpp"
 #include "core/maintenance.hpp"
 #include "core/time.hpp"
 #include "fuzz/fuzz_support.hpp"
@@ -38,6 +43,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   format(probes::parse_generalized_time(text));
   if (auto t = probes::der::parse_generalized_time(fuzz::as_bytes(data, size))) (void)format_iso8601(t.value());
   if (auto d = parse_duration(text)) (void)d->count();
+  if (auto offset = parse_utc_offset(text)) {
+    fuzz::require(*offset >= -hours{14} && *offset <= hours{14}, "a UTC offset lies within 14 hours", text);
+    (void)format_utc_offset(*offset);
+  }
+  for (DateOrder order : {DateOrder::Auto, DateOrder::MonthDayYear, DateOrder::DayMonthYear, DateOrder::YearMonthDay}) {
+    LocalTimeRules rules;
+    rules.order = order;
+    if (order == DateOrder::DayMonthYear) rules.offset = minutes{-330}, rules.offset_from = "--time-zone";
+    if (auto read = read_local_time(text, rules)) {
+      fuzz::require(!read.value().basis.empty(), "a local time says how it was read", text);
+      (void)format_iso8601(read.value().utc);
+    }
+  }
+  {  // A queue's retry times, one per line, oldest first.
+    std::vector<std::string_view> times;
+    for (size_t start = 0; start <= text.size() && times.size() < 4;) {
+      const size_t end = std::min(text.find('\n', start), text.size());
+      times.push_back(text.substr(start, end - start));
+      start = end + 1;
+    }
+    (void)date_order_of_sequence(times);
+  }
   if (auto window = parse_maintenance_window(text)) {
     const auto& w = window.value();
     if (!w.start) {
