@@ -22,7 +22,7 @@ SECONDS_PER_TARGET=${AUTHWATCH_FUZZ_SECONDS:-20}
 SUITES=${AUTHWATCH_SANITIZER_SUITES:-core|sources|storage}
 JOBS=$(nproc)
 
-for tool in clang-14 clang++-14; do
+for tool in clang++-14; do
   command -v "$tool" >/dev/null || { echo "test-sanitizers: $tool is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
 done
 
@@ -33,8 +33,7 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   # -O1: the usual sanitizer/fuzzing level, and a third less compile time than -O2 on a 2-core CI
   # machine; -g1 keeps line numbers in the reports.
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+    -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
     -DAUTHWATCH_FUZZ=ON "${LAUNCHER[@]}" >/dev/null
 fi
 # The unit suites' targets by their label (their folder under tests/): authwatch_<label>_tests.
