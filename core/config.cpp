@@ -248,6 +248,11 @@ std::optional<ListenEndpoint> parse_listen_endpoint(std::string_view text) {
   return out;
 }
 
+namespace {
+// A key as problems name it: an empty one as "" (a problem's key is never blank).
+std::string key_name(const std::string& key) { return key.empty() ? "\"\"" : key; }
+}  // namespace
+
 ConfigParse parse_config(std::string_view text, const std::string& origin) {
   ConfigParse out;
   json root;
@@ -267,7 +272,7 @@ ConfigParse parse_config(std::string_view text, const std::string& origin) {
   for (const auto& [section, value] : root.items()) {
     auto sec = schema().find(section);
     if (sec == schema().end()) {
-      out.problems.push_back({section, "unknown key"});
+      out.problems.push_back({key_name(section), "unknown key"});
       continue;
     }
     if (!value.is_object()) {
@@ -277,7 +282,7 @@ ConfigParse parse_config(std::string_view text, const std::string& origin) {
     for (const auto& [key, v] : value.items()) {
       auto setter = sec->second.find(key);
       if (setter == sec->second.end()) {
-        out.problems.push_back({section + "." + key, "unknown key"});
+        out.problems.push_back({section + "." + key_name(key), "unknown key"});
         continue;
       }
       if (auto problem = setter->second(v, out.config)) out.problems.push_back({section + "." + key, *problem});

@@ -1,8 +1,7 @@
 #pragma once
 // The text boundary: bytes from outside (command output, file names) as valid UTF-8 before
 // anything serialises them (nlohmann::json::dump throws on invalid UTF-8). A header of its own so
-// the many users of core/text.hpp do not depend on it; the fuzz branch has core's valid_utf8,
-// which this is to be unified with.
+// the many users of core/text.hpp do not depend on it.
 #include <string>
 #include <string_view>
 

@@ -7,6 +7,8 @@ PKGS=(
   libboost-dev libboost-log-dev libboost-program-options-dev libboost-filesystem-dev
   libsqlitecpp-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libgtest-dev libgmock-dev
   libpugixml-dev libcli11-dev libevtx-dev libevtx-utils
+  # clang 14 with its ASan/UBSan and libFuzzer runtimes: the sanitizer stage (scripts/test-sanitizers.sh)
+  clang-14 libclang-rt-14-dev
   python3 iproute2 util-linux
   krb5-kdc krb5-admin-server chrony faketime
   prometheus chromium

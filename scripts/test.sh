@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # The test command (README and .ci/run): installs dependencies (apt), builds and runs every test —
-# the Linux build with ctest (the Samba lab as root), then the Windows cross build (MinGW-w64) with
-# its tests under Wine and the MSI (scripts/test-windows.sh).
-#   AUTHWATCH_TESTS=linux    only the Linux build and tests (a quick local run)
+# the Linux build with ctest (the Samba lab as root), the sanitizer stage (scripts/test-sanitizers.sh:
+# the unit suites under ASan+UBSan, every fuzz target for 20 s), then the Windows cross build
+# (MinGW-w64) with its tests under Wine and the MSI (scripts/test-windows.sh).
+#   AUTHWATCH_TESTS=linux    only the Linux build and tests, with the sanitizer stage
 #   AUTHWATCH_TESTS=windows  only the Windows build and tests
+#   AUTHWATCH_SANITIZERS=0   without the sanitizer stage (a quick local run)
 # Extra arguments go to the Linux ctest (e.g. -R Monitor).
 #
 # Why the order: the MinGW dependency prefix (Boost.Log with b2 is the long part; cached in
 # /var/cache/authwatch-mingw after the first run) is built in the background at the lowest CPU
 # priority while the Linux build and tests run. The lab tests mostly wait on the network, so the
 # prefix is mostly built from cycles nobody else wants, and a fresh machine stays under 30 minutes.
+# The sanitizer stage comes after the Linux tests, not beside them: its compiles would starve the
+# lab tests' deadlines. It runs while the prefix is still building (which then waits for it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${AUTHWATCH_TESTS:-all}
@@ -36,11 +40,17 @@ if [ "$WHAT" != linux ]; then
 fi
 
 linux_status=0
+sanitizer_status=skipped
 if [ "$WHAT" != windows ]; then
   stage "Linux build"
   ./scripts/build.sh
   stage "Linux tests"
   (cd "${AUTHWATCH_BUILD_DIR:-build}" && ctest --output-on-failure -j"$(nproc)" "$@") || linux_status=$?
+  if [ "${AUTHWATCH_SANITIZERS:-1}" != 0 ]; then
+    stage "sanitizers: unit suites under ASan+UBSan, then the fuzz targets (scripts/test-sanitizers.sh)"
+    sanitizer_status=0
+    ./scripts/test-sanitizers.sh || sanitizer_status=$?
+  fi
 fi
 
 windows_status=0
@@ -56,5 +66,5 @@ if [ "$WHAT" != linux ]; then
   stage "Windows build and tests under Wine"
   ./scripts/test-windows.sh || windows_status=$?
 fi
-stage "done: linux $([ "$WHAT" = windows ] && echo skipped || echo "exit $linux_status"), windows $([ "$WHAT" = linux ] && echo skipped || echo "exit $windows_status")"
-[ "$linux_status" = 0 ] && [ "$windows_status" = 0 ]
+stage "done: linux $([ "$WHAT" = windows ] && echo skipped || echo "exit $linux_status"), sanitizers $([ "$sanitizer_status" = skipped ] && echo skipped || echo "exit $sanitizer_status"), windows $([ "$WHAT" = linux ] && echo skipped || echo "exit $windows_status")"
+[ "$linux_status" = 0 ] && { [ "$sanitizer_status" = 0 ] || [ "$sanitizer_status" = skipped ]; } && [ "$windows_status" = 0 ]

@@ -96,7 +96,7 @@ std::optional<TransportEvent> parse_event_element(const pugi::xml_node& event, S
   }
   auto id = parse_number<uint32_t>(event_id.text().get());
   if (!id) {
-    failure = "EventID '" + std::string(event_id.text().get()) + "' is not a number";
+    failure = "EventID '" + to_valid_utf8(event_id.text().get()) + "' is not a number";
     return std::nullopt;
   }
   out.event_id = *id;
@@ -108,7 +108,7 @@ std::optional<TransportEvent> parse_event_element(const pugi::xml_node& event, S
   if (auto record = system.child("EventRecordID")) {
     auto number = parse_number<uint64_t>(record.text().get());
     if (!number) {
-      failure = "EventRecordID '" + std::string(record.text().get()) + "' is not a number";
+      failure = "EventRecordID '" + to_valid_utf8(record.text().get()) + "' is not a number";
       return std::nullopt;
     }
     out.record_id = *number;
@@ -121,7 +121,7 @@ std::optional<TransportEvent> parse_event_element(const pugi::xml_node& event, S
   }
   auto time = parse_iso8601(system_time.value());
   if (!time) {
-    failure = "SystemTime '" + std::string(system_time.value()) + "' is not an ISO 8601 time";
+    failure = "SystemTime '" + to_valid_utf8(system_time.value()) + "' is not an ISO 8601 time";
     return std::nullopt;
   }
   out.time = *time;
@@ -161,7 +161,7 @@ std::variant<TransportEvent, std::string> parse_one_event(std::string_view xml, 
   if (!result) return malformed_reason(result, xml, first_line);
   auto root = document.document_element();
   if (local_name(root) != "Event") {
-    return root ? "not an <Event> element (the root is <" + std::string(root.name()) + ">)"
+    return root ? "not an <Event> element (the root is <" + to_valid_utf8(root.name()) + ">)"
                 : std::string("no <Event> element");
   }
   std::string failure;
@@ -183,10 +183,15 @@ struct Piece {
 
 bool is_blank(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
+// Untrusted text quoted in a message: short, and UTF-8. The cut steps back to the start of a
+// character it would split (at most 3 bytes; a stray continuation byte is shown escaped anyway).
 std::string snippet(std::string_view text) {
   constexpr size_t kMax = 60;
   text = trim(text);
-  return text.size() > kMax ? std::string(text.substr(0, kMax)) + "..." : std::string(text);
+  if (text.size() <= kMax) return to_valid_utf8(text);
+  size_t cut = kMax;
+  while (cut > kMax - 3 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return to_valid_utf8(text.substr(0, cut)) + "...";
 }
 
 // Whether the tag opening at `lt` is <Event or </Event (not <EventData, <Events). Only the

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <sstream>
 
 #include "core/text.hpp"
 #include "core/utf8.hpp"
@@ -79,8 +80,9 @@ constexpr std::string_view kTimeColumn = "date-time";
 // `too_long`, so the buffer never grows past the limit.
 class LineReader {
  public:
-  LineReader(std::istream& in, uint64_t start_offset, uint64_t max_line)
-      : in_(in), buffer_(std::max<uint64_t>(kBlockSize, max_line + 2), '\0'), base_(start_offset), max_line_(max_line) {}
+  // `block`: how much to read at a time; the buffer holds at least a line of max_line bytes.
+  LineReader(std::istream& in, uint64_t start_offset, size_t block, uint64_t max_line)
+      : in_(in), buffer_(std::max<uint64_t>(block, max_line + 2), '\0'), base_(start_offset), max_line_(max_line) {}
 
   // The next line without its CR/LF (valid until the next call) and the file offset of its start.
   bool next(std::string_view& line, uint64_t& line_offset, uint64_t& too_long) {
@@ -152,6 +154,8 @@ struct LogHeader {
   bool operator==(const LogHeader&) const = default;
 
   // Applies one '#' line; other directives (#Software, #Version, #Date) do not matter here.
+  // Names and the log type are kept as UTF-8: they become field names, and a header that changed
+  // mid-file is stored in the position's bookmark, which is JSON.
   void apply(std::string_view line) {
     if (istarts_with(line, kFieldsDirective)) {
       std::string_view names = trim(line.substr(kFieldsDirective.size()));
@@ -162,11 +166,11 @@ struct LogHeader {
         return;
       }
       for (size_t i = 0; i < fields.size(); ++i) {
-        fields[i] = std::string(trim(fields[i]));
+        fields[i] = to_valid_utf8(trim(fields[i]));
         if (iequals(fields[i], kTimeColumn) && time_column == std::string::npos) time_column = i;
       }
     } else if (istarts_with(line, kLogTypeDirective)) {
-      log_type = std::string(trim(line.substr(kLogTypeDirective.size())));
+      log_type = to_valid_utf8(trim(line.substr(kLogTypeDirective.size())));
     }
   }
 
@@ -180,10 +184,22 @@ struct LogHeader {
     return header;
   }
 
-  // The header as '#' lines, for SourcePosition::bookmark.
+  // The header as '#' lines, for SourcePosition::bookmark: from_lines reads back the same names.
+  // A name with a comma or a quote is written quoted (RFC 4180), as the header must have had it,
+  // and so is an empty one (a lone empty name would otherwise read back as no names at all).
   std::string to_lines() const {
     std::string names;
-    for (const auto& f : fields) names += (names.empty() ? "" : ",") + f;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (i > 0) names += ',';
+      const std::string& name = fields[i];
+      if (!name.empty() && name.find_first_of(",\"") == std::string::npos) {
+        names += name;
+        continue;
+      }
+      names += '"';
+      for (char c : name) names += c == '"' ? std::string("\"\"") : std::string(1, c);
+      names += '"';
+    }
     return std::string(kLogTypeDirective) + " " + log_type + "\n" + std::string(kFieldsDirective) + " " + names;
   }
 };
@@ -205,13 +221,12 @@ std::string_view strip_bom_at_start(std::string_view line, uint64_t offset) {
   return line;
 }
 
-// The header lines at the top of the file: what is in force for the first records.
-// `created` receives the top "#Date:" value: when Exchange created the file.
-LogHeader read_top_header(const std::string& path, std::string& created) {
+// The header lines at the top of the file (`in` from its start): what is in force for the first
+// records. `created` receives the top "#Date:" value: when Exchange created the file.
+LogHeader read_top_header(std::istream& in, size_t block, std::string& created) {
   LogHeader header;
-  SharedInputFile in(path);
   if (!in) return header;
-  LineReader lines(in, 0, kDefaultMaxLineBytes);
+  LineReader lines(in, 0, block, kDefaultMaxLineBytes);
   std::string_view line;
   uint64_t offset = 0;
   uint64_t too_long = 0;  // a header line is short: a longer line ends the header
@@ -389,6 +404,36 @@ class LogLineHandler {
   std::vector<std::string> unnamed_columns_;
 };
 
+// One read: `in` is the log (at the start, or at from.offset when summary.resumed), `top_lines`
+// the same content from its start, for the header in force at the top; both are read `block`
+// bytes at a time; a line over max_line bytes is a bad record, skipped. Fills `summary` but its identity and `resumed`, which the caller decided.
+void read_log(std::istream& in, std::istream& top_lines, size_t block, uint64_t max_line, const std::string& path, const SourcePosition& from,
+              const EventHandler& on_event, const ErrorHandler& on_error, ReadSummary& summary) {
+  std::string created;
+  const LogHeader top = read_top_header(top_lines, block, created);
+  LogHeader header = top;
+  uint64_t start = 0;
+  uint64_t lines_before = 0;
+  if (summary.resumed) {
+    start = from.offset;
+    lines_before = from.record;
+    if (!from.bookmark.empty()) header = LogHeader::from_lines(from.bookmark);
+    in.seekg(static_cast<std::streamoff>(start));
+  }
+
+  LogLineHandler handler(path, key_prefix(path, created), std::move(header), lines_before, on_event, on_error, summary);
+  LineReader lines(in, start, block, max_line);
+  std::string_view line;
+  uint64_t offset = 0;
+  uint64_t too_long = 0;
+  while (lines.next(line, offset, too_long)) too_long ? handler.too_long(too_long, max_line) : handler.handle(line, offset);
+
+  summary.position.offset = lines.consumed();
+  summary.pending_bytes = lines.pending();
+  summary.position.record = handler.line_number();
+  if (!(handler.header() == top)) summary.position.bookmark = handler.header().to_lines();
+}
+
 class ProtocolLogFile final : public FileSource {
  public:
   ProtocolLogFile(std::string path, uint64_t max_line) : path_(std::move(path)), max_line_(max_line) {}
@@ -410,29 +455,8 @@ class ProtocolLogFile final : public FileSource {
     uint64_t size = std::filesystem::file_size(path_, ec);
     summary.resumed = !from.identity.empty() && !ec && from.offset <= size && fingerprint_matches(path_, from.identity);
 
-    std::string created;
-    const LogHeader top = read_top_header(path_, created);
-    LogHeader header = top;
-    uint64_t start = 0;
-    uint64_t lines_before = 0;
-    if (summary.resumed) {
-      start = from.offset;
-      lines_before = from.record;
-      if (!from.bookmark.empty()) header = LogHeader::from_lines(from.bookmark);
-      in.seekg(static_cast<std::streamoff>(start));
-    }
-
-    LogLineHandler handler(path_, key_prefix(path_, created), std::move(header), lines_before, on_event, on_error, summary);
-    LineReader lines(in, start, max_line_);
-    std::string_view line;
-    uint64_t offset = 0;
-    uint64_t too_long = 0;
-    while (lines.next(line, offset, too_long)) too_long ? handler.too_long(too_long, max_line_) : handler.handle(line, offset);
-
-    summary.position.offset = lines.consumed();
-    summary.pending_bytes = lines.pending();
-    summary.position.record = handler.line_number();
-    if (!(handler.header() == top)) summary.position.bookmark = handler.header().to_lines();
+    SharedInputFile top_lines(path_);
+    read_log(in, top_lines, kBlockSize, max_line_, path_, from, on_event, on_error, summary);
     return summary;
   }
 
@@ -442,6 +466,18 @@ class ProtocolLogFile final : public FileSource {
 };
 
 }  // namespace
+
+ReadSummary read_protocol_log_text(std::string_view text, const std::string& location, const SourcePosition& from,
+                                   const EventHandler& on_event, const ErrorHandler& on_error, uint64_t max_line_bytes) {
+  std::istringstream in{std::string(text)}, top_lines{std::string(text)};
+  ReadSummary summary;
+  summary.resumed = from.offset > 0 && from.offset <= text.size();
+  // The text is in memory already: a block of its size (not the 1 MiB a file is read in) does the
+  // same in one read, and no line of it is longer than the text (a limit past its size changes nothing).
+  read_log(in, top_lines, std::min(kBlockSize, text.size() + 1), std::min<uint64_t>(max_line_bytes, text.size() + 1), location,
+           from, on_event, on_error, summary);
+  return summary;
+}
 
 std::unique_ptr<FileSource> make_protocol_log_file(const std::string& path, uint64_t max_line_bytes) {
   return std::make_unique<ProtocolLogFile>(path, max_line_bytes);

@@ -61,13 +61,9 @@ struct RawFile {
   size_t body_start = 0;  // after the BOM
 };
 
-std::optional<RawFile> read_raw_file(const std::string& path) {
-  SharedInputFile in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream content;
-  content << in.rdbuf();
+RawFile raw_file_of(std::string bytes) {
   RawFile raw;
-  raw.bytes = std::move(content).str();
+  raw.bytes = std::move(bytes);
   if (has_utf16le_bom(raw.bytes)) {
     raw.encoding = Encoding::Utf16le;
     raw.body_start = kUtf16leBom.size();
@@ -75,6 +71,14 @@ std::optional<RawFile> read_raw_file(const std::string& path) {
     raw.body_start = kUtf8Bom.size();
   }
   return raw;
+}
+
+std::optional<RawFile> read_raw_file(const std::string& path) {
+  SharedInputFile in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  return raw_file_of(std::move(content).str());
 }
 
 // --- positions -----------------------------------------------------------------------------
@@ -368,24 +372,30 @@ class QueueJsonFile final : public FileSource {
                            const ErrorHandler& on_error) override {
     auto raw = read_raw_file(path_);
     if (!raw) return Error{"cannot open queue snapshot " + path_};
+    return read_raw(*raw, from, on_event, on_error);
+  }
+
+  // read() once the file's bytes are in hand (read_queue_json_bytes starts here).
+  ReadSummary read_raw(const RawFile& raw, const SourcePosition& from, const EventHandler& on_event,
+                       const ErrorHandler& on_error) const {
     ReadSummary summary;
     QueueEmitter emitter(path_, local_times_, on_event, on_error, summary);
 
-    if (from.identity == content_identity(raw->bytes)) {
+    if (from.identity == content_identity(raw.bytes)) {
       summary.resumed = true;
       summary.position = from;
       return summary;
     }
-    if (from.offset >= raw->body_start && from.offset <= raw->bytes.size() &&
-        lines_identity_matches(raw->bytes, from.identity)) {
+    if (from.offset >= raw.body_start && from.offset <= raw.bytes.size() &&
+        lines_identity_matches(raw.bytes, from.identity)) {
       summary.resumed = true;
-      read_lines(*raw, from.offset, from.record, emitter, summary);
+      read_lines(raw, from.offset, from.record, emitter, summary);
       return summary;
     }
-    if (detect_layout(*raw) == Layout::JsonLines) {
-      read_lines(*raw, raw->body_start, 0, emitter, summary);
+    if (detect_layout(raw) == Layout::JsonLines) {
+      read_lines(raw, raw.body_start, 0, emitter, summary);
     } else {
-      read_document(*raw, emitter, summary);
+      read_document(raw, emitter, summary);
     }
     return summary;
   }
@@ -453,6 +463,11 @@ class QueueJsonFile final : public FileSource {
 
 std::unique_ptr<FileSource> make_queue_json_file(const std::string& path, const LocalTimeRules& local_times, uint64_t max_line_bytes) {
   return std::make_unique<QueueJsonFile>(path, local_times, max_line_bytes);
+}
+
+ReadSummary read_queue_json_bytes(std::string bytes, const std::string& location, const LocalTimeRules& local_times,
+                                  const SourcePosition& from, const EventHandler& on_event, const ErrorHandler& on_error) {
+  return QueueJsonFile(location, local_times, kDefaultMaxLineBytes).read_raw(raw_file_of(std::move(bytes)), from, on_event, on_error);
 }
 
 }  // namespace authwatch::sources

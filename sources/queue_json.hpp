@@ -8,7 +8,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/source_position.hpp"
 #include "core/time.hpp"
+#include "sources/file_source.hpp"
 
 namespace authwatch::sources {
 
@@ -22,5 +24,11 @@ std::string queue_property_text(const nlohmann::json& value);
 // time is the same record, whichever snapshot file it came from.
 // "queue:<identity>|<ISO 8601 time>|<hex64(fnv1a64(last_error))>".
 std::string queue_event_key(std::string_view identity, TimePoint time, std::string_view last_error);
+
+// Reads a snapshot held in memory (`bytes` as a file would hold them) from `from`, exactly as the
+// file reader reads a file with this content: `location` stands for its path, `local_times` for
+// the reader's rules for local-time values. The fuzz targets drive the reader through it.
+ReadSummary read_queue_json_bytes(std::string bytes, const std::string& location, const LocalTimeRules& local_times,
+                                  const SourcePosition& from, const EventHandler& on_event, const ErrorHandler& on_error);
 
 }  // namespace authwatch::sources

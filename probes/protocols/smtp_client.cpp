@@ -72,29 +72,13 @@ class LineReader {
   std::array<char, 4096> chunk_{};
 };
 
-struct SmtpReply {
-  int code = 0;
-  std::vector<std::string> texts;  // printable, one per line
-  std::string joined;              // "250-a\n250 b", for people
-};
-
 asio::awaitable<Result<SmtpReply>> read_reply(LineReader& reader) {
   SmtpReply reply;
   for (;;) {
     auto line = co_await reader.next_line();
     if (!line.ok()) co_return Error{line.error()};
-    auto parsed = parse_smtp_reply_line(line.value());
-    if (!parsed)
-      co_return Error{"garbage: not an SMTP reply line: \"" + printable_ascii(std::string_view(line.value()).substr(0, 80)) + "\""};
-    if (reply.code != 0 && parsed->code != reply.code)
-      co_return Error{"garbage: reply lines with different codes " + std::to_string(reply.code) + " and " +
-                      std::to_string(parsed->code)};
-    reply.code = parsed->code;
-    std::string text = printable_ascii(parsed->text);
-    if (!reply.joined.empty()) reply.joined += '\n';
-    reply.joined += std::to_string(parsed->code) + (parsed->last ? " " : "-") + text;
-    reply.texts.push_back(std::move(text));
-    if (parsed->last) co_return reply;
+    if (auto garbage = add_smtp_reply_line(reply, line.value())) co_return Error{*std::move(garbage)};
+    if (reply.complete) co_return reply;
   }
 }
 
@@ -231,6 +215,20 @@ std::optional<SmtpReplyLine> parse_smtp_reply_line(std::string_view line) {
   out.last = line[3] == ' ';
   out.text = std::string(line.substr(4));
   return out;
+}
+
+std::optional<std::string> add_smtp_reply_line(SmtpReply& reply, std::string_view line) {
+  auto parsed = parse_smtp_reply_line(line);
+  if (!parsed) return "garbage: not an SMTP reply line: \"" + printable_ascii(line.substr(0, 80)) + "\"";
+  if (reply.code != 0 && parsed->code != reply.code)
+    return "garbage: reply lines with different codes " + std::to_string(reply.code) + " and " + std::to_string(parsed->code);
+  reply.code = parsed->code;
+  std::string text = printable_ascii(parsed->text);
+  if (!reply.joined.empty()) reply.joined += '\n';
+  reply.joined += std::to_string(parsed->code) + (parsed->last ? " " : "-") + text;
+  reply.texts.push_back(std::move(text));
+  reply.complete = parsed->last;
+  return std::nullopt;
 }
 
 std::string printable_ascii(std::string_view bytes) {

@@ -39,6 +39,18 @@ struct SmtpReplyLine {
 // nullopt when the line is not "ddd", "ddd text" or "ddd-text" with a code in 200..599.
 std::optional<SmtpReplyLine> parse_smtp_reply_line(std::string_view line);
 
+// A whole reply, assembled from its lines as they are read.
+struct SmtpReply {
+  int code = 0;
+  std::vector<std::string> texts;  // printable, one per line
+  std::string joined;              // "250-a\n250 b", for people
+  bool complete = false;           // its last line ("ddd " or "ddd") was added
+};
+// Adds one line (without its CRLF) to `reply`: an error ("garbage: ...") when it is not a reply
+// line or its code differs from the earlier lines'. The EHLO conversation reads every reply
+// through it; the fuzz target feeds it lines directly.
+std::optional<std::string> add_smtp_reply_line(SmtpReply& reply, std::string_view line);
+
 // Peer text is untrusted and goes into JSON evidence: keep printable ASCII, show any other byte as \xNN.
 std::string printable_ascii(std::string_view bytes);
 

@@ -89,6 +89,15 @@ TEST(Config, ADurationBeyondATimePointIsAProblem) {
   EXPECT_EQ(p.problems[0].key, "incidents.quiet_period");
 }
 
+// Found by fuzz_config (tests/data/fuzz-regressions/config/): a key named "" gave a problem
+// with a blank key (printed as "/etc/authwatch.json: : unknown key").
+TEST(Config, AnEmptyKeyIsNamedAsQuotes) {
+  auto p = parse_config(R"({"": 1, "database": {"": 2}})");
+  ASSERT_EQ(p.problems.size(), 2u);
+  EXPECT_EQ(p.problems[0].message(), "\"\": unknown key");
+  EXPECT_EQ(p.problems[1].message(), "database.\"\": unknown key");
+}
+
 TEST(Config, DefaultsDocumentRoundTrips) {
   auto p = parse_config(default_config_json());
   EXPECT_TRUE(p.ok());

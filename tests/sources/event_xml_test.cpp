@@ -283,6 +283,24 @@ TEST(EventXmlStream, StrayTextAndACutTagAreErrorsWithTheirLine) {
   EXPECT_THAT(parse.errors[1].reason, HasSubstr("the file ends inside \"<Eve\""));
 }
 
+// Found by fuzz_event_xml (tests/data/fuzz-regressions/event_xml/): messages quoted the file's
+// bytes as they were, and a source's last error is shown as JSON (`authwatch status`), whose
+// writer throws on bytes that are not UTF-8. Quoted text is UTF-8 now, such a byte shown as \xHH
+// (core/utf8.hpp), and a quote is never cut in the middle of a character.
+TEST(EventXmlStream, MessagesQuoteTheFileAsUtf8) {
+  auto parse = parse_event_xml_stream("454 4.7.0 Tempo\xFFrary\n" +
+                                          wevtutil_event(kTransportProvider, "<EventRecordID>4\xE2\x82</EventRecordID>" +
+                                                                                 std::string(kSystemTail), "") +
+                                          std::string(57, 'x') + "\xC3\xA9\xC3\xA9",
+                                      SourceKind::EventXml, "x.xml");
+  EXPECT_TRUE(parse.events.empty());
+  ASSERT_EQ(parse.errors.size(), 3u);
+  EXPECT_EQ(parse.errors[0].reason, "text outside any <Event>: \"454 4.7.0 Tempo\\xFFrary\"");
+  EXPECT_EQ(parse.errors[1].reason, "EventRecordID '4\\xE2\\x82' is not a number");
+  EXPECT_EQ(parse.errors[2].reason, "text outside any <Event>: \"" + std::string(57, 'x') + "\xC3\xA9...\"")
+      << "60 bytes end inside the second 'é': the cut steps back before it";
+}
+
 // Not found by the fuzzer (its inputs stay far smaller), but the pattern the issue names: an
 // <Event> followed by a long run of '<'. Each '<' inside an event used to be scanned on to the
 // next delimiter, so this input took hours; it must come back with one error, at once (if this

@@ -301,6 +301,66 @@ TEST(ProtocolLog, ANewHeaderMidFileRenamesTheColumnsAlsoAfterResuming) {
   EXPECT_EQ(resumed.events[0].field("log-type"), "SMTP Send Protocol Log");
 }
 
+// Found by fuzz_protocol_log (tests/data/fuzz-regressions/protocol_log/): a header that changed
+// mid-file goes into the position's bookmark, which storage writes as JSON; a byte that is not
+// UTF-8 in its names made nlohmann throw there, and the whole file's transaction was lost on
+// every pass. Names are kept as UTF-8 (such a byte shown as \xHH, core/utf8.hpp), the same before
+// and after a resume.
+TEST(ProtocolLog, AHeaderThatIsNotUtf8IsStoredAndResumedWithItsNamesMadeUtf8) {
+  TempDir dir;
+  auto path = dir.write("RECV2024031510-3.LOG", std::string(kHeader) +
+                                                     "2024-03-15T10:14:02.106Z,EX2\\Default EX2,08DC44B69F0E1A2B,0,,,+,,\r\n"
+                                                     "#Log-type: SMTP \xA5Receive\r\n"
+                                                     "#Fields: date-time,sess\xA5ion-id,data\r\n"
+                                                     "2024-03-15T10:20:00.000Z,08DC44B7A1F3C2D9,EHLO ex2.contoso.com\r\n");
+  auto first = read_log(path);
+  ASSERT_TRUE(first.errors.empty());
+  ASSERT_EQ(first.events.size(), 2u);
+  EXPECT_EQ(first.events[1].field("sess\\xA5ion-id"), "08DC44B7A1F3C2D9");
+  EXPECT_EQ(first.events[1].field("log-type"), "SMTP \\xA5Receive");
+  std::string stored;
+  ASSERT_NO_THROW(stored = first.summary.position.to_json());
+  auto position = SourcePosition::from_json(stored);
+  ASSERT_TRUE(position.has_value());
+  EXPECT_EQ(*position, first.summary.position);
+
+  append_bytes(path, "2024-03-15T10:20:00.004Z,08DC44B7A1F3C2D9,250 ex3.contoso.com Hello\r\n");
+  auto resumed = read_log(path, *position);
+  ASSERT_TRUE(resumed.summary.resumed);
+  ASSERT_EQ(resumed.events.size(), 1u);
+  EXPECT_EQ(resumed.events[0].field("sess\\xA5ion-id"), "08DC44B7A1F3C2D9");
+  EXPECT_EQ(resumed.events[0].field("data"), "250 ex3.contoso.com Hello");
+}
+
+// Found by fuzz_protocol_log (tests/data/fuzz-regressions/protocol_log/): the bookmark wrote a
+// mid-file header's names joined by commas, unquoted, so a name holding a comma (quoted in the
+// header) came back as two after a resume, and an empty first name vanished: the columns of every
+// later line were named differently than in one uninterrupted read.
+TEST(ProtocolLog, AResumedHeaderHasExactlyTheNamesOfTheHeaderItStoodFor) {
+  TempDir dir;
+  const std::string names = R"(#Fields: ,date-time,session-id,"ready at Fri, 15 Mar","say ""hi""",data)";
+  auto path = dir.write("RECV2024031510-4.LOG", std::string(kHeader) +
+                                                     "2024-03-15T10:14:02.106Z,EX2\\Default EX2,08DC44B69F0E1A2B,0,,,+,,\r\n" + names +
+                                                     "\r\n,2024-03-15T10:20:00.000Z,08DC44B7A1F3C2D9,a,b,EHLO ex2.contoso.com\r\n");
+  auto first = read_log(path);
+  ASSERT_TRUE(first.errors.empty()) << first.errors.front().message();
+  ASSERT_EQ(first.events.size(), 2u);
+  auto position = SourcePosition::from_json(first.summary.position.to_json());
+  ASSERT_TRUE(position.has_value());
+
+  append_bytes(path, ",2024-03-15T10:20:00.004Z,08DC44B7A1F3C2D9,c,d,250 ex3.contoso.com Hello\r\n");
+  auto resumed = read_log(path, *position);
+  ASSERT_TRUE(resumed.errors.empty()) << resumed.errors.front().message();
+  ASSERT_EQ(resumed.events.size(), 1u);
+  const auto& fields = resumed.events[0].fields;
+  std::vector<std::string> keys;
+  for (const auto& [name, value] : fields) keys.push_back(name);
+  EXPECT_THAT(keys, ElementsAre("", "data", "date-time", "log-type", "ready at Fri, 15 Mar", "say \"hi\"", "session-id"));
+  EXPECT_EQ(resumed.events[0].field("ready at Fri, 15 Mar"), "c");
+  EXPECT_EQ(resumed.events[0].field("say \"hi\""), "d");
+  EXPECT_EQ(resumed.events[0].field("data"), "250 ex3.contoso.com Hello");
+}
+
 // --- growing files and resuming -------------------------------------------------------------
 
 TEST(ProtocolLog, PartialLastLineIsLeftUntilItIsComplete) {
