@@ -164,16 +164,27 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
       r.position_reset = moved_behind_our_back(stored ? &from : nullptr, location);
       const int64_t source_row = stored ? stored->id : store_.save_source(kind, location, from, 0, 0, "", clock_.now());
       uint64_t seen = 0;
-      auto read = source->read(
-          from,
-          [&](TransportEvent&& event) {
-            if (progress && (++seen % 1000) == 0) progress(path, seen);
-            store_if_relevant(event, source_row, r);
-          },
-          [&](sources::ReadError&& error) {
-            BOOST_LOG_TRIVIAL(warning) << error.message();
-            r.errors.push_back(std::move(error));
-          });
+      const sources::ErrorHandler on_error = [&](sources::ReadError&& error) {
+        BOOST_LOG_TRIVIAL(warning) << error.message();
+        r.errors.push_back(std::move(error));
+      };
+      // A protocol log's lines are detected without becoming events; only a line that is a signal
+      // is built into one and stored.
+      auto read = r.format == sources::FileFormat::ProtocolLog
+                      ? source->read_lines(
+                            from,
+                            [&](const ProtocolLogLine& line) {
+                              if (progress && (++seen % 1000) == 0) progress(path, seen);
+                              if (auto signal = detector_->detect(line)) store_if_signal(std::move(signal), line.transport_event(), source_row, r);
+                            },
+                            on_error)
+                      : source->read(
+                            from,
+                            [&](TransportEvent&& event) {
+                              if (progress && (++seen % 1000) == 0) progress(path, seen);
+                              store_if_relevant(event, source_row, r);
+                            },
+                            on_error);
       if (!read) {
         r.failure = read.error();
         return;
@@ -205,6 +216,11 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
 void Ingest::store_if_relevant(const TransportEvent& event, int64_t source_row, FileIngest& r) {
   auto signal = detector_->detect(event);
   if (!signal) return;  // only events that matter are stored; the position covers the rest
+  store_if_signal(std::move(signal), event, source_row, r);
+}
+
+void Ingest::store_if_signal(std::optional<Signal> signal, const TransportEvent& event, int64_t source_row, FileIngest& r) {
+  if (!signal) return;
   // A session signalled before a restart (its state was lost with the process): an
   // uninterrupted read would not store its later lines, so neither does this one.
   if (store_.has_signal(signal->key)) return;

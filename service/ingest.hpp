@@ -102,6 +102,7 @@ class Ingest {
  private:
   std::string moved_behind_our_back(const SourcePosition* stored, const std::string& location) const;
   void store_if_relevant(const TransportEvent& event, int64_t source_row, FileIngest& r);
+  void store_if_signal(std::optional<Signal> signal, const TransportEvent& event, int64_t source_row, FileIngest& r);
   void attach_context(const IncidentTracker& tracker, IncidentPass& pass);
 
   storage::Database& db_;
