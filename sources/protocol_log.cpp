@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -400,6 +401,31 @@ class LogLineHandler {
     return count;
   }
 
+  // The date-time column. Lines of one second share their first 19 bytes ("2024-03-15T10:00:01"):
+  // the last such second is kept, and a line of the same second in Exchange's form costs its
+  // milliseconds only. The same result as parse_iso8601, which reads every other line.
+  static bool exchange_form(std::string_view t) {
+    if (t.size() != 24 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != '.' || t[23] != 'Z')
+      return false;
+    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22})
+      if (static_cast<unsigned char>(t[i] - '0') > 9) return false;
+    return true;
+  }
+  static std::chrono::milliseconds milliseconds_of(std::string_view t) {
+    return std::chrono::milliseconds{(t[20] - '0') * 100 + (t[21] - '0') * 10 + (t[22] - '0')};
+  }
+  std::optional<TimePoint> parse_time(std::string_view text) {
+    if (second_known_ && text.size() == 24 && std::memcmp(text.data(), second_text_, 19) == 0 && exchange_form(text))
+      return second_ + milliseconds_of(text);
+    auto time = parse_iso8601(text);
+    if (time && exchange_form(text)) {
+      std::memcpy(second_text_, text.data(), 19);
+      second_ = *time - milliseconds_of(text);
+      second_known_ = true;
+    }
+    return time;
+  }
+
   std::string_view column(size_t index) const { return index < column_count_ ? columns_[index] : std::string_view{}; }
 
   // Where each entry of TransportEvent::fields comes from, in the map's (sorted) order: the
@@ -471,7 +497,7 @@ class LogLineHandler {
       return std::to_string(*columns) + " columns, but #Fields names " + std::to_string(header_.fields.size());
     if (header_.time_column == std::string::npos) return "#Fields has no date-time column";
     const std::string_view time_text = column(header_.time_column);
-    auto time = parse_iso8601(time_text);
+    auto time = parse_time(time_text);
     if (!time) return "date-time \"" + excerpt(time_text) + "\" is not an ISO 8601 time";
 
     line_.text = line;
@@ -508,6 +534,10 @@ class LogLineHandler {
   size_t column_count_ = 0;
   uint64_t line_offset_ = 0;
   Line line_;
+  // The second of the last date-time read in Exchange's form (parse_time).
+  char second_text_[19] = {};
+  TimePoint second_{};
+  bool second_known_ = false;
   // The current line's event, once built.
   bool event_built_ = false;
   TransportEvent event_;                     // reused across lines
