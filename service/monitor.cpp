@@ -213,6 +213,14 @@ int Monitor::deliver_alerts(PassReport& report) {
   return delivered;
 }
 
+std::chrono::milliseconds Monitor::wait_after_pass(bool folders_notify, std::chrono::steady_clock::time_point now) const {
+  if (!folders_notify || !running_.empty()) return options_.poll;
+  auto wait = std::max(options_.safety_poll, options_.poll);
+  for (const auto& source : sources_) wait = std::min(wait, source->wait_allowed(options_.poll, now));
+  if (offline_) wait = std::min(wait, offline_->wait_allowed(options_.poll, now));
+  return wait;
+}
+
 void Monitor::record_state(const PassReport& report) {
   const auto now = std::chrono::steady_clock::now();
   const bool news = !report.errors.empty() || !report.notices.empty();
@@ -255,6 +263,8 @@ int Monitor::run(bool handle_signals) {
   FolderWatch watch(io, folders);
   for (const auto& problem : watch.problems())
     BOOST_LOG_TRIVIAL(warning) << problem << ": polled every " << options_.poll.count() << " ms instead";
+  // One timer for everything timed: the next pass comes at the soonest thing due (wait_after_pass).
+  const bool folders_notify = !folders.empty() && watch.watching() && watch.problems().empty();
   constexpr std::chrono::milliseconds kSettle{10};
   std::function<void()> turn;
   auto wait_for = [&](std::chrono::milliseconds delay) {
@@ -278,7 +288,7 @@ int Monitor::run(bool handle_signals) {
       BOOST_LOG_TRIVIAL(info) << "pass: " << report.new_events << " new event(s), " << report.opened << " opened, " << report.resolved
                               << " resolved, " << report.probe_runs_stored << " probe run(s) stored, " << report.alerts_delivered
                               << " alert(s) delivered, " << report.alerts_suppressed << " held back";
-    wait_for(options_.poll);
+    wait_for(wait_after_pass(folders_notify, std::chrono::steady_clock::now()));
     watch.async_wait([&] { wait_for(kSettle); });
   };
   {

@@ -93,3 +93,21 @@ TEST(Config, ProbeDeadlineAndSlowRetry) {
   // The defaults document carries them.
   EXPECT_NE(default_config_json().find("\"slow_retry_ms\": 10000"), std::string::npos);
 }
+
+TEST(Config, TheSafetyPollIsFiveSecondsByDefaultAndADurationOfOneSecondToOneHour) {
+  EXPECT_EQ(Config{}.monitor.safety_poll, seconds{5});
+  auto set = parse_config(R"({"monitor": {"safety_poll": "30s", "poll_ms": 100}})");
+  ASSERT_TRUE(set.ok()) << set.problems[0].message();
+  EXPECT_EQ(set.config.monitor.safety_poll, seconds{30});
+  EXPECT_EQ(set.config.monitor.poll_ms, 100) << "the poll of sources nothing notifies stays its own setting";
+  for (const char* bad : {R"({"monitor": {"safety_poll": "0s"}})", R"({"monitor": {"safety_poll": "2h"}})",
+                          R"({"monitor": {"safety_poll": 5}})"}) {
+    auto p = parse_config(bad);
+    ASSERT_EQ(p.problems.size(), 1u) << bad;
+    EXPECT_EQ(p.problems[0].key, "monitor.safety_poll") << bad;
+    EXPECT_EQ(p.config.monitor.safety_poll, seconds{5}) << "a bad value keeps the default";
+  }
+  auto round_trip = parse_config(default_config_json());
+  ASSERT_TRUE(round_trip.ok());
+  EXPECT_EQ(round_trip.config.monitor.safety_poll, seconds{5});
+}
