@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The scan throughput benchmarks (method and latest figures: bench/README.md). Builds if needed,
-# generates BENCH_MB MiB of SMTP Receive protocol logs (default 50), BENCH_EVTX_COPIES copies of
+# generates BENCH_MB MiB of SMTP Receive protocol logs (default 177.4 MiB = 186 MB, 1.2 M lines:
+# issue 15's case), BENCH_EVTX_COPIES copies of
 # the real .evtx files (default 1) and a BENCH_EVTX_MB MiB Exchange-like Application.evtx
-# (default 100, bench/gen_evtx.py) in a temporary folder, measures AuthWatch against its
+# (default 100, bench/gen_evtx.py; BENCH_EVTX=0: no .evtx cases) in a temporary folder, measures AuthWatch against its
 # baselines (median of 3; python-evtx once) and prints markdown tables. Exits non-zero when a run
 # fails or counts disagree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MB=${BENCH_MB:-50}
+MB=${BENCH_MB:-177.4}
+EVTX=${BENCH_EVTX:-1}
 COPIES=${BENCH_EVTX_COPIES:-1}
 EVTX_MB=${BENCH_EVTX_MB:-100}
 BUILD_DIR=${AUTHWATCH_BUILD_DIR:-build}
@@ -44,9 +46,10 @@ echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo)"
 echo "- authwatch: $("$AUTHWATCH" --version 2>&1 | head -1) (binary built $(date -u -r "$AUTHWATCH" +%Y-%m-%dT%H:%M:%SZ)); $(evtxexport -V 2>&1 | head -1); $(grep --version | head -1); Python $(python3 -c 'import platform; print(platform.python_version())')"
 echo "- python-evtx: $(dpkg-query -W -f '${Version}' python3-evtx 2>/dev/null) (Debian python3-evtx, /usr/bin/evtx_dump.py)"
-echo "- command: ${AUTHWATCH_BIN:+AUTHWATCH_BIN=$AUTHWATCH_BIN }BENCH_MB=$MB BENCH_EVTX_COPIES=$COPIES BENCH_EVTX_MB=$EVTX_MB bench/run.sh"
+echo "- command: ${AUTHWATCH_BIN:+AUTHWATCH_BIN=$AUTHWATCH_BIN }BENCH_MB=$MB BENCH_EVTX=$EVTX BENCH_EVTX_COPIES=$COPIES BENCH_EVTX_MB=$EVTX_MB bench/run.sh"
 echo
 
 python3 bench/gen_protocol_log.py --mb "$MB" --out "$WORK/plog" >"$WORK/manifest.json"
 python3 bench/scan_bench.py --authwatch "$AUTHWATCH" --plog "$WORK/plog" --manifest "$WORK/manifest.json" \
-  --evtx-source tests/data/evtx --evtx-copies "$COPIES" --evtx-mb "$EVTX_MB" --reps 3 --work "$WORK"
+  --evtx-source tests/data/evtx --evtx-copies "$COPIES" --evtx-mb "$EVTX_MB" --reps 3 --work "$WORK" \
+  $([ "$EVTX" = 0 ] && echo --no-evtx)

@@ -13,7 +13,8 @@ folder at once; the time until the service's stored positions reach the end of e
 lines/s, against `LC_ALL=C grep -cF '454 4.7.0'` over the same files (the limit) and the Python
 csv-module script an administrator would write (bench/admin_csv_count.py), in the same run.
 
-  bench/service_bench.py [--events N] [--idle-seconds S] [--poll-ms P] [--intake-mb M]   (prints markdown)
+  bench/service_bench.py [--events N] [--idle-seconds S] [--poll-ms P] [--intake-mb M] [--baseline-service BIN]
+  (prints markdown)
 """
 import argparse
 import datetime
@@ -94,18 +95,22 @@ def measure_latency(events, start_watcher, out_path, needle, log_path):
     return latencies
 
 
-def footprint(pid, seconds):
-    def cpu():
+def footprints(pids, seconds):
+    """{name: (CPU seconds over `seconds`, RSS KiB)} for processes measured over the same interval."""
+    def cpu(pid):
         fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    c0 = cpu()
+    before = {name: cpu(pid) for name, pid in pids.items()}
     time.sleep(seconds)
-    c1 = cpu()
-    rss = 0
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmRSS:"):
-            rss = int(line.split()[1])
-    return c1 - c0, rss
+    out = {}
+    for name, pid in pids.items():
+        used = cpu(pid) - before[name]
+        rss = 0
+        for line in open("/proc/%d/status" % pid):
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+        out[name] = (used, rss)
+    return out
 
 
 def measure_intake(work, mb):
@@ -156,6 +161,9 @@ def main():
     ap.add_argument("--idle-seconds", type=int, default=60)
     ap.add_argument("--poll-ms", type=int, default=250)
     ap.add_argument("--intake-mb", type=int, default=50)
+    ap.add_argument("--baseline-service", default="",
+                    help="another authwatch-service binary (e.g. one built before a change) whose idle CPU is measured "
+                         "beside this one's, with the same --poll-ms")
     args = ap.parse_args()
     if not os.access(SERVICE, os.X_OK):
         sys.exit("service_bench: %s not built (scripts/build.sh)" % SERVICE)
@@ -201,17 +209,22 @@ def main():
         stop.set()
         os.killpg(g.pid, signal.SIGTERM)
 
-        # Idle footprint over the same folder, now unchanging.
-        idle = start_service()
+        # Idle footprint over the same folder, now unchanging: the service, `tail -F` and, when
+        # given, the baseline service binary, side by side over the same seconds (each process's
+        # own CPU time is counted, so running them together does not mix their figures).
+        idle = {"service": start_service()}
+        if args.baseline_service:
+            idle["baseline"] = subprocess.Popen([args.baseline_service, "--db", os.path.join(work, "baseline.db"),
+                                                 "--protocol-log-dir", logs, "--no-probes", "--poll-ms", str(args.poll_ms)],
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        idle["tail"] = subprocess.Popen(["tail", "-n0", "-F", log], stdout=subprocess.DEVNULL)
         time.sleep(2)
-        svc_cpu, svc_rss = footprint(idle.pid, args.idle_seconds)
-        idle.send_signal(signal.SIGTERM)
-        idle.wait(timeout=30)
-        tail = subprocess.Popen(["tail", "-n0", "-F", log], stdout=subprocess.DEVNULL)
-        time.sleep(1)
-        tail_cpu, tail_rss = footprint(tail.pid, args.idle_seconds)
-        tail.terminate()
-        tail.wait()
+        used = footprints({name: p.pid for name, p in idle.items()}, args.idle_seconds)
+        for name, p in idle.items():
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=30)
+        svc_cpu, svc_rss = used["service"]
+        tail_cpu, tail_rss = used["tail"]
 
         intake = measure_intake(work, args.intake_mb)
 
@@ -226,6 +239,15 @@ def main():
         print("| events alerted / written | %d / %d | %d / %d | |" % (len(svc), args.events, len(grep_lat), args.events))
         print("| idle CPU over %d s (s) | %.2f | %.2f | |" % (args.idle_seconds, svc_cpu, tail_cpu))
         print("| idle RSS (MiB) | %.1f | %.1f | %.1f× |" % (svc_rss / 1024, tail_rss / 1024, svc_rss / tail_rss if tail_rss else 0))
+        print("| idle CPU, share of one core | %.3f %% | %.3f %% | |" % (100 * svc_cpu / args.idle_seconds, 100 * tail_cpu / args.idle_seconds))
+        if args.baseline_service:
+            base_cpu, base_rss = used["baseline"]
+            print()
+            print("| idle over %d s, same folder, same time | CPU (s) | share of one core | RSS (MiB) |" % args.idle_seconds)
+            print("| --- | ---: | ---: | ---: |")
+            print("| authwatch-service (%s) | %.2f | %.3f %% | %.1f |" % (SERVICE, svc_cpu, 100 * svc_cpu / args.idle_seconds, svc_rss / 1024))
+            print("| baseline (%s) | %.2f | %.3f %% | %.1f |" % (args.baseline_service, base_cpu, 100 * base_cpu / args.idle_seconds,
+                                                             base_rss / 1024))
         print()
         lines, t_svc, t_grep, t_py = intake
         print("| intake of %d MiB (%d lines) | time (s) | lines/s | authwatch-service ÷ this |" % (args.intake_mb, lines))

@@ -155,7 +155,8 @@ const std::map<std::string, std::map<std::string, Setter>>& schema() {
              return "must be an integer number of milliseconds from 10 to 60000, got " + shown(v);
            c.monitor.poll_ms = v.get<int>();
            return std::nullopt;
-         }}}},
+         }},
+        {"safety_poll", duration_to([](Config& c) -> auto& { return c.monitor.safety_poll; }, std::chrono::seconds{1}, std::chrono::hours{1})}}},
       {"queue",
        {{"enabled",
          [](const json& v, Config& c) -> std::optional<std::string> {
@@ -339,7 +340,8 @@ std::string default_config_json() {
       {"logging", {{"level", c.logging.level}}},
       {"monitor",
        {{"protocol_log_dirs", c.monitor.protocol_log_dirs}, {"drop_dirs", c.monitor.drop_dirs}, {"alerts_jsonl", c.monitor.alerts_jsonl},
-        {"syslog", c.monitor.syslog}, {"event_log", c.monitor.event_log}, {"poll_ms", c.monitor.poll_ms}, {"dcs", c.monitor.dcs}, {"realm", c.monitor.realm},
+        {"syslog", c.monitor.syslog}, {"event_log", c.monitor.event_log}, {"poll_ms", c.monitor.poll_ms},
+        {"safety_poll", std::to_string(c.monitor.safety_poll.count()) + "s"}, {"dcs", c.monitor.dcs}, {"realm", c.monitor.realm},
         {"domain", c.monitor.domain}, {"observer", c.monitor.observer}, {"metrics_listen", c.monitor.metrics_listen}}},
       {"queue",
        {{"enabled", c.queue.enabled}, {"command", c.queue.command}, {"interval", std::to_string(c.queue.interval.count()) + "s"},

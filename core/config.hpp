@@ -2,6 +2,7 @@
 // AuthWatch's configuration: one JSON file, every key optional with a default. Validation names
 // the key path and the problem ("incidents.quiet_period_minutes: must be an integer >= 1, got \"x\"").
 // Parsing is pure; reading the file is the caller's job.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -41,7 +42,10 @@ struct Config {
 #else
     bool event_log = false;
 #endif
-    int poll_ms = 250;
+    int poll_ms = 250;  // sources nothing notifies of a change (the live event log, an unwatchable folder)
+    // While every followed folder is watched (inotify, FindFirstChangeNotificationW), the pass that
+    // runs anyway, for a change the system did not report: an idle service sleeps this long.
+    std::chrono::seconds safety_poll{5};
     std::vector<std::string> dcs;
     std::string realm, domain;
     // This server's name as its evidence's observer (core/observer.hpp) where a record does not

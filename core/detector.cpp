@@ -137,15 +137,17 @@ std::string_view short_reply(std::string_view last_error) {
   return trim(last_error.substr(0, 200));
 }
 
-// The protocol-log columns the detector reads, taken in one pass over the event's fields: as
-// e.field(name) for each, without a map lookup (string compares) per name on every line.
-struct ProtocolLogColumns {
-  std::string_view log_type, connector_id, session_id, local_endpoint, remote_endpoint, event, data, context;
-
-  explicit ProtocolLogColumns(const TransportEvent& e) {
+// A protocol-log event seen as a line: the columns the detector reads, taken in one pass over the
+// event's fields (no map lookup, i.e. string compares, per name).
+class EventAsLine final : public ProtocolLogLine {
+ public:
+  explicit EventAsLine(const TransportEvent& e) : event_(e) {
     for (const auto& [name, value] : e.fields)
       if (std::string_view* column = column_named(name)) *column = value;
+    text = e.text;
+    time = e.time;
   }
+  const TransportEvent& transport_event() const override { return event_; }
 
  private:
   std::string_view* column_named(std::string_view name) {
@@ -161,6 +163,8 @@ struct ProtocolLogColumns {
       default: return nullptr;
     }
   }
+
+  const TransportEvent& event_;
 };
 
 }  // namespace
@@ -231,10 +235,28 @@ QueuePeer queue_peer(std::string_view last_error) {
   return peer;
 }
 
-Detector::Detector(const DetectionRules& rules) : rules_(rules) {}
+Detector::Detector(const DetectionRules& rules) : Detector(rules, std::string()) {}
 
 Detector::Detector(const DetectionRules& rules, std::string configured_observer)
-    : rules_(rules), configured_observer_(std::string(trim(configured_observer))) {}
+    : rules_(rules), configured_observer_(std::string(trim(configured_observer))) {
+  for (const auto& rule : rules_.protocol_log) {
+    auto& group_index = group_of_event_[rule.side == ProtocolLogSide::Send][static_cast<unsigned char>(rule.event)];
+    if (group_index == 0) {
+      rule_groups_.emplace_back();
+      group_index = static_cast<uint8_t>(rule_groups_.size());
+    }
+    RuleGroup& group = rule_groups_[group_index - 1];
+    group.rules.push_back(&rule);
+    if (rule.data_starts_with.empty()) {
+      group.any_first_byte = true;
+    } else {
+      const auto first = static_cast<unsigned char>(rule.data_starts_with.front());
+      group.first_byte[first] = true;
+      group.first_byte[static_cast<unsigned char>(std::tolower(first))] = true;
+      group.first_byte[static_cast<unsigned char>(std::toupper(first))] = true;
+    }
+  }
+}
 
 const std::string& Detector::file_observer(const std::string& location, const std::string& seen) {
   auto it = observer_by_file_.find(location);
@@ -338,27 +360,60 @@ std::optional<Signal> Detector::detect_queue(const TransportEvent& e) {
   return std::nullopt;
 }
 
-std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
-  const ProtocolLogColumns columns(e);
-  const ProtocolLogSide side = icontains(columns.log_type, "Send") ? ProtocolLogSide::Send : ProtocolLogSide::Receive;
-  const auto event = trim(columns.event);
-  const auto data = columns.data;
-  const auto context = columns.context;
+std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) { return detect(EventAsLine(e)); }
+
+ProtocolLogSide Detector::side_of(std::string_view log_type) {
+  if (!side_known_ || log_type != side_log_type_) {
+    side_log_type_.assign(log_type);
+    side_ = icontains(log_type, "Send") ? ProtocolLogSide::Send : ProtocolLogSide::Receive;
+    side_known_ = true;
+  }
+  return side_;
+}
+
+const Detector::RuleGroup* Detector::rule_group(ProtocolLogSide side, std::string_view event) const {
+  if (event.size() != 1) return nullptr;
+  const uint8_t index = group_of_event_[side == ProtocolLogSide::Send][static_cast<unsigned char>(event[0])];
+  return index == 0 ? nullptr : &rule_groups_[index - 1];
+}
+
+// The line's session; session_key_ holds its key. `same` tells whether it is the last line's.
+Detector::Session& Detector::session_of(const ProtocolLogLine& line, bool& same) {
+  same = last_session_ && line.session_id == last_session_id_ && line.connector_id == last_connector_;
+  if (same) return touched(*last_session_, session_key_);  // already the most recently used
   // Session ids are unique per server; the connector keeps two servers' logs apart in a monitoring
   // station. (The local endpoint cannot: a send session's first line has none yet.)
   session_key_.assign("plog-session:");
-  append_lower(session_key_, columns.connector_id);
+  append_lower(session_key_, line.connector_id);
   session_key_.push_back(':');
-  append_lower(session_key_, columns.session_id);
-  const std::string& key = session_key_;
+  append_lower(session_key_, line.session_id);
+  Session& found = session(session_key_);
+  last_session_ = &found;
+  last_connector_.assign(line.connector_id);
+  last_session_id_.assign(line.session_id);
+  return found;
+}
 
-  Session& st = session(key);
-  if (auto remote = host_of_endpoint(columns.remote_endpoint); !remote.empty()) st.peer_ip.assign(remote);
-  if (st.connector.empty()) st.connector.assign(columns.connector_id);
-  if (st.observer.empty()) st.observer = server_of_connector_id(columns.connector_id);
+std::optional<Signal> Detector::detect(const ProtocolLogLine& line) {
+  const ProtocolLogSide side = side_of(line.log_type);
+  const auto event = trim(line.event);
+  const auto data = line.data;
+  const auto context = line.context;
+  bool same_session = false;
+  Session& st = session_of(line, same_session);
+  const std::string& key = session_key_;
+  // The peer's address from the remote endpoint; a line of the last line's session with its
+  // endpoint would set the same again.
+  if (!same_session || line.remote_endpoint != last_remote_endpoint_) {
+    if (auto remote = host_of_endpoint(line.remote_endpoint); !remote.empty()) st.peer_ip.assign(remote);
+    last_remote_endpoint_.assign(line.remote_endpoint);
+  }
+  if (st.connector.empty()) st.connector.assign(line.connector_id);
+  // (The last line's session already tried its connector id.)
+  if (!same_session && st.observer.empty()) st.observer = server_of_connector_id(line.connector_id);
   if (side == ProtocolLogSide::Send && !st.server_to_server) {
-    const auto remote = trim(columns.remote_endpoint);
-    st.server_to_server = icontains(columns.connector_id, "Intra-Organization SMTP Send Connector") ||
+    const auto remote = trim(line.remote_endpoint);
+    st.server_to_server = icontains(line.connector_id, "Intra-Organization SMTP Send Connector") ||
                           remote.ends_with(":2525") || remote.ends_with(":475");
   }
   // Who speaks: '<' is what this server received, '>' what it sent. The client of the session is
@@ -387,12 +442,15 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
         !std::isdigit(static_cast<unsigned char>(host.front())))
       st.peer_name.assign(host);
   }
-  st.lines.push(e.text);
+  st.lines.push(line.text);
 
   std::optional<Signal> result;
-  for (const auto& rule : rules_.protocol_log) {
-    // The side and event are compared before any text is searched.
-    if (rule.side != side || event.size() != 1 || event[0] != rule.event) continue;
+  static const RuleGroup kNoRules;
+  const RuleGroup* group = rule_group(side, event);
+  if (!group || !(group->any_first_byte || (!text.empty() && group->first_byte[static_cast<unsigned char>(text.front())])))
+    group = &kNoRules;
+  for (const ProtocolLogRule* candidate : group->rules) {
+    const ProtocolLogRule& rule = *candidate;
     if (!rule.data_starts_with.empty() && !istarts_with(text, rule.data_starts_with)) continue;
     if (!std::all_of(rule.contains.begin(), rule.contains.end(),
                      [&](std::string_view p) { return icontains(data, p) || icontains(context, p); }))
@@ -405,19 +463,20 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
     const int slot = cls == SignalClass::Fault ? 0 : 1;
     if (st.signalled[slot]) break;  // one signal per session and class: its first matching line
     st.signalled[slot] = true;
+    const TransportEvent& e = line.transport_event();
     Signal s;
     s.key = key + ":" + std::string(to_string(cls));
     s.event_key = e.key;
     s.rule = std::string(rule.name);
     s.signal_class = cls;
     s.direction = side == ProtocolLogSide::Receive ? Direction::Inbound : Direction::Outbound;
-    s.time = e.time;
+    s.time = line.time;
     s.peer_ip = st.peer_ip;
     s.peer_name = st.peer_name;
     s.connector = st.connector;
     s.observer = file_observer(e.location, st.observer);
     if (s.observer.empty()) s.observer = configured_observer_;
-    s.observer_ip = std::string(host_of_endpoint(columns.local_endpoint));
+    s.observer_ip = std::string(host_of_endpoint(line.local_endpoint));
     if (!looks_like_ip(s.observer_ip)) s.observer_ip.clear();
     const std::string_view info = rule.contains.empty() || icontains(data, rule.contains.front()) ? data : context;
     s.status = rule.status.empty() ? status_in_text(info) : std::string(rule.status);
@@ -428,9 +487,9 @@ std::optional<Signal> Detector::detect_protocol_log(const TransportEvent& e) {
     if (!rule.data_starts_with.empty()) s.reply = std::string(text);
     normalise_peer(s);
     s.verdict = explain(needs_met ? rule.why : rule.why_not, s);
-    s.evidence = {{"file", e.location},          {"session_id", columns.session_id},
-                  {"log_type", columns.log_type}, {"local_endpoint", columns.local_endpoint},
-                  {"remote_endpoint", columns.remote_endpoint}, {"lines", st.lines.to_json()}};
+    s.evidence = {{"file", e.location},          {"session_id", line.session_id},
+                  {"log_type", line.log_type}, {"local_endpoint", line.local_endpoint},
+                  {"remote_endpoint", line.remote_endpoint}, {"lines", st.lines.to_json()}};
     result = std::move(s);
     break;
   }
@@ -443,7 +502,7 @@ void Detector::EvidenceLines::push(std::string_view line) {
     slots_.emplace_back(line);
   else
     slots_[next_].assign(line);
-  next_ = (next_ + 1) % kCapacity;
+  if (++next_ == kCapacity) next_ = 0;
   stored_ = std::min(stored_ + 1, kCapacity);
 }
 
@@ -467,19 +526,21 @@ void Detector::Session::reset() {
 }
 
 // Every line of a session passes here: it is the session's latest use, and a change to store.
+Detector::Session& Detector::touched(Session& s, const std::string& key) {
+  s.used = ++uses_;
+  if (!s.changed) {
+    s.changed = true;
+    changed_.push_back(key);
+  }
+  return s;
+}
+
 Detector::Session& Detector::session(const std::string& key) {
-  auto touched = [this, &key](Session& s) -> Session& {
-    s.used = ++uses_;
-    if (!s.changed) {
-      s.changed = true;
-      changed_.push_back(key);
-    }
-    return s;
-  };
+  last_session_ = nullptr;  // set again by the caller; an eviction below may take its storage
   auto it = sessions_.find(key);
   if (it != sessions_.end()) {
     session_order_.splice(session_order_.end(), session_order_, it->second.second);
-    return touched(it->second.first);
+    return touched(it->second.first, key);
   }
   // Storage for the new session: the least recently used one when full, else a forgotten one.
   SessionMap::node_type node;
@@ -499,14 +560,15 @@ Detector::Session& Detector::session(const std::string& key) {
   }
   const auto order = std::prev(session_order_.end());
   order->assign(key);
-  if (node.empty()) return touched(sessions_.emplace(key, std::make_pair(Session{}, order)).first->second.first);
+  if (node.empty()) return touched(sessions_.emplace(key, std::make_pair(Session{}, order)).first->second.first, key);
   node.key().assign(key);
   node.mapped().first.reset();
   node.mapped().second = order;
-  return touched(sessions_.insert(std::move(node)).position->second.first);
+  return touched(sessions_.insert(std::move(node)).position->second.first, key);
 }
 
 void Detector::forget_session(const std::string& key) {
+  last_session_ = nullptr;
   auto it = sessions_.find(key);
   if (it == sessions_.end()) return;
   if (it->second.first.stored) removed_.push_back(key);

@@ -2,6 +2,7 @@
 // Detection: TransportEvents in, typed Signals out. The rules are data (detection_rules.cpp);
 // the Detector only interprets them. It keeps per-session state for protocol logs, whose
 // evidence spans many lines of one SMTP session.
+#include <array>
 #include <cstdint>
 #include <list>
 #include <optional>
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/protocol_log_line.hpp"
 #include "core/signal.hpp"
 #include "core/transport_event.hpp"
 
@@ -142,6 +144,9 @@ class Detector {
   // The signal this event carries, if any. Protocol-log lines must be fed in file order;
   // a session yields at most one signal per class (its first matching line).
   std::optional<Signal> detect(const TransportEvent& event);
+  // The same for a protocol-log line the reader hands out without an event (core/protocol_log_line.hpp):
+  // a line gives the signal its event would, and lines and events of one file may be mixed.
+  std::optional<Signal> detect(const ProtocolLogLine& line);
 
   size_t tracked_sessions() const { return sessions_.size(); }
   static constexpr size_t kMaxSessions = 4096;  // sessions without a disconnect line (truncated logs)
@@ -196,7 +201,10 @@ class Detector {
   std::optional<Signal> detect_event_log(const TransportEvent& e);
   std::optional<Signal> detect_queue(const TransportEvent& e);
   std::optional<Signal> detect_protocol_log(const TransportEvent& e);
+  ProtocolLogSide side_of(std::string_view log_type);
+  Session& session_of(const ProtocolLogLine& line, bool& same);
   Session& session(const std::string& key);
+  Session& touched(Session& s, const std::string& key);  // marks a line's use of its session
   void forget_session(const std::string& key);
 
   // The name a protocol log's server gave itself in any session of that file: a file is one
@@ -206,6 +214,28 @@ class Detector {
   const DetectionRules& rules_;
   std::string configured_observer_;
   std::unordered_map<std::string, std::string> observer_by_file_;  // bounded: kMaxObserverFiles
+
+  // The protocol-log rules of one side and event character, in table order. A line is compared
+  // only with its group, and not at all when its data starts with a byte that no rule's
+  // data_starts_with does (nearly every line: "250 ...", "RCPT TO:..."); the rules decide as before.
+  struct RuleGroup {
+    std::vector<const ProtocolLogRule*> rules;
+    bool any_first_byte = false;           // a rule without data_starts_with: every line is compared
+    std::array<bool, 256> first_byte{};    // the first bytes of the data_starts_with, in both cases
+  };
+  const RuleGroup* rule_group(ProtocolLogSide side, std::string_view event) const;
+
+  std::vector<RuleGroup> rule_groups_;
+  std::array<std::array<uint8_t, 256>, 2> group_of_event_{};  // [side][event byte]: 1 + index, 0 = none
+  // The log type of the last line and its side: a file's lines all carry the same one.
+  std::string side_log_type_;
+  ProtocolLogSide side_ = ProtocolLogSide::Receive;
+  bool side_known_ = false;
+  // The session of the last line, by its raw connector and session id: a session's lines mostly
+  // follow each other, and then neither the key is built nor the map searched. Cleared whenever a
+  // session is forgotten or evicted.
+  Session* last_session_ = nullptr;
+  std::string last_connector_, last_session_id_, last_remote_endpoint_;
   SessionMap sessions_;
   std::list<std::string> session_order_;  // least recently used first; bounds memory
   // Forgotten sessions' map nodes and order entries, reused for new sessions (a few dozen at most).

@@ -4,14 +4,15 @@
 #include <cctype>
 #include <cstring>
 
+#if defined(__SSE2__)  // every x86-64 compiler (GCC, MinGW-w64)
+#include <emmintrin.h>
+#endif
+
 namespace authwatch {
 namespace {
-// ASCII only, on purpose: the keywords are ASCII, and the program never leaves the "C" locale, in
-// which std::tolower maps exactly 'A'..'Z' too. Inline arithmetic instead of a libc call per byte.
-// Branch-free: session ids mix digits and letters, which a branch per byte would mispredict.
-constexpr char lower(char c) { return static_cast<char>(c | (static_cast<unsigned char>(c - 'A') < 26u) << 5); }
+// ASCII lower-casing by arithmetic, as text.hpp says why.
+constexpr char lower(char c) { return text_detail::ascii_lower(c); }
 constexpr char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-constexpr bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }  // as isspace in "C"
 
 bool iequal_bytes(const char* a, const char* b, size_t n) {
   for (size_t i = 0; i < n; ++i)
@@ -52,13 +53,11 @@ bool iless(std::string_view a, std::string_view b) {
 
 // Candidates are the positions of the needle's first byte in either case, found with memchr (one
 // scan per case, each resumed only past the candidate it produced); only they are compared.
-size_t ifind(std::string_view h, std::string_view n) {
-  if (n.empty()) return 0;
-  if (n.size() > h.size()) return std::string_view::npos;
+static size_t ifind_by_first_byte(std::string_view h, std::string_view n, size_t from) {
   const char first_lower = lower(n.front()), first_upper = upper(n.front());
   const char* const end = h.data() + (h.size() - n.size()) + 1;  // past the last possible start
-  const char* at_lower = next_byte(h.data(), end, first_lower);
-  const char* at_upper = first_upper == first_lower ? end : next_byte(h.data(), end, first_upper);
+  const char* at_lower = next_byte(h.data() + from, end, first_lower);
+  const char* at_upper = first_upper == first_lower ? end : next_byte(h.data() + from, end, first_upper);
   while (true) {
     const char* candidate = std::min(at_lower, at_upper);
     if (candidate == end) return std::string_view::npos;
@@ -68,15 +67,37 @@ size_t ifind(std::string_view h, std::string_view n) {
   }
 }
 
+size_t ifind(std::string_view h, std::string_view n) {
+  if (n.empty()) return 0;
+  if (n.size() > h.size()) return std::string_view::npos;
+  size_t from = 0;
+#if defined(__SSE2__)
+  // The rules search long lines (EHLO replies, TLS contexts) for words whose first byte is common:
+  // 16 positions at a time, a candidate is where the needle's first two bytes are, both OR 0x20
+  // (lower case for letters; other bytes may collide, which the full compare then rejects).
+  if (n.size() >= 2) {
+    const size_t last_start = h.size() - n.size();
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    const __m128i first = _mm_set1_epi8(static_cast<char>(n[0] | 0x20));
+    const __m128i second = _mm_set1_epi8(static_cast<char>(n[1] | 0x20));
+    for (; from + 17 <= h.size() && from <= last_start; from += 16) {
+      const __m128i at = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h.data() + from)), case_bit);
+      const __m128i next = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h.data() + from + 1)), case_bit);
+      auto candidates = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(at, first), _mm_cmpeq_epi8(next, second))));
+      for (; candidates != 0; candidates &= candidates - 1) {
+        const size_t start = from + static_cast<size_t>(__builtin_ctz(candidates));
+        if (start > last_start) return std::string_view::npos;
+        if (iequal_bytes(h.data() + start, n.data(), n.size())) return start;
+      }
+    }
+    if (from > last_start) return std::string_view::npos;
+  }
+#endif
+  return ifind_by_first_byte(h, n, from);
+}
+
 bool icontains(std::string_view h, std::string_view n) { return ifind(h, n) != std::string_view::npos; }
 
-bool istarts_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && iequal_bytes(s.data(), p.data(), p.size()); }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 std::string_view host_of_endpoint(std::string_view e) {
   e = trim(e);

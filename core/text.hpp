@@ -18,7 +18,7 @@ struct ILess {
 bool icontains(std::string_view haystack, std::string_view needle);
 size_t ifind(std::string_view haystack, std::string_view needle);  // npos when absent
 bool istarts_with(std::string_view s, std::string_view prefix);
-std::string_view trim(std::string_view s);
+std::string_view trim(std::string_view s);  // ASCII white space, as isspace in the "C" locale
 
 // "10.0.0.1:25" -> "10.0.0.1"; "[fe80::1]:25" -> "fe80::1"; "[10.0.0.1]" -> "10.0.0.1".
 std::string_view host_of_endpoint(std::string_view endpoint);
@@ -36,6 +36,27 @@ std::string_view host_of_loose_endpoint(std::string_view endpoint);
 // 1-63 bytes each, 253 in all; a trailing dot allowed): not an AD site or delivery group such as
 // "site:default-first-site-name; version:8", nothing with spaces.
 bool is_host_name(std::string_view s);
+
+// trim and istarts_with run several times on every protocol-log line: inline.
+namespace text_detail {
+// ASCII only, on purpose: the keywords are ASCII, and the program never leaves the "C" locale, in
+// which std::tolower maps exactly 'A'..'Z' too. Branch-free: session ids mix digits and letters.
+constexpr char ascii_lower(char c) { return static_cast<char>(c | (static_cast<unsigned char>(c - 'A') < 26u) << 5); }
+constexpr bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+}  // namespace text_detail
+
+inline bool istarts_with(std::string_view s, std::string_view p) {
+  if (s.size() < p.size()) return false;
+  for (size_t i = 0; i < p.size(); ++i)
+    if (text_detail::ascii_lower(s[i]) != text_detail::ascii_lower(p[i])) return false;
+  return true;
+}
+
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && text_detail::is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && text_detail::is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
 
 }  // namespace authwatch
 

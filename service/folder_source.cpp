@@ -94,4 +94,10 @@ SourcePoll FolderSource::poll(Ingest& ingest) {
   return out;
 }
 
+std::chrono::milliseconds FolderSource::wait_allowed(std::chrono::milliseconds poll, std::chrono::steady_clock::time_point) const {
+  for (const auto& [path, state] : seen_)
+    if (!state.read) return poll;
+  return kUntilNotified;
+}
+
 }  // namespace authwatch::service

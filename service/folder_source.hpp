@@ -32,6 +32,9 @@ class FolderSource final : public MonitorSource {
   std::string name() const override;
   SourcePoll poll(Ingest& ingest) override;
   void database_replaced() override;
+  // Until the folder watch reports a change, unless a file waits for a poll: a dropped file still
+  // settling, or one whose read failed and is retried.
+  std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, std::chrono::steady_clock::time_point now) const override;
 
  private:
   struct Seen {

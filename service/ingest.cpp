@@ -172,23 +172,34 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
       r.position_reset = moved_behind_our_back(stored ? &from : nullptr, location);
       const int64_t source_row = stored ? stored->id : store_.save_source(kind, location, from, 0, 0, "", clock_.now());
       uint64_t seen = 0;
-      auto read = source->read(
-          from,
-          [&](TransportEvent&& event) {
-            if (progress && (++seen % 1000) == 0) progress(path, seen);
-            store_or_quarantine(event, source_row, r);
-          },
-          [&](sources::ReadError&& error) {
-            // 2 M bad lines must not take 2 GB: the first N are named, the rest counted.
-            if (r.errors.size() >= config_.limits.bad_records_kept) {
-              ++r.errors_not_kept;
-              return;
-            }
-            error.location = to_valid_utf8(error.location);
-            error.reason = to_valid_utf8(error.reason);
-            BOOST_LOG_TRIVIAL(warning) << error.message();
-            r.errors.push_back(std::move(error));
-          });
+      const sources::ErrorHandler on_error = [&](sources::ReadError&& error) {
+        // 2 M bad lines must not take 2 GB: the first N are named, the rest counted.
+        if (r.errors.size() >= config_.limits.bad_records_kept) {
+          ++r.errors_not_kept;
+          return;
+        }
+        error.location = to_valid_utf8(error.location);
+        error.reason = to_valid_utf8(error.reason);
+        BOOST_LOG_TRIVIAL(warning) << error.message();
+        r.errors.push_back(std::move(error));
+      };
+      // A protocol log's lines are detected without becoming events; only a line that is a signal
+      // is built into one and stored.
+      auto read = r.format == sources::FileFormat::ProtocolLog
+                      ? source->read_lines(
+                            from,
+                            [&](const ProtocolLogLine& line) {
+                              if (progress && (++seen % 1000) == 0) progress(path, seen);
+                              store_line_or_quarantine(line, source_row, r);
+                            },
+                            on_error)
+                      : source->read(
+                            from,
+                            [&](TransportEvent&& event) {
+                              if (progress && (++seen % 1000) == 0) progress(path, seen);
+                              store_or_quarantine(event, source_row, r);
+                            },
+                            on_error);
       if (!read) {
         r.failure = to_valid_utf8(read.error());
         return;
@@ -258,41 +269,65 @@ void Ingest::forget_database_state() {
 // One record: the detector's verdict, then its event and signal in a savepoint of the batch. An
 // exception for this record alone puts it in quarantine and the batch goes on; the database's own
 // failure ends the batch (the caller's transaction rolls back).
+// A record that cannot be stored is kept with its error (authwatch status shows it), so it cannot
+// stop its file on every pass.
+void Ingest::quarantine(const TransportEvent& event, const std::exception& e, FileIngest& r) {
+  storage::QuarantineRecord q;
+  q.source_kind = std::string(to_string(event.source_kind));
+  q.location = event.location.empty() ? r.path : event.location;
+  q.locator = event.locator;
+  q.key = event.key;
+  q.error = e.what();
+  q.excerpt = event.text.substr(0, 500);
+  q.first_seen = q.last_seen = clock_.now();
+  store_.quarantine(q);
+  ++r.quarantined;
+  const std::string what = q.location + (q.locator.empty() ? "" : " " + q.locator) + ": cannot be stored (" + q.error + "): quarantined";
+  if (r.first_quarantine_error.empty()) r.first_quarantine_error = what;
+  BOOST_LOG_TRIVIAL(warning) << what;
+}
+
+// One record: the detector's verdict, then its event and signal in a savepoint of the batch. An
+// exception for this record alone puts it in quarantine and the batch goes on; the database's own
+// failure ends the batch (the caller's transaction rolls back).
 void Ingest::store_or_quarantine(const TransportEvent& event, int64_t source_row, FileIngest& r) {
-  auto quarantine = [&](const std::exception& e) {
-    storage::QuarantineRecord q;
-    q.source_kind = std::string(to_string(event.source_kind));
-    q.location = event.location.empty() ? r.path : event.location;
-    q.locator = event.locator;
-    q.key = event.key;
-    q.error = e.what();
-    q.excerpt = event.text.substr(0, 500);
-    q.first_seen = q.last_seen = clock_.now();
-    store_.quarantine(q);
-    ++r.quarantined;
-    const std::string what = q.location + (q.locator.empty() ? "" : " " + q.locator) + ": cannot be stored (" + q.error + "): quarantined";
-    if (r.first_quarantine_error.empty()) r.first_quarantine_error = what;
-    BOOST_LOG_TRIVIAL(warning) << what;
-  };
   std::optional<Signal> signal;
   try {
     signal = detector_->detect(event);
   } catch (const std::exception& e) {
     if (is_database_failure(e)) throw;
-    quarantine(e);
+    quarantine(event, e, r);
     return;
   }
   if (!signal) return;  // only events that matter are stored; the position covers the rest
+  store_signal_or_quarantine(*signal, event, source_row, r);
+}
+
+// A protocol-log line: as store_or_quarantine, with the event built only for a signal (or to name
+// the record in quarantine).
+void Ingest::store_line_or_quarantine(const ProtocolLogLine& line, int64_t source_row, FileIngest& r) {
+  std::optional<Signal> signal;
+  try {
+    signal = detector_->detect(line);
+  } catch (const std::exception& e) {
+    if (is_database_failure(e)) throw;
+    quarantine(line.transport_event(), e, r);
+    return;
+  }
+  if (signal) store_signal_or_quarantine(*signal, line.transport_event(), source_row, r);
+}
+
+void Ingest::store_signal_or_quarantine(const Signal& signal, const TransportEvent& event, int64_t source_row, FileIngest& r) {
   const FileIngest before = r;
   try {
-    db_.transaction([&] { store_if_relevant(event, *signal, source_row, r); });
+    db_.transaction([&] { store_if_relevant(event, signal, source_row, r); });
   } catch (const std::exception& e) {
     if (is_database_failure(e)) throw;
     r.new_events = before.new_events;
     r.fault_signals = before.fault_signals;
     r.noise_signals = before.noise_signals;
     r.context_signals = before.context_signals;
-    quarantine(e);
+    quarantine(event, e, r);
   }
 }
 

@@ -129,6 +129,9 @@ class Ingest {
   std::string moved_behind_our_back(const SourcePosition* stored, const std::string& location) const;
   void store_if_relevant(const TransportEvent& event, const Signal& signal, int64_t source_row, FileIngest& r);
   void store_or_quarantine(const TransportEvent& event, int64_t source_row, FileIngest& r);
+  void store_line_or_quarantine(const ProtocolLogLine& line, int64_t source_row, FileIngest& r);
+  void store_signal_or_quarantine(const Signal& signal, const TransportEvent& event, int64_t source_row, FileIngest& r);
+  void quarantine(const TransportEvent& event, const std::exception& e, FileIngest& r);
   // Inside the batch's transaction: the detector holds the sessions storage holds (loaded once,
   // and again after a batch rolled back: its lines were seen but not stored).
   void load_sessions();

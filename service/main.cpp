@@ -80,7 +80,9 @@ int main(int argc, char** argv) {
   app.add_option("--domain", options.targets.domain, "AD DNS domain (DC discovery when no --dc)");
   app.add_option("--ccache", options.targets.ccache, "Kerberos credential cache for the directory and ticket probes");
   app.add_flag("--no-probes", no_probes, "Record incidents and alerts, but run no probes");
-  app.add_option("--poll-ms", poll_ms, "How often the sources are polled (default 250)")->check(CLI::Range(10, 60000));
+  app.add_option("--poll-ms", poll_ms,
+                 "How often sources nothing notifies of a change are polled (default 250: the event log, a folder that "
+                 "cannot be watched, a running command); watched folders are polled every monitor.safety_poll (5s)")->check(CLI::Range(10, 60000));
   app.add_option("--quiet-period", quiet, "Resolve an incident after this long without failures (overrides the config; e.g. 30m)");
   app.add_option("--diagnose-cooldown", cooldown, "At most one probe run per incident per this long (overrides the config)");
   app.add_option("--queue-command", queue_command, "Take Get-Queue snapshots with this shell command (enables queue polling)");
@@ -192,6 +194,7 @@ int main(int argc, char** argv) {
   options.targets.realm = !realm.empty() ? realm : monitor_config.realm;
   if (options.targets.domain.empty()) options.targets.domain = monitor_config.domain;
   options.poll = std::chrono::milliseconds{poll_ms > 0 ? poll_ms : monitor_config.poll_ms};
+  options.safety_poll = monitor_config.safety_poll;
   options.probes = !no_probes;
   // Who this server is (core/observer.hpp): configured, else detected.
   const service::HostIdentity host = service::this_host();

@@ -369,6 +369,14 @@ void Monitor::deliver_alerts(PassReport& report) {
   });
 }
 
+std::chrono::milliseconds Monitor::wait_after_pass(bool folders_notify, std::chrono::steady_clock::time_point now) const {
+  if (!folders_notify || !running_.empty()) return options_.poll;
+  auto wait = std::max(options_.safety_poll, options_.poll);
+  for (const auto& source : sources_) wait = std::min(wait, source->wait_allowed(options_.poll, now));
+  if (offline_) wait = std::min(wait, offline_->wait_allowed(options_.poll, now));
+  return wait;
+}
+
 void Monitor::record_state(const PassReport& report) {
   const auto now = std::chrono::steady_clock::now();
   const nlohmann::json health = {{"failing", health_.to_json()}, {"alerts_held", alerts_.held()}, {"alerts_dropped", alerts_.dropped()}};
@@ -456,6 +464,8 @@ int Monitor::run_loop(bool handle_signals) {
   FolderWatch watch(io, folders);
   for (const auto& problem : watch.problems())
     BOOST_LOG_TRIVIAL(warning) << problem << ": polled every " << options_.poll.count() << " ms instead";
+  // One timer for everything timed: the next pass comes at the soonest thing due (wait_after_pass).
+  const bool folders_notify = !folders.empty() && watch.watching() && watch.problems().empty();
   constexpr std::chrono::milliseconds kSettle{10};
   std::function<void()> turn;
   auto wait_for = [&](std::chrono::milliseconds delay) {
@@ -483,7 +493,7 @@ int Monitor::run_loop(bool handle_signals) {
     } catch (const std::exception& e) {  // outside any step (out of memory for the report): the next pass
       BOOST_LOG_TRIVIAL(error) << "pass: " << e.what();
     }
-    wait_for(options_.poll);
+    wait_for(wait_after_pass(folders_notify, std::chrono::steady_clock::now()));
     watch.async_wait([&] { wait_for(kSettle); });
   };
   {

@@ -56,7 +56,10 @@ struct MonitorOptions {
   std::vector<std::string> drop_dirs;          // exported event XML/.evtx and queue JSON dropped in
   std::string alerts_jsonl;                 // "" = none, "-" = stdout
   bool syslog = false;
-  std::chrono::milliseconds poll{250};      // how often the sources are polled
+  std::chrono::milliseconds poll{250};      // how often sources nothing notifies of a change are polled
+  // While every followed folder is watched and no source waits for a poll: the pass that runs
+  // anyway (config monitor.safety_poll), so an idle service sleeps.
+  std::chrono::milliseconds safety_poll{5000};
   bool probes = true;                       // run probes when an incident asks for a diagnosis
   probes::ProbeTargets targets;             // DCs, realm, ... (the peer comes from the incident)
   probes::ProbeSettings probe_settings;
@@ -96,7 +99,13 @@ class Monitor {
   PassReport pass();
   void wait_for_probes();  // stores every running probe run and delivers its alert (tests, shutdown)
 
-  // pass() every options.poll until stop() (or SIGINT/SIGTERM when handle_signals); then stores
+  // After a pass: how long the loop sleeps unless a change or stop() wakes it. `folders_notify`:
+  // every followed folder is watched. Then the safety poll, cut short by what is due sooner (the
+  // queue command's or offline check's next run, a dropped file settling); otherwise, or while a
+  // probe run or command is running (polled for its result), the poll interval.
+  std::chrono::milliseconds wait_after_pass(bool folders_notify, std::chrono::steady_clock::time_point now) const;
+
+  // pass() after each wait_after_pass() until stop() (or SIGINT/SIGTERM when handle_signals); then stores
   // the running probe runs and delivers the last alerts. Returns the process exit code; throws
   // nothing.
   int run(bool handle_signals);

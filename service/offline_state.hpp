@@ -29,6 +29,11 @@ class OfflineStateWatch {
   bool offline() const { return offline_; }  // ServerWideOffline is Inactive
   std::string state() const { return state_; }  // as the command printed it, "" before the first answer
   void stop() { *cancel_ = true; }
+  // After poll(): how long the loop may sleep before the next check is due (a running one: `poll`).
+  std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, std::chrono::steady_clock::time_point now) const {
+    if (running_) return poll;
+    return next_ <= now ? std::chrono::milliseconds{0} : std::chrono::ceil<std::chrono::milliseconds>(next_ - now);
+  }
 
  private:
   std::vector<std::string> command_;

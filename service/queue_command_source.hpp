@@ -40,6 +40,10 @@ class QueueCommandSource final : public MonitorSource {
 
   std::string name() const override { return "queue command: " + command_line(options_.command); }
   SourcePoll poll(Ingest& ingest) override;
+  // Until the next run is due; while a command runs, the poll interval (its result is polled).
+  std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, std::chrono::steady_clock::time_point now) const override {
+    return running_ ? poll : wait_until(next_run_, now);
+  }
   void stop() override { *cancel_ = true; }
 
  private:

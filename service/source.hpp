@@ -7,6 +7,7 @@
 // event/queue files; service/folder_source.hpp) and QueueCommandSource (Get-Queue snapshots by
 // command; service/queue_command_source.hpp). The live Windows event log (wevtapi, with an
 // EvtCreateBookmark position) is one more implementation of this interface in service/win/.
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,11 @@ struct SourcePoll {
   std::vector<std::string> notices;  // worth an operator's attention but not an error (a position reset)
 };
 
+// The wait from `now` to `due`, rounded up (a wake a little early would find nothing due yet).
+inline std::chrono::milliseconds wait_until(std::chrono::steady_clock::time_point due, std::chrono::steady_clock::time_point now) {
+  return due <= now ? std::chrono::milliseconds{0} : std::chrono::ceil<std::chrono::milliseconds>(due - now);
+}
+
 class MonitorSource {
  public:
   virtual ~MonitorSource() = default;
@@ -38,6 +44,14 @@ class MonitorSource {
   // work (a command, a platform API) is started on the monitor's pool and its result taken by a
   // later poll.
   virtual SourcePoll poll(Ingest& ingest) = 0;
+  // After a poll: how long the loop may sleep before this source needs the next one when no
+  // folder notification wakes it. `poll` is the monitor's poll interval, which a source nothing
+  // notifies of a change needs (the default); a source the folder watch covers can wait for it
+  // (kUntilNotified), a timed one until its next run is due.
+  static constexpr std::chrono::milliseconds kUntilNotified = std::chrono::milliseconds::max();
+  virtual std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, std::chrono::steady_clock::time_point /*now*/) const {
+    return poll;
+  }
   // The monitor is stopping: abandon running work (kill a command) without waiting for it.
   virtual void stop() {}
   // The monitor replaced a damaged database with a new, empty one: what the source remembers of

@@ -4,6 +4,10 @@
 
 namespace authwatch::sources {
 
+Result<ReadSummary> FileSource::read_lines(const SourcePosition&, const LineHandler&, const ErrorHandler&) {
+  return Error{path() + ": not a protocol log: its records are not lines"};
+}
+
 std::unique_ptr<FileSource> make_file_source(const std::string& path, FileFormat format, const ReadOptions& options) {
   switch (format) {
     case FileFormat::EventXml: return make_event_xml_file(path);

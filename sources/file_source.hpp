@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/local_time.hpp"
+#include "core/protocol_log_line.hpp"
 #include "core/result.hpp"
 #include "core/source_position.hpp"
 #include "core/transport_event.hpp"
@@ -46,6 +47,7 @@ struct ReadSummary {
 
 using EventHandler = std::function<void(TransportEvent&&)>;
 using ErrorHandler = std::function<void(ReadError&&)>;
+using LineHandler = std::function<void(const ProtocolLogLine&)>;
 
 class FileSource {
  public:
@@ -58,6 +60,10 @@ class FileSource {
   // all is an Error.
   virtual Result<ReadSummary> read(const SourcePosition& from, const EventHandler& on_event,
                                    const ErrorHandler& on_error) = 0;
+  // Protocol logs: the same records, errors and position as read(), each record handed out as a
+  // line (core/protocol_log_line.hpp) whose event is built only when asked for, so the lines that
+  // are no signal cost no event. Other formats have no lines: an Error.
+  virtual Result<ReadSummary> read_lines(const SourcePosition& from, const LineHandler& on_line, const ErrorHandler& on_error);
 };
 
 // Line-based readers (protocol logs, JSON lines): a longer line is a bad record naming its length,

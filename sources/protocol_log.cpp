@@ -2,10 +2,17 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstring>
+#include <deque>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <sstream>
+
+#if defined(__SSE2__)  // every x86-64 compiler (GCC, MinGW-w64)
+#include <emmintrin.h>
+#endif
 
 #include "core/text.hpp"
 #include "core/utf8.hpp"
@@ -70,6 +77,7 @@ bool split_csv_line(std::string_view line, std::vector<std::string>& columns) {
 namespace {
 
 constexpr size_t kBlockSize = 1 << 20;  // files roll over at 10 MB: read them in a few blocks
+constexpr size_t kHeaderBlockSize = 4096;  // the '#' lines at the top (a longer line grows the block)
 constexpr std::string_view kFieldsDirective = "#Fields:";
 constexpr std::string_view kLogTypeDirective = "#Log-type:";
 constexpr std::string_view kTimeColumn = "date-time";
@@ -80,14 +88,19 @@ constexpr std::string_view kTimeColumn = "date-time";
 // `too_long`, so the buffer never grows past the limit.
 class LineReader {
  public:
-  // `block`: how much to read at a time; the buffer holds at least a line of max_line bytes.
+  // `block`: the first buffer and how much is read at a time. A longer line grows the buffer, up to
+  // what a line of max_line bytes needs; a longer one is skipped, never held.
   LineReader(std::istream& in, uint64_t start_offset, size_t block, uint64_t max_line)
-      : in_(in), buffer_(std::max<uint64_t>(block, max_line + 2), '\0'), base_(start_offset), max_line_(max_line) {}
+      : in_(in),
+        buffer_(std::make_unique_for_overwrite<char[]>(std::max<size_t>(block, 2))),
+        capacity_(std::max<size_t>(block, 2)),
+        base_(start_offset),
+        max_line_(max_line) {}
 
   // The next line without its CR/LF (valid until the next call) and the file offset of its start.
   bool next(std::string_view& line, uint64_t& line_offset, uint64_t& too_long) {
     while (true) {
-      const char* start = buffer_.data() + begin_;
+      const char* start = buffer_.get() + begin_;
       if (const void* found = std::memchr(start, '\n', end_ - begin_)) {
         size_t length = static_cast<size_t>(static_cast<const char*>(found) - start);
         too_long = skipped_ + length > max_line_ ? skipped_ + length : 0;
@@ -122,12 +135,19 @@ class LineReader {
  private:
   bool fill() {
     if (begin_ > 0) {  // keep the unfinished line at the front, read the next block after it
-      std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+      std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
       base_ += begin_;
       end_ -= begin_;
       begin_ = 0;
     }
-    in_.read(buffer_.data() + end_, static_cast<std::streamsize>(buffer_.size() - end_));
+    if (end_ == capacity_) {  // a line longer than the buffer but within the limit (else it is being skipped)
+      const size_t larger = static_cast<size_t>(std::min<uint64_t>(uint64_t{capacity_} * 2, std::max<uint64_t>(max_line_ + 2, capacity_ + 1)));
+      auto grown = std::make_unique_for_overwrite<char[]>(larger);
+      std::memcpy(grown.get(), buffer_.get(), end_);
+      buffer_ = std::move(grown);
+      capacity_ = larger;
+    }
+    in_.read(buffer_.get() + end_, static_cast<std::streamsize>(capacity_ - end_));
     auto got = in_.gcount();
     if (got <= 0) return false;
     end_ += static_cast<size_t>(got);
@@ -135,7 +155,8 @@ class LineReader {
   }
 
   std::istream& in_;
-  std::string buffer_;
+  std::unique_ptr<char[]> buffer_;  // not zeroed: only [begin_, end_) is ever read
+  size_t capacity_;
   size_t begin_ = 0;
   size_t end_ = 0;
   uint64_t base_;
@@ -226,7 +247,7 @@ std::string_view strip_bom_at_start(std::string_view line, uint64_t offset) {
 LogHeader read_top_header(std::istream& in, size_t block, std::string& created) {
   LogHeader header;
   if (!in) return header;
-  LineReader lines(in, 0, block, kDefaultMaxLineBytes);
+  LineReader lines(in, 0, std::min(block, kHeaderBlockSize), kDefaultMaxLineBytes);
   std::string_view line;
   uint64_t offset = 0;
   uint64_t too_long = 0;  // a header line is short: a longer line ends the header
@@ -247,24 +268,49 @@ std::string key_prefix(const std::string& path, const std::string& created) {
          hex64(fnv1a64(created)).substr(0, 8) + ":";
 }
 
-// One read() call: turns lines into events and errors, keeps the header and line count.
+// Where the columns the detector reads (ProtocolLogLine) are in a line of this #Fields header: the
+// first column of a repeated name, as in the event's map; npos when the header has none.
+struct NamedColumns {
+  static constexpr size_t kNone = std::string::npos;
+  size_t connector_id = kNone, session_id = kNone, local_endpoint = kNone, remote_endpoint = kNone, event = kNone,
+         data = kNone, context = kNone, log_type = kNone;
+
+  explicit NamedColumns(const std::vector<std::string>& fields) {
+    const std::pair<std::string_view, size_t*> names[] = {
+        {"connector-id", &connector_id}, {"session-id", &session_id}, {"local-endpoint", &local_endpoint},
+        {"remote-endpoint", &remote_endpoint}, {"event", &event}, {"data", &data}, {"context", &context},
+        {"log-type", &log_type}};
+    for (size_t i = fields.size(); i-- > 0;)  // backwards: the first of a repeated name is set last
+      for (const auto& [name, column] : names)
+        if (fields[i] == name) *column = i;
+  }
+};
+
+// One read: turns lines into ProtocolLogLines (or events) and errors, keeps the header and line
+// count. A line's columns are views into the reader's buffer; its event is built only when asked for.
 class LogLineHandler {
  public:
   LogLineHandler(const std::string& path, std::string key_prefix, LogHeader header, uint64_t lines_before,
-                 const EventHandler& on_event, const ErrorHandler& on_error, ReadSummary& summary)
+                 const ErrorHandler& on_error, ReadSummary& summary)
       : path_(path),
         key_prefix_(std::move(key_prefix)),
         header_(std::move(header)),
+        named_(header_.fields),
         line_number_(lines_before),
-        on_event_(on_event),
         on_error_(on_error),
-        summary_(summary) {}
+        summary_(summary),
+        line_(*this) {}
+
+  // Every record goes to on_line (its event built on demand), or, when set, as an event to on_event.
+  void deliver_lines(const LineHandler& on_line) { on_line_ = &on_line; }
+  void deliver_events(const EventHandler& on_event) { on_event_ = &on_event; }
 
   void handle(std::string_view line, uint64_t offset) {
     ++line_number_;
     line = strip_bom_at_start(line, offset);
     if (line.starts_with('#')) {
       header_.apply(line);  // a service restart writes a new header mid-file
+      named_ = NamedColumns(header_.fields);
       field_slots_.clear();
       return;
     }
@@ -288,6 +334,16 @@ class LogLineHandler {
   uint64_t line_number() const { return line_number_; }
 
  private:
+  // The line handed to on_line: the columns as views, the event from the handler when asked for.
+  class Line final : public ProtocolLogLine {
+   public:
+    explicit Line(LogLineHandler& handler) : handler_(handler) {}
+    const TransportEvent& transport_event() const override { return handler_.event(); }
+
+   private:
+    LogLineHandler& handler_;
+  };
+
   std::string locator() const { return "line " + std::to_string(line_number_); }
 
   static constexpr size_t kLogTypeSlot = static_cast<size_t>(-1);
@@ -303,6 +359,128 @@ class LogLineHandler {
     out.append(digits, end);
   }
 
+  // split_csv's columns of `line` as views: into the line, or into unquoted_ for a quoted column
+  // that had to be rewritten (a doubled quote, text after the closing quote). The number of
+  // columns, or nullopt for an unterminated quote.
+  std::optional<size_t> split_into_views(std::string_view line) {
+    if (auto count = split_unquoted(line)) return count;
+    const size_t n = line.size();
+    size_t count = 0;
+    size_t pos = 0;
+    while (true) {
+      std::string_view& column = next_column(count);
+      if (pos < n && line[pos] == '"') {
+        const size_t open = pos + 1;
+        size_t quote = line.find('"', open);
+        if (quote == std::string_view::npos) return std::nullopt;
+        if (quote + 1 == n || line[quote + 1] == ',') {  // "...": the text between the quotes as it is
+          column = line.substr(open, quote - open);
+          if (quote + 1 == n) return count;
+          pos = quote + 2;
+          continue;
+        }
+        std::string& out = unquoted_[count - 1];
+        out.clear();
+        pos = open;
+        while (true) {
+          quote = line.find('"', pos);
+          if (quote == std::string_view::npos) return std::nullopt;
+          out.append(line.substr(pos, quote - pos));
+          if (quote + 1 < n && line[quote + 1] == '"') {
+            out.push_back('"');
+            pos = quote + 2;
+          } else {
+            pos = quote + 1;
+            break;
+          }
+        }
+        // Text between a closing quote and the next comma is not RFC 4180, but kept, not lost.
+        const size_t comma = line.find(',', pos);
+        out.append(line.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
+        column = out;
+        if (comma == std::string_view::npos) return count;
+        pos = comma + 1;
+        continue;
+      }
+      const void* comma = pos < n ? std::memchr(line.data() + pos, ',', n - pos) : nullptr;
+      if (!comma) {
+        column = line.substr(std::min(pos, n));
+        return count;
+      }
+      const size_t at = static_cast<size_t>(static_cast<const char*>(comma) - line.data());
+      column = line.substr(pos, at - pos);
+      pos = at + 1;
+    }
+  }
+
+  // The storage of column `count`, which becomes the next one.
+  std::string_view& next_column(size_t& count) {
+    if (count == columns_.size()) {
+      columns_.emplace_back();
+      unquoted_.emplace_back();  // a deque: the strings earlier columns view stay where they are
+    }
+    return columns_[count++];
+  }
+
+  // A line without any quote (most of them) has its columns between its commas: found 16 bytes at
+  // a time. nullopt when the line holds a quote: split_into_views reads it by the rules.
+  std::optional<size_t> split_unquoted(std::string_view line) {
+    const char* const bytes = line.data();
+    const size_t n = line.size();
+    size_t count = 0;
+    size_t start = 0;
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i comma = _mm_set1_epi8(',');
+    const __m128i quote = _mm_set1_epi8('"');
+    for (; i + 16 <= n; i += 16) {
+      const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i));
+      if (_mm_movemask_epi8(_mm_cmpeq_epi8(block, quote)) != 0) return std::nullopt;
+      for (auto commas = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, comma))); commas != 0; commas &= commas - 1) {
+        const size_t at = i + static_cast<size_t>(__builtin_ctz(commas));
+        next_column(count) = line.substr(start, at - start);
+        start = at + 1;
+      }
+    }
+#endif
+    for (; i < n; ++i) {
+      if (bytes[i] == '"') return std::nullopt;
+      if (bytes[i] == ',') {
+        next_column(count) = line.substr(start, i - start);
+        start = i + 1;
+      }
+    }
+    next_column(count) = line.substr(start);
+    return count;
+  }
+
+  // The date-time column. Lines of one second share their first 19 bytes ("2024-03-15T10:00:01"):
+  // the last such second is kept, and a line of the same second in Exchange's form costs its
+  // milliseconds only. The same result as parse_iso8601, which reads every other line.
+  static bool exchange_form(std::string_view t) {
+    if (t.size() != 24 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != '.' || t[23] != 'Z')
+      return false;
+    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22})
+      if (static_cast<unsigned char>(t[i] - '0') > 9) return false;
+    return true;
+  }
+  static std::chrono::milliseconds milliseconds_of(std::string_view t) {
+    return std::chrono::milliseconds{(t[20] - '0') * 100 + (t[21] - '0') * 10 + (t[22] - '0')};
+  }
+  std::optional<TimePoint> parse_time(std::string_view text) {
+    if (second_known_ && text.size() == 24 && std::memcmp(text.data(), second_text_, 19) == 0 && exchange_form(text))
+      return second_ + milliseconds_of(text);
+    auto time = parse_iso8601(text);
+    if (time && exchange_form(text)) {
+      std::memcpy(second_text_, text.data(), 19);
+      second_ = *time - milliseconds_of(text);
+      second_known_ = true;
+    }
+    return time;
+  }
+
+  std::string_view column(size_t index) const { return index < column_count_ ? columns_[index] : std::string_view{}; }
+
   // Where each entry of TransportEvent::fields comes from, in the map's (sorted) order: the
   // #Fields names, the first column of a repeated name winning, and "log-type" unless a column
   // has that name — exactly what emplacing the columns and then "log-type" gives.
@@ -315,9 +493,8 @@ class LogLineHandler {
   }
 
   // Makes event_.fields hold exactly the header's names and points column_values_ at their
-  // values, so that the CSV splitter writes every line straight into the map. The map is rebuilt
-  // only when it is not the one built last (same nodes, same names): on the first line, after a
-  // new header, or after a handler took or changed the map.
+  // values. The map is rebuilt only when it is not the one built last (same nodes, same names):
+  // on the first event, after a new header, or after a handler took or changed the map.
   void prepare_fields() {
     if (field_slots_.empty()) plan_field_slots();  // a new header
     auto& fields = event_.fields;
@@ -327,10 +504,7 @@ class LogLineHandler {
                       });
     if (ours) return;
     fields.clear();
-    // A column no entry takes (a repeated name) is split into a spare string of its own.
-    unnamed_columns_.resize(header_.fields.size() + 1);  // + one for columns beyond #Fields
-    column_values_.clear();
-    for (auto& spare : unnamed_columns_) column_values_.push_back(&spare);
+    column_values_.assign(header_.fields.size(), nullptr);  // a column no entry takes (a repeated name) is not kept
     log_type_value_ = nullptr;
     for (auto& slot : field_slots_) {
       slot.value = &fields.emplace_hint(fields.end(), slot.name, std::string{})->second;
@@ -338,54 +512,63 @@ class LogLineHandler {
     }
   }
 
-  // Splits `line` into event_.fields; the number of columns, or nullopt for an unterminated quote.
-  std::optional<size_t> split_into_fields(std::string_view line) {
+  // The current line as an event, built from its columns the first time it is asked for. One
+  // event object is refilled for every line (its fields already are): its strings and its map
+  // nodes keep their storage, so a line costs copies, not allocations.
+  TransportEvent& event() {
+    if (event_built_) return event_;
     prepare_fields();
-    const size_t named = header_.fields.size();
-    size_t count = 0;
-    const bool complete = split_csv(line, [&]() -> std::string& {
-      std::string& value = *column_values_[std::min(count, named)];  // beyond #Fields: the last spare
-      ++count;
-      value.clear();
-      return value;
-    });
-    if (!complete) return std::nullopt;
-    for (size_t i = count; i < named; ++i) column_values_[i]->clear();  // missing trailing columns
+    for (size_t i = 0; i < column_values_.size(); ++i)
+      if (column_values_[i]) column_values_[i]->assign(column(i));  // missing trailing columns: ""
     if (log_type_value_) log_type_value_->assign(header_.log_type);
-    return count;
-  }
-
-  // nullopt when the record became an event, else why it could not.
-  std::optional<std::string> handle_record(std::string_view line, uint64_t offset) {
-    if (header_.fields.empty()) return "data line before any #Fields header";
-    const auto columns = split_into_fields(line);
-    if (!columns) return "unterminated quoted field";
-    // Fewer columns is tolerated (a missing trailing "context"); more cannot be named.
-    if (*columns > header_.fields.size())
-      return std::to_string(*columns) + " columns, but #Fields names " + std::to_string(header_.fields.size());
-    if (header_.time_column == std::string::npos) return "#Fields has no date-time column";
-    std::string_view time_text =
-        header_.time_column < *columns ? std::string_view{*column_values_[header_.time_column]} : std::string_view{};
-    auto time = parse_iso8601(time_text);
-    if (!time) return "date-time \"" + excerpt(time_text) + "\" is not an ISO 8601 time";
-
-    // One event object is refilled for every line (its fields already are): its strings and its
-    // map nodes keep their storage, so a line costs copies, not allocations.
     event_.source_kind = SourceKind::ProtocolLog;
     event_.location.assign(location_);
     event_.locator.assign("line ");
     append_number(event_.locator, line_number_);
     event_.key.assign(key_prefix_);
-    append_number(event_.key, offset);
-    event_.time = *time;
+    append_number(event_.key, line_offset_);
+    event_.time = line_.time;
     event_.provider.clear();
     event_.event_id = 0;
     event_.level = 0;
     event_.channel.clear();
     event_.computer.clear();
     event_.record_id = 0;
-    event_.text.assign(line);
-    on_event_(std::move(event_));
+    event_.text.assign(line_.text);
+    event_built_ = true;
+    return event_;
+  }
+
+  // nullopt when the record was handed out, else why it could not be.
+  std::optional<std::string> handle_record(std::string_view line, uint64_t offset) {
+    if (header_.fields.empty()) return "data line before any #Fields header";
+    const auto columns = split_into_views(line);
+    if (!columns) return "unterminated quoted field";
+    column_count_ = *columns;
+    // Fewer columns is tolerated (a missing trailing "context"); more cannot be named.
+    if (*columns > header_.fields.size())
+      return std::to_string(*columns) + " columns, but #Fields names " + std::to_string(header_.fields.size());
+    if (header_.time_column == std::string::npos) return "#Fields has no date-time column";
+    const std::string_view time_text = column(header_.time_column);
+    auto time = parse_time(time_text);
+    if (!time) return "date-time \"" + excerpt(time_text) + "\" is not an ISO 8601 time";
+
+    line_.text = line;
+    line_.time = *time;
+    line_.log_type = named_.log_type != NamedColumns::kNone ? column(named_.log_type) : std::string_view{header_.log_type};
+    line_.connector_id = column(named_.connector_id);
+    line_.session_id = column(named_.session_id);
+    line_.local_endpoint = column(named_.local_endpoint);
+    line_.remote_endpoint = column(named_.remote_endpoint);
+    line_.event = column(named_.event);
+    line_.data = column(named_.data);
+    line_.context = column(named_.context);
+    line_offset_ = offset;
+    event_built_ = false;
+    if (on_event_)
+      (*on_event_)(std::move(event()));
+    else if (on_line_)
+      (*on_line_)(line_);
     return std::nullopt;
   }
 
@@ -393,22 +576,38 @@ class LogLineHandler {
   const std::string location_ = to_valid_utf8(path_);  // a file name is outside text too
   const std::string key_prefix_;
   LogHeader header_;
+  NamedColumns named_;
   uint64_t line_number_;
-  const EventHandler& on_event_;
+  const LineHandler* on_line_ = nullptr;
+  const EventHandler* on_event_ = nullptr;
   const ErrorHandler& on_error_;
   ReadSummary& summary_;
-  std::vector<FieldSlot> field_slots_;       // for header_; empty until planned
+  // The current line: its columns (views; column_count_ of them), its offset, the line handed out.
+  std::vector<std::string_view> columns_;
+  std::deque<std::string> unquoted_;  // per column: a quoted column's text when it had to be rewritten
+  size_t column_count_ = 0;
+  uint64_t line_offset_ = 0;
+  Line line_;
+  // The second of the last date-time read in Exchange's form (parse_time).
+  char second_text_[19] = {};
+  TimePoint second_{};
+  bool second_known_ = false;
+  // The current line's event, once built.
+  bool event_built_ = false;
   TransportEvent event_;                     // reused across lines
-  std::vector<std::string*> column_values_;  // per #Fields column (+1 beyond): where it is split to
+  std::vector<FieldSlot> field_slots_;       // for header_; empty until planned
+  std::vector<std::string*> column_values_;  // per #Fields column: its value in event_.fields (null: a repeated name)
   std::string* log_type_value_ = nullptr;    // event_.fields["log-type"] unless a column has the name
-  std::vector<std::string> unnamed_columns_;
 };
 
 // One read: `in` is the log (at the start, or at from.offset when summary.resumed), `top_lines`
 // the same content from its start, for the header in force at the top; both are read `block`
-// bytes at a time; a line over max_line bytes is a bad record, skipped. Fills `summary` but its identity and `resumed`, which the caller decided.
-void read_log(std::istream& in, std::istream& top_lines, size_t block, uint64_t max_line, const std::string& path, const SourcePosition& from,
-              const EventHandler& on_event, const ErrorHandler& on_error, ReadSummary& summary) {
+// bytes at a time; a line over max_line bytes is a bad record, skipped. `deliver` tells the
+// handler where records go (lines or events). Fills `summary` but its identity and `resumed`,
+// which the caller decided.
+template <class Deliver>
+void read_log(std::istream& in, std::istream& top_lines, size_t block, uint64_t max_line, const std::string& path,
+              const SourcePosition& from, const ErrorHandler& on_error, ReadSummary& summary, Deliver&& deliver) {
   std::string created;
   const LogHeader top = read_top_header(top_lines, block, created);
   LogHeader header = top;
@@ -421,7 +620,8 @@ void read_log(std::istream& in, std::istream& top_lines, size_t block, uint64_t 
     in.seekg(static_cast<std::streamoff>(start));
   }
 
-  LogLineHandler handler(path, key_prefix(path, created), std::move(header), lines_before, on_event, on_error, summary);
+  LogLineHandler handler(path, key_prefix(path, created), std::move(header), lines_before, on_error, summary);
+  deliver(handler);
   LineReader lines(in, start, block, max_line);
   std::string_view line;
   uint64_t offset = 0;
@@ -441,11 +641,19 @@ class ProtocolLogFile final : public FileSource {
   FileFormat format() const override { return FileFormat::ProtocolLog; }
   const std::string& path() const override { return path_; }
 
+  Result<ReadSummary> read(const SourcePosition& from, const EventHandler& on_event, const ErrorHandler& on_error) override {
+    return read_with(from, on_error, [&](LogLineHandler& handler) { handler.deliver_events(on_event); });
+  }
+  Result<ReadSummary> read_lines(const SourcePosition& from, const LineHandler& on_line, const ErrorHandler& on_error) override {
+    return read_with(from, on_error, [&](LogLineHandler& handler) { handler.deliver_lines(on_line); });
+  }
+
+ private:
   // Position: identity = file fingerprint; offset = after the last complete line; record = the
   // number of lines up to there (so locators keep counting on resume); bookmark = the header in
   // force at offset when a mid-file header changed it, else "" (the top header is re-read).
-  Result<ReadSummary> read(const SourcePosition& from, const EventHandler& on_event,
-                           const ErrorHandler& on_error) override {
+  template <class Deliver>
+  Result<ReadSummary> read_with(const SourcePosition& from, const ErrorHandler& on_error, Deliver&& deliver) {
     SharedInputFile in(path_);
     if (!in) return Error{"cannot open protocol log " + path_};
     ReadSummary summary;
@@ -456,11 +664,10 @@ class ProtocolLogFile final : public FileSource {
     summary.resumed = !from.identity.empty() && !ec && from.offset <= size && fingerprint_matches(path_, from.identity);
 
     SharedInputFile top_lines(path_);
-    read_log(in, top_lines, kBlockSize, max_line_, path_, from, on_event, on_error, summary);
+    read_log(in, top_lines, kBlockSize, max_line_, path_, from, on_error, summary, deliver);
     return summary;
   }
 
- private:
   std::string path_;
   uint64_t max_line_;
 };
@@ -473,9 +680,9 @@ ReadSummary read_protocol_log_text(std::string_view text, const std::string& loc
   ReadSummary summary;
   summary.resumed = from.offset > 0 && from.offset <= text.size();
   // The text is in memory already: a block of its size (not the 1 MiB a file is read in) does the
-  // same in one read, and no line of it is longer than the text (a limit past its size changes nothing).
-  read_log(in, top_lines, std::min(kBlockSize, text.size() + 1), std::min<uint64_t>(max_line_bytes, text.size() + 1), location,
-           from, on_event, on_error, summary);
+  // same in one read.
+  read_log(in, top_lines, std::min(kBlockSize, text.size() + 1), max_line_bytes, location, from, on_error, summary,
+           [&](LogLineHandler& handler) { handler.deliver_events(on_event); });
   return summary;
 }
 

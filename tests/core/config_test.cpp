@@ -157,3 +157,21 @@ TEST(Config, LimitsHaveDocumentedDefaultsAndAreChecked) {
   for (const auto& problem : bad.problems) EXPECT_NE(problem.problem.find("must be an integer number of"), std::string::npos) << problem.message();
   EXPECT_EQ(parse_config(default_config_json()).config.limits.line_bytes, 1u << 20);
 }
+
+TEST(Config, TheSafetyPollIsFiveSecondsByDefaultAndADurationOfOneSecondToOneHour) {
+  EXPECT_EQ(Config{}.monitor.safety_poll, seconds{5});
+  auto set = parse_config(R"({"monitor": {"safety_poll": "30s", "poll_ms": 100}})");
+  ASSERT_TRUE(set.ok()) << set.problems[0].message();
+  EXPECT_EQ(set.config.monitor.safety_poll, seconds{30});
+  EXPECT_EQ(set.config.monitor.poll_ms, 100) << "the poll of sources nothing notifies stays its own setting";
+  for (const char* bad : {R"({"monitor": {"safety_poll": "0s"}})", R"({"monitor": {"safety_poll": "2h"}})",
+                          R"({"monitor": {"safety_poll": 5}})"}) {
+    auto p = parse_config(bad);
+    ASSERT_EQ(p.problems.size(), 1u) << bad;
+    EXPECT_EQ(p.problems[0].key, "monitor.safety_poll") << bad;
+    EXPECT_EQ(p.config.monitor.safety_poll, seconds{5}) << "a bad value keeps the default";
+  }
+  auto round_trip = parse_config(default_config_json());
+  ASSERT_TRUE(round_trip.ok());
+  EXPECT_EQ(round_trip.config.monitor.safety_poll, seconds{5});
+}

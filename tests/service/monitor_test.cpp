@@ -188,3 +188,43 @@ TEST_F(MonitorTest, AnAlertASinkCannotTakeStaysInTheOutboxUntilItCan) {
 }
 
 }  // namespace
+
+namespace {
+
+// The loop's wait after a pass (Monitor::wait_after_pass), given the steady time it is asked at:
+// no sleeping, the time is passed in.
+TEST_F(MonitorTest, WatchedFoldersWithNothingPendingSleepTheSafetyPollAndADroppedFileSettlingThePoll) {
+  auto o = options();
+  o.poll = 250ms;
+  o.safety_poll = 5s;
+  fs::create_directories(dir_ / "drop");
+  o.drop_dirs = {(dir_ / "drop").string()};
+  service::Monitor monitor(o, clock_);
+  ASSERT_TRUE(monitor.open().ok());
+  const auto now = std::chrono::steady_clock::now();
+  monitor.pass();
+  EXPECT_EQ(monitor.wait_after_pass(/*folders_notify=*/true, now), 5s) << "an idle service sleeps the safety poll";
+  EXPECT_EQ(monitor.wait_after_pass(/*folders_notify=*/false, now), 250ms) << "a folder nothing watches is polled";
+
+  append_lines(session("08DC44A1B2C30003", "10.0.0.5", /*failing=*/false));
+  monitor.pass();
+  EXPECT_EQ(monitor.wait_after_pass(true, now), 5s) << "a followed log read to its end waits for the next change";
+
+  std::ofstream(dir_ / "drop" / "copied.txt", std::ios::binary) << "not an export";  // a copy in progress
+  monitor.pass();
+  EXPECT_EQ(monitor.wait_after_pass(true, now), 250ms) << "a dropped file is read once it stopped changing for one poll";
+  monitor.pass();  // unchanged since: read (here: reported as not a known format)
+  EXPECT_EQ(monitor.wait_after_pass(true, now), 5s);
+}
+
+TEST_F(MonitorTest, TheSafetyPollIsNeverShorterThanThePoll) {
+  auto o = options();
+  o.poll = 10s;
+  o.safety_poll = 5s;
+  service::Monitor monitor(o, clock_);
+  ASSERT_TRUE(monitor.open().ok());
+  monitor.pass();
+  EXPECT_EQ(monitor.wait_after_pass(true, std::chrono::steady_clock::now()), 10s);
+}
+
+}  // namespace
