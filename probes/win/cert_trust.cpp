@@ -9,10 +9,14 @@
 #include <memory>
 #include <vector>
 
-#include "probes/win/wide_text.hpp"
+#include "platform/win/wide_text.hpp"
+#include "platform/win/win_error.hpp"
 
 namespace authwatch::probes::win {
 namespace {
+
+using platform::win::system_message;
+using platform::win::widen;
 
 // SECURITY_FLAG_IGNORE_UNKNOWN_CA of wininet.h (the SSL policy's "root not in the store" check).
 constexpr DWORD kIgnoreUnknownCa = 0x00000100;

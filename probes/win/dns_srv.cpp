@@ -12,6 +12,8 @@
 #include <charconv>
 #include <memory>
 
+#include "platform/win/wide_text.hpp"
+
 namespace authwatch::probes {
 namespace {
 
@@ -21,22 +23,8 @@ struct RecordListFree {
   void operator()(DNS_RECORDW* list) const { DnsRecordListFree(list, DnsFreeRecordList); }
 };
 
-std::wstring widen(const std::string& text) {
-  if (text.empty()) return {};
-  const int n = MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-  std::wstring wide(static_cast<size_t>(std::max(n, 0)), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(), n);
-  return wide;
-}
-
-std::string narrow(const wchar_t* text) {
-  if (!text || !*text) return {};
-  const int n = WideCharToMultiByte(CP_UTF8, 0, text, -1, nullptr, 0, nullptr, nullptr);
-  std::string out(static_cast<size_t>(std::max(n, 1)), '\0');
-  WideCharToMultiByte(CP_UTF8, 0, text, -1, out.data(), n, nullptr, nullptr);
-  out.resize(static_cast<size_t>(std::max(n - 1, 0)));
-  return out;
-}
+using platform::win::narrow;
+using platform::win::widen;
 
 // "198.18.77.11" (optionally ":53") -> the address in network order. DnsQuery_W's server list
 // (IP4_ARRAY) has no port, so any other port is refused rather than silently ignored.

@@ -6,31 +6,14 @@
 
 #include <string>
 
+#include "platform/win/wide_text.hpp"
+#include "platform/win/win_error.hpp"
+
 namespace authwatch::probes {
 namespace {
 
-std::wstring widen(const std::string& s) {
-  if (s.empty()) return {};
-  const int n = MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
-  std::wstring out(static_cast<size_t>(n), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), out.data(), n);
-  return out;
-}
-
-std::string system_message(LSTATUS status) {
-  wchar_t* text = nullptr;
-  const DWORD n = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
-                                 static_cast<DWORD>(status), 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
-  std::string out = "error " + std::to_string(status);
-  if (n && text) {
-    std::string narrow;
-    for (DWORD i = 0; i < n; ++i) narrow += (text[i] < 0x80 && text[i] != L'\r' && text[i] != L'\n') ? static_cast<char>(text[i]) : ' ';
-    while (!narrow.empty() && narrow.back() == ' ') narrow.pop_back();
-    out += " (" + narrow + ")";
-  }
-  if (text) LocalFree(text);
-  return out;
-}
+using platform::win::error_text;
+using platform::win::widen;
 
 HKEY root(const LogLevelLocation& where) { return where.local_machine ? HKEY_LOCAL_MACHINE : HKEY_CURRENT_USER; }
 
@@ -41,21 +24,21 @@ Result<std::optional<uint32_t>> read_log_level(const LogLevelLocation& where) {
   const LSTATUS status = RegGetValueW(root(where), widen(where.key).c_str(), widen(where.value).c_str(), RRF_RT_REG_DWORD,
                                       nullptr, &value, &size);
   if (status == ERROR_FILE_NOT_FOUND || status == ERROR_PATH_NOT_FOUND) return std::optional<uint32_t>{};
-  if (status != ERROR_SUCCESS) return Error{"RegGetValueW " + where.text() + ": " + system_message(status)};
+  if (status != ERROR_SUCCESS) return Error{"RegGetValueW " + where.text() + ": " + error_text(status)};
   return std::optional<uint32_t>{static_cast<uint32_t>(value)};
 }
 
 Result<bool> write_log_level(const LogLevelLocation& where, uint32_t level) {
   const DWORD value = level;
   const LSTATUS status = RegSetKeyValueW(root(where), widen(where.key).c_str(), widen(where.value).c_str(), REG_DWORD, &value, sizeof value);
-  if (status != ERROR_SUCCESS) return Error{"RegSetKeyValueW " + where.text() + ": " + system_message(status)};
+  if (status != ERROR_SUCCESS) return Error{"RegSetKeyValueW " + where.text() + ": " + error_text(status)};
   return true;
 }
 
 Result<bool> delete_log_level(const LogLevelLocation& where) {
   const LSTATUS status = RegDeleteKeyValueW(root(where), widen(where.key).c_str(), widen(where.value).c_str());
   if (status != ERROR_SUCCESS && status != ERROR_FILE_NOT_FOUND && status != ERROR_PATH_NOT_FOUND)
-    return Error{"RegDeleteKeyValueW " + where.text() + ": " + system_message(status)};
+    return Error{"RegDeleteKeyValueW " + where.text() + ": " + error_text(status)};
   return true;
 }
 

@@ -29,17 +29,17 @@
 
 #include <algorithm>
 
+#include "platform/win/wide_text.hpp"
 #include "probes/ldap/root_dse.hpp"
 #include "probes/win/cert_trust.hpp"
-#include "probes/win/wide_text.hpp"
 
 namespace authwatch::probes::ldap {
 namespace {
 
 using namespace std::chrono;
 using Clock = steady_clock;
-using win::narrow;
-using win::widen;
+using platform::win::narrow;
+using platform::win::widen;
 
 // What is left of one step's time.
 struct Budget {

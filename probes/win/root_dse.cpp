@@ -10,6 +10,8 @@
 #include <array>
 #include <memory>
 
+#include "platform/win/wide_text.hpp"
+
 namespace authwatch::probes {
 namespace {
 
@@ -45,13 +47,7 @@ std::string describe(LDAP* ld, ULONG rc) {
   std::string text = ldap_err2stringA(rc) ? ldap_err2stringA(rc) : "LDAP error " + std::to_string(rc);
   wchar_t* diagnostic = nullptr;
   if (ld && ldap_get_optionW(ld, LDAP_OPT_SERVER_ERROR, &diagnostic) == LDAP_SUCCESS && diagnostic) {
-    if (*diagnostic) {
-      const int n = WideCharToMultiByte(CP_UTF8, 0, diagnostic, -1, nullptr, 0, nullptr, nullptr);
-      std::string utf8(static_cast<size_t>(n > 0 ? n : 1), '\0');
-      WideCharToMultiByte(CP_UTF8, 0, diagnostic, -1, utf8.data(), n, nullptr, nullptr);
-      utf8.resize(n > 0 ? static_cast<size_t>(n - 1) : 0);
-      text += " (" + utf8 + ")";
-    }
+    if (*diagnostic) text += " (" + platform::win::narrow(diagnostic) + ")";
     ldap_memfreeW(diagnostic);
   }
   return text;

@@ -26,19 +26,21 @@
 #include <cstring>
 #include <vector>
 
+#include "platform/win/wide_text.hpp"
+#include "platform/win/win_error.hpp"
 #include "probes/win/initial_token.hpp"
 #include "probes/win/sspi_status.hpp"
-#include "probes/win/wide_text.hpp"
 
 namespace authwatch::probes {
 namespace {
 
-using win::narrow;
-using win::widen;
+using platform::win::narrow;
+using platform::win::system_message;
+using platform::win::widen;
 
 std::string status_text(SECURITY_STATUS status) {
   std::string text = sspi_status_name(status);
-  const std::string words = win::system_message(static_cast<unsigned long>(status));
+  const std::string words = system_message(static_cast<unsigned long>(status));
   return words.empty() ? text : text + ": " + words;
 }
 
@@ -46,14 +48,14 @@ std::string status_text(SECURITY_STATUS status) {
 std::string purge_cached_ticket(const std::wstring& service) {
   HANDLE lsa = nullptr;
   NTSTATUS status = LsaConnectUntrusted(&lsa);
-  if (status != 0) return "LsaConnectUntrusted: " + win::system_message(LsaNtStatusToWinError(status));
+  if (status != 0) return "LsaConnectUntrusted: " + system_message(LsaNtStatusToWinError(status));
   char package_name[] = "Kerberos";  // MICROSOFT_KERBEROS_NAME_A
   LSA_STRING name{static_cast<USHORT>(std::strlen(package_name)), static_cast<USHORT>(sizeof package_name), package_name};
   ULONG package = 0;
   status = LsaLookupAuthenticationPackage(lsa, &name, &package);
   std::string why;
   if (status != 0) {
-    why = "LsaLookupAuthenticationPackage(Kerberos): " + win::system_message(LsaNtStatusToWinError(status));
+    why = "LsaLookupAuthenticationPackage(Kerberos): " + system_message(LsaNtStatusToWinError(status));
   } else {
     // One buffer: the request, then the server name its UNICODE_STRING points into.
     const size_t name_bytes = service.size() * sizeof(wchar_t);
@@ -72,7 +74,7 @@ std::string purge_cached_ticket(const std::wstring& service) {
                                           &protocol_status);
     if (response) LsaFreeReturnBuffer(response);
     if (status != 0 || protocol_status != 0)
-      why = "KerbPurgeTicketCacheMessage: " + win::system_message(LsaNtStatusToWinError(status != 0 ? status : protocol_status));
+      why = "KerbPurgeTicketCacheMessage: " + system_message(LsaNtStatusToWinError(status != 0 ? status : protocol_status));
   }
   LsaDeregisterLogonProcess(lsa);
   return why;

@@ -2,7 +2,8 @@
 
 #include <filesystem>
 
-#include "probes/win/wide_text.hpp"
+#include "platform/win/wide_text.hpp"
+#include "platform/win/win_error.hpp"
 #include "service/win/file_security.hpp"
 
 #include <aclapi.h>
@@ -12,13 +13,13 @@
 namespace authwatch::service::win {
 namespace {
 
-using probes::win::narrow;
-using probes::win::system_message;
+using platform::win::error_text;
+using platform::win::narrow;
 
 constexpr int kMostEntriesExamined = 1000;  // the folder holds about six files; bounded all the same
 
 std::string win32_error(const std::string& what, DWORD error) {
-  return what + ": " + system_message(error) + " (error " + std::to_string(error) + ")";
+  return what + ": " + error_text(error);
 }
 
 // Takes ownership and rewrites a DACL whatever the current DACL allows, where the token holds the

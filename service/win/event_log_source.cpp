@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "probes/win/wide_text.hpp"
+#include "platform/win/event_log_api.hpp"
+#include "platform/win/wide_text.hpp"
+#include "platform/win/win_error.hpp"
 #include "sources/event_xml.hpp"
 
 // After the project's headers (Boost.Asio's winsock2.h must come before windows.h).
@@ -14,9 +16,11 @@
 namespace authwatch::service {
 namespace {
 
-using probes::win::narrow;
-using probes::win::system_message;
-using probes::win::widen;
+using platform::win::EvtHandle;
+using platform::win::EvtRendered;
+using platform::win::failed_call;
+using platform::win::render_utf8;
+using platform::win::widen;
 
 constexpr DWORD kBatch = 64;           // events per EvtNext
 constexpr size_t kMaxPerPoll = 2048;   // a backlog is read over several polls, keeping each pass short
@@ -27,44 +31,12 @@ bool running_under_wine() {
   return ntdll && GetProcAddress(ntdll, "wine_get_version") != nullptr;
 }
 
-std::string win32_error(const char* what, DWORD error = GetLastError()) {
-  return std::string(what) + " failed: " + system_message(error) + " (error " + std::to_string(error) + ")";
-}
-
-struct EvtHandle {
-  EVT_HANDLE h = nullptr;
-  EvtHandle() = default;
-  explicit EvtHandle(EVT_HANDLE handle) : h(handle) {}
-  ~EvtHandle() { reset(); }
-  EvtHandle(const EvtHandle&) = delete;
-  EvtHandle& operator=(const EvtHandle&) = delete;
-  void reset(EVT_HANDLE handle = nullptr) {
-    if (h) EvtClose(h);
-    h = handle;
-  }
-};
-
-// EvtRender of an event (EvtRenderEventXml) or a bookmark (EvtRenderBookmark) as UTF-8.
-Result<std::string> render(EVT_HANDLE handle, DWORD flags) {
-  DWORD used = 0, properties = 0;
-  std::wstring buffer(2048, L'\0');
-  if (!EvtRender(nullptr, handle, flags, static_cast<DWORD>(buffer.size() * sizeof(wchar_t)), buffer.data(), &used, &properties)) {
-    if (GetLastError() != ERROR_INSUFFICIENT_BUFFER) return Error{win32_error("EvtRender")};
-    buffer.assign(used / sizeof(wchar_t) + 1, L'\0');
-    if (!EvtRender(nullptr, handle, flags, static_cast<DWORD>(buffer.size() * sizeof(wchar_t)), buffer.data(), &used, &properties))
-      return Error{win32_error("EvtRender")};
-  }
-  buffer.resize(used / sizeof(wchar_t));
-  while (!buffer.empty() && buffer.back() == L'\0') buffer.pop_back();
-  return narrow(buffer);
-}
-
 std::optional<uint64_t> oldest_record(const std::string& channel) {
   EvtHandle log(EvtOpenLog(nullptr, widen(channel).c_str(), EvtOpenChannelPath));
-  if (!log.h) return std::nullopt;
+  if (!log) return std::nullopt;
   EVT_VARIANT value{};
   DWORD used = 0;
-  if (!EvtGetLogInfo(log.h, EvtLogOldestRecordNumber, sizeof value, &value, &used) || value.Type != EvtVarTypeUInt64)
+  if (!EvtGetLogInfo(log.get(), EvtLogOldestRecordNumber, sizeof value, &value, &used) || value.Type != EvtVarTypeUInt64)
     return std::nullopt;
   return value.UInt64Val;
 }
@@ -82,7 +54,7 @@ class EventLogSource final : public MonitorSource {
 
   SourcePoll poll(Ingest& ingest) override {
     SourcePoll out;
-    if (!subscription_.h) {
+    if (!subscription_) {
       if (std::chrono::steady_clock::now() < retry_at_) return out;
       if (auto problem = subscribe(ingest, out); !problem.empty()) {
         retry_at_ = std::chrono::steady_clock::now() + kRetry;
@@ -113,13 +85,13 @@ class EventLogSource final : public MonitorSource {
       }
     }
     bookmark_.reset(EvtCreateBookmark(bookmark_text.empty() ? nullptr : bookmark_text.c_str()));
-    if (!bookmark_.h) return win32_error("EvtCreateBookmark");
+    if (!bookmark_) return failed_call("EvtCreateBookmark", GetLastError());
     if (!signal_) signal_ = CreateEventW(nullptr, FALSE, TRUE, nullptr);
     const bool resume = !bookmark_text.empty();
     subscription_.reset(EvtSubscribe(nullptr, signal_, widen(channel_.name).c_str(), widen(channel_.query).c_str(),
-                                     resume ? bookmark_.h : nullptr, nullptr, nullptr,
+                                     resume ? bookmark_.get() : nullptr, nullptr, nullptr,
                                      resume ? EvtSubscribeStartAfterBookmark : EvtSubscribeStartAtOldestRecord));
-    if (!subscription_.h) return win32_error("EvtSubscribe");
+    if (!subscription_) return failed_call("EvtSubscribe", GetLastError());
     if (auto oldest = oldest_record(channel_.name)) {
       if (auto gap = sources::continuity_problem(channel_.name, last_record_, *oldest, std::nullopt); !gap.empty())
         out.notices.push_back(gap);
@@ -135,17 +107,17 @@ class EventLogSource final : public MonitorSource {
     EVT_HANDLE events[kBatch];
     while (batch.events.size() + batch.bad_records < kMaxPerPoll) {
       DWORD returned = 0;
-      if (!EvtNext(subscription_.h, kBatch, events, 0, 0, &returned)) {
+      if (!EvtNext(subscription_.get(), kBatch, events, 0, 0, &returned)) {
         const DWORD error = GetLastError();
         if (error != ERROR_NO_MORE_ITEMS && error != ERROR_TIMEOUT) {
-          out.errors.push_back(name() + ": " + win32_error("EvtNext", error) + "; subscribing again");
+          out.errors.push_back(name() + ": " + failed_call("EvtNext", error) + "; subscribing again");
           subscription_.reset();
         }
         break;
       }
       for (DWORD i = 0; i < returned; ++i) {
         EvtHandle event(events[i]);
-        auto xml = render(event.h, EvtRenderEventXml);
+        auto xml = render_utf8(event.get(), EvtRendered::EventXml);
         const std::string locator = "record after " + std::to_string(last);
         if (!xml) {
           ++batch.bad_records;
@@ -164,11 +136,11 @@ class EventLogSource final : public MonitorSource {
           last = e.record_id;
           batch.events.push_back(std::move(e));
         }
-        if (!EvtUpdateBookmark(bookmark_.h, event.h)) out.errors.push_back(name() + ": " + win32_error("EvtUpdateBookmark"));
+        if (!EvtUpdateBookmark(bookmark_.get(), event.get())) out.errors.push_back(name() + ": " + failed_call("EvtUpdateBookmark", GetLastError()));
       }
     }
     if (batch.events.empty() && batch.bad_records == 0) return;
-    auto bookmark = render(bookmark_.h, EvtRenderBookmark);
+    auto bookmark = render_utf8(bookmark_.get(), EvtRendered::Bookmark);
     if (!bookmark) {
       out.errors.push_back(name() + ": " + bookmark.error() + "; the events are read again next time");
       subscription_.reset();

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "probes/win/wide_text.hpp"
+#include "platform/win/wide_text.hpp"
 
 // After the project's headers (Boost.Asio's winsock2.h must come before windows.h).
 #include <windows.h>
@@ -15,7 +15,7 @@ namespace {
 constexpr size_t kMaxInsertion = 31000;
 
 std::wstring insertion(const std::string& utf8) {
-  std::wstring text = probes::win::widen(utf8);
+  std::wstring text = platform::win::widen(utf8);
   if (text.size() > kMaxInsertion) text.resize(kMaxInsertion);
   return text;
 }

@@ -3,7 +3,8 @@
 #include <filesystem>
 #include <map>
 
-#include "probes/win/wide_text.hpp"
+#include "platform/win/wide_text.hpp"
+#include "platform/win/win_error.hpp"
 
 #include <aclapi.h>
 #include <sddl.h>
@@ -11,8 +12,8 @@
 namespace authwatch::service::win {
 namespace {
 
-using probes::win::narrow;
-using probes::win::system_message;
+using platform::win::narrow;
+using platform::win::system_message;
 
 // NT SERVICE\TrustedInstaller: owns %ProgramFiles%, %SystemRoot% and what Windows Update installs.
 constexpr wchar_t kTrustedInstaller[] = L"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464";

@@ -8,28 +8,19 @@
 #include <algorithm>
 #include <iterator>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "platform/win/wide_text.hpp"
 #include "service/platform.hpp"
 
 namespace authwatch::service {
-namespace {
-
-std::string utf8(const wchar_t* text, int length) {
-  const int bytes = WideCharToMultiByte(CP_UTF8, 0, text, length, nullptr, 0, nullptr, nullptr);
-  if (bytes <= 0) return {};
-  std::string out(static_cast<size_t>(bytes), '\0');
-  WideCharToMultiByte(CP_UTF8, 0, text, length, out.data(), bytes, nullptr, nullptr);
-  return out;
-}
-
-}  // namespace
 
 HostIdentity this_host() {
   HostIdentity id;
   wchar_t name[256] = {};
   DWORD size = static_cast<DWORD>(std::size(name));
-  if (GetComputerNameExW(ComputerNameDnsFullyQualified, name, &size) && size > 0) id.fqdn = utf8(name, static_cast<int>(size));
+  if (GetComputerNameExW(ComputerNameDnsFullyQualified, name, &size) && size > 0) id.fqdn = platform::win::narrow(std::wstring_view(name, size));
   ULONG length = 16 * 1024;
   std::vector<unsigned char> buffer;
   ULONG result = ERROR_BUFFER_OVERFLOW;

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-#include "probes/win/wide_text.hpp"
+#include "platform/win/win_error.hpp"
 #include "service/instance_lock.hpp"
 
 // After the project's headers (Boost.Asio's winsock2.h must come before windows.h).
@@ -13,7 +13,7 @@
 namespace authwatch::service {
 namespace {
 
-std::string last_error_text(DWORD error) { return probes::win::system_message(error) + " (error " + std::to_string(error) + ")"; }
+using platform::win::error_text;
 
 }  // namespace
 
@@ -32,12 +32,12 @@ Result<InstanceLock> InstanceLock::acquire(const std::string& database) {
   handle->file = CreateFileW(std::filesystem::path(handle->path).wstring().c_str(), GENERIC_READ | GENERIC_WRITE,
                              FILE_SHARE_READ | FILE_SHARE_WRITE, &not_inherited, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
   if (handle->file == INVALID_HANDLE_VALUE)
-    return Error{handle->path + ": cannot create the lock file: " + last_error_text(GetLastError())};
+    return Error{handle->path + ": cannot create the lock file: " + error_text(GetLastError())};
   OVERLAPPED first_byte{};
   if (!LockFileEx(handle->file, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &first_byte)) {
     const DWORD error = GetLastError();
     if (error != ERROR_LOCK_VIOLATION && error != ERROR_IO_PENDING)
-      return Error{handle->path + ": cannot lock: " + last_error_text(error)};
+      return Error{handle->path + ": cannot lock: " + error_text(error)};
     char owner[32] = {};
     DWORD n = 0;
     OVERLAPPED after_first{};
@@ -51,7 +51,7 @@ Result<InstanceLock> InstanceLock::acquire(const std::string& database) {
   DWORD written = 0;
   OVERLAPPED at_start{};
   if (!WriteFile(handle->file, text.data(), static_cast<DWORD>(text.size()), &written, &at_start) || written != text.size())
-    return Error{handle->path + ": cannot write the owner's pid: " + last_error_text(GetLastError())};
+    return Error{handle->path + ": cannot write the owner's pid: " + error_text(GetLastError())};
   SetFilePointer(handle->file, static_cast<LONG>(text.size()), nullptr, FILE_BEGIN);
   SetEndOfFile(handle->file);
   return InstanceLock(std::move(handle));

@@ -3,13 +3,15 @@
 #include <algorithm>
 #include <cwctype>
 
-#include "probes/win/wide_text.hpp"
+#include "platform/win/wide_text.hpp"
 #include "service/system_program.hpp"
+
+#include <windows.h>
 
 namespace authwatch::service {
 
 std::optional<std::string> system_program(const std::string& name) {
-  std::wstring bare = probes::win::widen(name);
+  std::wstring bare = platform::win::widen(name);
   std::transform(bare.begin(), bare.end(), bare.begin(), [](wchar_t c) { return static_cast<wchar_t>(std::towlower(c)); });
   const wchar_t* relative = bare == L"powershell" || bare == L"powershell.exe" ? L"\\WindowsPowerShell\\v1.0\\powershell.exe"
                             : bare == L"cmd" || bare == L"cmd.exe"              ? L"\\cmd.exe"
@@ -18,8 +20,8 @@ std::optional<std::string> system_program(const std::string& name) {
   wchar_t system[MAX_PATH];
   const UINT n = GetSystemDirectoryW(system, MAX_PATH);
   // Never a PATH search, not even then: the unexpanded name is not found, and the error says which.
-  if (n == 0 || n >= MAX_PATH) return probes::win::narrow(std::wstring(L"%SystemRoot%\\System32") + relative);
-  return probes::win::narrow(std::wstring(system, n) + relative);
+  if (n == 0 || n >= MAX_PATH) return platform::win::narrow(std::wstring(L"%SystemRoot%\\System32") + relative);
+  return platform::win::narrow(std::wstring(system, n) + relative);
 }
 
 }  // namespace authwatch::service

@@ -3,17 +3,17 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "probes/win/wide_text.hpp"
+#include "platform/win/win_error.hpp"
 #include "service/trusted_file.hpp"
 #include "service/win/file_security.hpp"
 
 namespace authwatch::service {
 namespace {
 
-using probes::win::system_message;
+using platform::win::error_text;
 
 std::string win32_error(const char* what, DWORD error) {
-  return std::string(what) + ": " + system_message(error) + " (error " + std::to_string(error) + ")";
+  return std::string(what) + ": " + error_text(error);
 }
 
 std::wstring wide_path(const std::string& path) { return std::filesystem::path(path).wstring(); }

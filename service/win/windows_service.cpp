@@ -8,7 +8,8 @@
 #include <mutex>
 #include <thread>
 
-#include "probes/win/wide_text.hpp"
+#include "platform/win/wide_text.hpp"
+#include "platform/win/win_error.hpp"
 #include "service/trusted_file.hpp"
 #include "service/win/data_folder.hpp"
 #include "service/win/eventlog_sink.hpp"
@@ -20,19 +21,15 @@
 namespace authwatch::service {
 namespace {
 
-using probes::win::narrow;
-using probes::win::system_message;
-using probes::win::widen;
+using platform::win::failed_call;
+using platform::win::narrow;
+using platform::win::widen;
 
 constexpr wchar_t kEventSourceKey[] = L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\AuthWatch";
 constexpr wchar_t kDescription[] =
     L"Watches this Exchange server for Exchange authentication (X-EXPS, Kerberos) failures between servers "
     L"(454 4.7.0, event 1035), probes the causes (clock skew, replication, SPNs, ports, connectors) and "
     L"reports them in the Application log.";
-
-std::string win32_error(const char* what, DWORD error) {
-  return std::string(what) + " failed: " + system_message(error) + " (error " + std::to_string(error) + ")";
-}
 
 struct ScHandle {
   SC_HANDLE h = nullptr;
@@ -132,7 +129,7 @@ Result<DWORD> wait_for_state(SC_HANDLE service, DWORD wanted, std::chrono::secon
   DWORD needed = 0;
   while (true) {
     if (!QueryServiceStatusEx(service, SC_STATUS_PROCESS_INFO, reinterpret_cast<BYTE*>(&s), sizeof s, &needed))
-      return Error{win32_error("QueryServiceStatusEx", GetLastError())};
+      return Error{failed_call("QueryServiceStatusEx", GetLastError())};
     if (s.dwCurrentState == wanted) return s.dwCurrentState;
     if (wanted == SERVICE_RUNNING && s.dwCurrentState == SERVICE_STOPPED) {
       const DWORD code = s.dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR ? s.dwServiceSpecificExitCode : s.dwWin32ExitCode;
@@ -149,7 +146,7 @@ Result<DWORD> wait_for_state(SC_HANDLE service, DWORD wanted, std::chrono::secon
 Result<bool> register_event_source() {
   HKEY key = nullptr;
   LSTATUS rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, kEventSourceKey, 0, nullptr, 0, KEY_SET_VALUE, nullptr, &key, nullptr);
-  if (rc != ERROR_SUCCESS) return Error{win32_error("RegCreateKeyExW(HKLM\\...\\EventLog\\Application\\AuthWatch)", rc)};
+  if (rc != ERROR_SUCCESS) return Error{failed_call("RegCreateKeyExW(HKLM\\...\\EventLog\\Application\\AuthWatch)", rc)};
   const std::wstring exe = widen(this_executable());
   const DWORD types = EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE | EVENTLOG_INFORMATION_TYPE;
   rc = RegSetValueExW(key, L"EventMessageFile", 0, REG_EXPAND_SZ, reinterpret_cast<const BYTE*>(exe.c_str()),
@@ -157,7 +154,7 @@ Result<bool> register_event_source() {
   if (rc == ERROR_SUCCESS)
     rc = RegSetValueExW(key, L"TypesSupported", 0, REG_DWORD, reinterpret_cast<const BYTE*>(&types), sizeof types);
   RegCloseKey(key);
-  if (rc != ERROR_SUCCESS) return Error{win32_error("RegSetValueExW(EventMessageFile/TypesSupported)", rc)};
+  if (rc != ERROR_SUCCESS) return Error{failed_call("RegSetValueExW(EventMessageFile/TypesSupported)", rc)};
   return true;
 }
 
@@ -184,7 +181,7 @@ Result<bool> check_program_location(const std::string& exe) {
 Result<int> run_as_service(ServiceBody body) {
   g_service.body = &body;
   SERVICE_TABLE_ENTRYW table[] = {{const_cast<LPWSTR>(kServiceName), service_main}, {nullptr, nullptr}};
-  if (!StartServiceCtrlDispatcherW(table)) return Error{win32_error("StartServiceCtrlDispatcherW", GetLastError())};
+  if (!StartServiceCtrlDispatcherW(table)) return Error{failed_call("StartServiceCtrlDispatcherW", GetLastError())};
   return g_service.exit_code;
 }
 
@@ -205,7 +202,7 @@ Result<std::vector<std::string>> install_service(const InstallOptions& options) 
     if (auto config = TrustedFile::open(options.config_file); !config) refused.push_back("the service will refuse its config: " + config.error());
 
   ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT | SC_MANAGER_CREATE_SERVICE));
-  if (!scm) return Error{win32_error("OpenSCManagerW (run as an administrator)", GetLastError())};
+  if (!scm) return Error{failed_call("OpenSCManagerW (run as an administrator)", GetLastError())};
   std::wstring command = quoted(widen(this_executable()));
   for (const auto& arg : options.arguments) command += L" " + quoted(widen(arg));
 
@@ -214,18 +211,18 @@ Result<std::vector<std::string>> install_service(const InstallOptions& options) 
                                   nullptr /* LocalSystem */, nullptr));
   if (!service) {
     const DWORD error = GetLastError();
-    if (error != ERROR_SERVICE_EXISTS) return Error{win32_error("CreateServiceW(AuthWatch)", error)};
+    if (error != ERROR_SERVICE_EXISTS) return Error{failed_call("CreateServiceW(AuthWatch)", error)};
     // Installed before: take the new command line and start type (an upgrade, a changed --config).
     service.h = OpenServiceW(scm.h, kServiceName, SERVICE_ALL_ACCESS);
     if (!service || !ChangeServiceConfigW(service.h, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL,
                                           command.c_str(), nullptr, nullptr, nullptr, nullptr, nullptr, L"AuthWatch"))
-      return Error{win32_error("ChangeServiceConfigW(AuthWatch)", GetLastError())};
+      return Error{failed_call("ChangeServiceConfigW(AuthWatch)", GetLastError())};
   }
 
   // The rest are refinements: what Windows (or Wine: it stores no failure actions and knows no
   // delayed start, error 124) refuses is reported and does not undo the install.
   auto configure = [&](DWORD level, void* info, const char* what) {
-    if (!ChangeServiceConfig2W(service.h, level, info)) refused.push_back(win32_error(what, GetLastError()));
+    if (!ChangeServiceConfig2W(service.h, level, info)) refused.push_back(failed_call(what, GetLastError()));
   };
   SERVICE_DESCRIPTIONW description{const_cast<LPWSTR>(kDescription)};
   configure(SERVICE_CONFIG_DESCRIPTION, &description, "ChangeServiceConfig2W(description)");
@@ -245,7 +242,7 @@ Result<std::vector<std::string>> install_service(const InstallOptions& options) 
 
 Result<bool> uninstall_service(std::chrono::seconds stop_timeout) {
   ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
-  if (!scm) return Error{win32_error("OpenSCManagerW (run as an administrator)", GetLastError())};
+  if (!scm) return Error{failed_call("OpenSCManagerW (run as an administrator)", GetLastError())};
   ScHandle service(OpenServiceW(scm.h, kServiceName, DELETE | SERVICE_STOP | SERVICE_QUERY_STATUS));
   if (service) {
     SERVICE_STATUS status{};
@@ -253,35 +250,35 @@ Result<bool> uninstall_service(std::chrono::seconds stop_timeout) {
       if (auto stopped = wait_for_state(service.h, SERVICE_STOPPED, stop_timeout); !stopped) return Error{stopped.error()};
     }
     if (!DeleteService(service.h) && GetLastError() != ERROR_SERVICE_MARKED_FOR_DELETE)
-      return Error{win32_error("DeleteService(AuthWatch)", GetLastError())};
+      return Error{failed_call("DeleteService(AuthWatch)", GetLastError())};
   } else if (GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST) {
-    return Error{win32_error("OpenServiceW(AuthWatch)", GetLastError())};
+    return Error{failed_call("OpenServiceW(AuthWatch)", GetLastError())};
   }
   const LSTATUS rc = RegDeleteTreeW(HKEY_LOCAL_MACHINE, kEventSourceKey);
   if (rc == ERROR_SUCCESS || rc == ERROR_FILE_NOT_FOUND) RegDeleteKeyW(HKEY_LOCAL_MACHINE, kEventSourceKey);
-  else return Error{win32_error("RegDeleteTreeW(HKLM\\...\\EventLog\\Application\\AuthWatch)", rc)};
+  else return Error{failed_call("RegDeleteTreeW(HKLM\\...\\EventLog\\Application\\AuthWatch)", rc)};
   return true;
 }
 
 Result<bool> start_service(std::chrono::seconds timeout) {
   ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
-  if (!scm) return Error{win32_error("OpenSCManagerW", GetLastError())};
+  if (!scm) return Error{failed_call("OpenSCManagerW", GetLastError())};
   ScHandle service(OpenServiceW(scm.h, kServiceName, SERVICE_START | SERVICE_QUERY_STATUS));
-  if (!service) return Error{win32_error("OpenServiceW(AuthWatch) (is it installed?)", GetLastError())};
+  if (!service) return Error{failed_call("OpenServiceW(AuthWatch) (is it installed?)", GetLastError())};
   if (!StartServiceW(service.h, 0, nullptr) && GetLastError() != ERROR_SERVICE_ALREADY_RUNNING)
-    return Error{win32_error("StartServiceW(AuthWatch)", GetLastError())};
+    return Error{failed_call("StartServiceW(AuthWatch)", GetLastError())};
   if (auto running = wait_for_state(service.h, SERVICE_RUNNING, timeout); !running) return Error{running.error()};
   return true;
 }
 
 Result<bool> stop_service(std::chrono::seconds timeout) {
   ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
-  if (!scm) return Error{win32_error("OpenSCManagerW", GetLastError())};
+  if (!scm) return Error{failed_call("OpenSCManagerW", GetLastError())};
   ScHandle service(OpenServiceW(scm.h, kServiceName, SERVICE_STOP | SERVICE_QUERY_STATUS));
-  if (!service) return Error{win32_error("OpenServiceW(AuthWatch) (is it installed?)", GetLastError())};
+  if (!service) return Error{failed_call("OpenServiceW(AuthWatch) (is it installed?)", GetLastError())};
   SERVICE_STATUS status{};
   if (!ControlService(service.h, SERVICE_CONTROL_STOP, &status) && GetLastError() != ERROR_SERVICE_NOT_ACTIVE)
-    return Error{win32_error("ControlService(AuthWatch, STOP)", GetLastError())};
+    return Error{failed_call("ControlService(AuthWatch, STOP)", GetLastError())};
   if (auto stopped = wait_for_state(service.h, SERVICE_STOPPED, timeout); !stopped) return Error{stopped.error()};
   return true;
 }

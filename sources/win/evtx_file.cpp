@@ -12,62 +12,21 @@
 #include <variant>
 #include <vector>
 
+#include "platform/win/event_log_api.hpp"
+#include "platform/win/wide_text.hpp"
+#include "platform/win/win_error.hpp"
 #include "sources/event_xml.hpp"
 #include "sources/fingerprint.hpp"
 #include "sources/readers.hpp"
-#include "sources/text_encoding.hpp"
 #include "sources/win/evtx_query.hpp"
 
 namespace authwatch::sources {
 namespace {
 
-struct EvtClose_ {
-  void operator()(EVT_HANDLE h) const { EvtClose(h); }
-};
-using EvtHandle = std::unique_ptr<std::remove_pointer_t<EVT_HANDLE>, EvtClose_>;
-
-std::string system_message(DWORD code) {
-  wchar_t* text = nullptr;
-  const DWORD length = FormatMessageW(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
-                                      nullptr, code, 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
-  std::string message = "error " + std::to_string(code);
-  if (length > 0 && text) {
-    std::wstring_view w(text, length);
-    while (!w.empty() && (w.back() == L'\r' || w.back() == L'\n' || w.back() == L'.')) w.remove_suffix(1);
-    if (auto utf8 = utf16le_to_utf8(std::string_view(reinterpret_cast<const char*>(w.data()), w.size() * sizeof(wchar_t))))
-      message += " (" + *utf8 + ")";
-  }
-  if (text) LocalFree(text);
-  return message;
-}
-
-std::wstring widen(const std::string& utf8) {
-  if (utf8.empty()) return {};
-  const int n = MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), nullptr, 0);
-  std::wstring wide(static_cast<size_t>(n), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), wide.data(), n);
-  return wide;
-}
-
-// One event's XML (UTF-8), or the system's reason.
-Result<std::string> render_xml(EVT_HANDLE event) {
-  DWORD used = 0, properties = 0;
-  std::vector<wchar_t> buffer(4096);
-  if (!EvtRender(nullptr, event, EvtRenderEventXml, static_cast<DWORD>(buffer.size() * sizeof(wchar_t)), buffer.data(), &used,
-                 &properties)) {
-    const DWORD error = GetLastError();
-    if (error != ERROR_INSUFFICIENT_BUFFER) return Error{"EvtRender: " + system_message(error)};
-    buffer.resize(used / sizeof(wchar_t) + 1);
-    if (!EvtRender(nullptr, event, EvtRenderEventXml, static_cast<DWORD>(buffer.size() * sizeof(wchar_t)), buffer.data(),
-                   &used, &properties))
-      return Error{"EvtRender: " + system_message(GetLastError())};
-  }
-  size_t chars = used / sizeof(wchar_t);
-  if (chars > 0 && buffer[chars - 1] == L'\0') --chars;
-  auto utf8 = utf16le_to_utf8(std::string_view(reinterpret_cast<const char*>(buffer.data()), chars * sizeof(wchar_t)));
-  if (!utf8) return Error{"EvtRender returned malformed UTF-16"};
-  return *utf8;
-}
+using platform::win::error_text;
+using platform::win::EvtHandle;
+using platform::win::EvtRendered;
+using platform::win::widen;
 
 class EvtxFile final : public FileSource {
  public:
@@ -85,7 +44,7 @@ class EvtxFile final : public FileSource {
     const uint64_t after = resumed ? from.record : 0;
     EvtHandle query(EvtQuery(nullptr, widen(path_).c_str(), win::evtx_query_xpath(selection_, after).c_str(),
                              EvtQueryFilePath | EvtQueryForwardDirection));
-    if (!query) return Error{path_ + ": cannot open as .evtx (wevtapi EvtQuery): " + system_message(GetLastError())};
+    if (!query) return Error{path_ + ": cannot open as .evtx (wevtapi EvtQuery): " + error_text(GetLastError())};
 
     ReadSummary summary;
     summary.resumed = resumed;
@@ -97,14 +56,14 @@ class EvtxFile final : public FileSource {
       if (!EvtNext(query.get(), static_cast<DWORD>(batch.size()), batch.data(), INFINITE, 0, &returned)) {
         const DWORD error = GetLastError();
         if (error == ERROR_NO_MORE_ITEMS) break;
-        on_error({path_, "after record " + std::to_string(summary.position.record), "EvtNext: " + system_message(error)});
+        on_error({path_, "after record " + std::to_string(summary.position.record), "EvtNext: " + error_text(error)});
         break;
       }
       for (DWORD i = 0; i < returned; ++i) {
         EvtHandle event(batch[i]);
         ++summary.records_read;
         const std::string locator = "record index " + std::to_string(summary.records_read);
-        auto xml = render_xml(event.get());
+        auto xml = platform::win::render_utf8(event.get(), EvtRendered::EventXml);
         if (!xml) {
           ++summary.bad_records;
           on_error({path_, locator, xml.error()});

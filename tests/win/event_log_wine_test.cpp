@@ -15,7 +15,7 @@
 #include "service/monitor.hpp"
 
 #include "core/diagnosis.hpp"
-#include "probes/win/wide_text.hpp"
+#include "platform/win/wide_text.hpp"
 #include "service/alerts.hpp"
 #include "service/win/eventlog_sink.hpp"
 #include "wine.hpp"
@@ -38,7 +38,7 @@ std::wstring format_from(HMODULE module, DWORD id, const wchar_t* first, const w
 }
 
 TEST(EventLogMessages, TheServiceExeHasTheFullTextOfEveryEventId) {
-  const std::wstring exe = probes::win::widen(AUTHWATCH_SERVICE_EXE);
+  const std::wstring exe = platform::win::widen(AUTHWATCH_SERVICE_EXE);
   HMODULE module = LoadLibraryExW(exe.c_str(), nullptr, LOAD_LIBRARY_AS_DATAFILE | LOAD_LIBRARY_AS_IMAGE_RESOURCE);
   ASSERT_NE(module, nullptr) << "cannot load " << AUTHWATCH_SERVICE_EXE << " as data (error " << GetLastError() << ")";
   std::vector<int> ids = {service::kEventIncidentOpened, service::kEventNoCauseFound, service::kEventIncidentResolved,
