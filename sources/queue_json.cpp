@@ -389,11 +389,11 @@ class QueueJsonFile final : public FileSource {
     if (from.offset >= raw.body_start && from.offset <= raw.bytes.size() &&
         lines_identity_matches(raw.bytes, from.identity)) {
       summary.resumed = true;
-      read_lines(raw, from.offset, from.record, emitter, summary);
+      read_json_lines(raw, from.offset, from.record, emitter, summary);
       return summary;
     }
     if (detect_layout(raw) == Layout::JsonLines) {
-      read_lines(raw, raw.body_start, 0, emitter, summary);
+      read_json_lines(raw, raw.body_start, 0, emitter, summary);
     } else {
       read_document(raw, emitter, summary);
     }
@@ -417,7 +417,7 @@ class QueueJsonFile final : public FileSource {
     emitter.emit_document(std::get<nlohmann::json>(document), "");
   }
 
-  void read_lines(const RawFile& raw, size_t start, uint64_t lines_before, QueueEmitter& emitter,
+  void read_json_lines(const RawFile& raw, size_t start, uint64_t lines_before, QueueEmitter& emitter,
                   ReadSummary& summary) const {
     size_t consumed = start;
     uint64_t line_number = lines_before;
