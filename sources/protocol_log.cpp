@@ -442,15 +442,22 @@ class LogLineHandler {
 #if defined(__SSE2__)
     const __m128i comma = _mm_set1_epi8(',');
     const __m128i quote = _mm_set1_epi8('"');
-    for (; i < n && i + 16 <= readable; i += 16) {
-      const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i));
-      const unsigned in_line = n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1;  // bits of bytes past the line: off
-      if ((static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, quote))) & in_line) != 0) return std::nullopt;
+    // `in_line`: the bits of the block's bytes that are the line's (all but in the last block).
+    auto split_block = [&](size_t at_block, unsigned in_line) {
+      const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + at_block));
+      if ((static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, quote))) & in_line) != 0) return false;
       for (auto commas = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, comma))) & in_line; commas != 0; commas &= commas - 1) {
-        const size_t at = i + static_cast<size_t>(__builtin_ctz(commas));
+        const size_t at = at_block + static_cast<size_t>(__builtin_ctz(commas));
         next_column(count) = line.substr(start, at - start);
         start = at + 1;
       }
+      return true;
+    };
+    for (; i + 16 <= n; i += 16)
+      if (!split_block(i, 0xFFFFu)) return std::nullopt;
+    if (i < n && i + 16 <= readable) {  // the rest of the line and what follows it, masked off
+      if (!split_block(i, (1u << (n - i)) - 1)) return std::nullopt;
+      i = n;
     }
 #endif
     for (; i < n; ++i) {
@@ -478,18 +485,23 @@ class LogLineHandler {
   static std::chrono::milliseconds milliseconds_of(std::string_view t) {
     return std::chrono::milliseconds{(t[20] - '0') * 100 + (t[21] - '0') * 10 + (t[22] - '0')};
   }
-  std::optional<TimePoint> parse_time(std::string_view text) {
+  // False when `text` is not a time.
+  bool parse_time(std::string_view text, TimePoint& out) {
     // The first 19 bytes equal ones exchange_form accepted: the rest of its checks is the tail's.
     if (second_known_ && text.size() == 24 && std::memcmp(text.data(), second_text_, 19) == 0 && text[19] == '.' &&
-        text[23] == 'Z' && digit(text[20]) && digit(text[21]) && digit(text[22]))
-      return second_ + milliseconds_of(text);
+        text[23] == 'Z' && digit(text[20]) && digit(text[21]) && digit(text[22])) {
+      out = second_ + milliseconds_of(text);
+      return true;
+    }
     auto time = parse_iso8601(text);
-    if (time && exchange_form(text)) {
+    if (!time) return false;
+    if (exchange_form(text)) {
       std::memcpy(second_text_, text.data(), 19);
       second_ = *time - milliseconds_of(text);
       second_known_ = true;
     }
-    return time;
+    out = *time;
+    return true;
   }
 
   std::string_view column(size_t index) const { return index < column_count_ ? columns_[index] : std::string_view{}; }
@@ -563,11 +575,11 @@ class LogLineHandler {
       return std::to_string(*columns) + " columns, but #Fields names " + std::to_string(header_.fields.size());
     if (header_.time_column == std::string::npos) return "#Fields has no date-time column";
     const std::string_view time_text = column(header_.time_column);
-    auto time = parse_time(time_text);
-    if (!time) return "date-time \"" + excerpt(time_text) + "\" is not an ISO 8601 time";
+    TimePoint time;
+    if (!parse_time(time_text, time)) return "date-time \"" + excerpt(time_text) + "\" is not an ISO 8601 time";
 
     line_.text = line;
-    line_.time = *time;
+    line_.time = time;
     line_.log_type = named_.log_type != NamedColumns::kNone ? column(named_.log_type) : std::string_view{header_.log_type};
     line_.connector_id = column(named_.connector_id);
     line_.session_id = column(named_.session_id);
