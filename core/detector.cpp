@@ -129,6 +129,11 @@ std::string explain(std::string_view why, const Signal& s, std::string_view deli
 }
 
 // The reply text of a LastError, without Exchange's wrapper, for the words of a verdict.
+// What better_observer_name never replaces: a name with a dot that is not an IP address.
+bool names_full_host(std::string_view observer) {
+  return observer.find('.') != std::string_view::npos && !looks_like_ip(observer);
+}
+
 std::string_view short_reply(std::string_view last_error) {
   if (auto led = ifind(last_error, "{LED="); led != std::string_view::npos) {
     auto rest = last_error.substr(led + 5);
@@ -425,8 +430,11 @@ std::optional<Signal> Detector::detect(const ProtocolLogLine& line) {
   const auto text = trim(data);
   if (client_line && istarts_with(text, "X-EXPS")) st.exchange_auth_issued = true;
   // What this server calls itself: its greeting and EHLO reply (receive side), its EHLO (send side).
-  if (from_us) st.observer = better_observer_name(st.observer, host_in_own_smtp_line(text));
-  if (server_line && istarts_with(text, "250") && icontains(text, "X-EXPS")) st.exchange_auth_offered = true;
+  // A full name (dotted, not an address) is never replaced, so its session skips the search.
+  if (from_us && !names_full_host(st.observer))
+    if (const std::string seen = host_in_own_smtp_line(text); !seen.empty()) st.observer = better_observer_name(st.observer, seen);
+  if (server_line && !st.exchange_auth_offered && istarts_with(text, "250") && icontains(text, "X-EXPS"))
+    st.exchange_auth_offered = true;
   // The peer's own name: its EHLO domain when it connects to us; when we connect to it, the host
   // of its greeting ("220 ex2.contoso.com Microsoft ESMTP ...") or of its EHLO reply
   // ("250-ex2.contoso.com Hello [10.0.0.1]"). A "220 2.0.0 SMTP server ready" after
@@ -444,7 +452,8 @@ std::optional<Signal> Detector::detect(const ProtocolLogLine& line) {
   }
   st.lines.push(line.text);
 
-  std::optional<Signal> result;
+  // No named std::optional<Signal> here: GCC zeroes all of its ~0.5 KiB when one is declared,
+  // and this runs for every line; `return std::nullopt` only clears the engaged flag.
   static const RuleGroup kNoRules;
   const RuleGroup* group = rule_group(side, event);
   if (!group || !(group->any_first_byte || (!text.empty() && group->first_byte[static_cast<unsigned char>(text.front())])))
@@ -490,11 +499,11 @@ std::optional<Signal> Detector::detect(const ProtocolLogLine& line) {
     s.evidence = {{"file", e.location},          {"session_id", line.session_id},
                   {"log_type", line.log_type}, {"local_endpoint", line.local_endpoint},
                   {"remote_endpoint", line.remote_endpoint}, {"lines", st.lines.to_json()}};
-    result = std::move(s);
-    break;
+    if (event == "-") forget_session(key);  // disconnect: the session is over
+    return s;
   }
-  if (event == "-") forget_session(key);  // disconnect: the session is over
-  return result;
+  if (event == "-") forget_session(key);
+  return std::nullopt;
 }
 
 void Detector::EvidenceLines::push(std::string_view line) {

@@ -306,15 +306,18 @@ void Ingest::store_or_quarantine(const TransportEvent& event, int64_t source_row
 // A protocol-log line: as store_or_quarantine, with the event built only for a signal (or to name
 // the record in quarantine).
 void Ingest::store_line_or_quarantine(const ProtocolLogLine& line, int64_t source_row, FileIngest& r) {
-  std::optional<Signal> signal;
-  try {
-    signal = detector_->detect(line);
-  } catch (const std::exception& e) {
-    if (is_database_failure(e)) throw;
-    quarantine(line.transport_event(), e, r);
-    return;
-  }
-  if (signal) store_signal_or_quarantine(*signal, line.transport_event(), source_row, r);
+  // The signal is initialised by the call, not declared and then assigned: GCC zeroes all of a
+  // declared std::optional<Signal> (~0.5 KiB), and this runs for every line of a protocol log.
+  auto detect = [&]() -> std::optional<Signal> {
+    try {
+      return detector_->detect(line);
+    } catch (const std::exception& e) {
+      if (is_database_failure(e)) throw;
+      quarantine(line.transport_event(), e, r);
+      return std::nullopt;
+    }
+  };
+  if (auto signal = detect()) store_signal_or_quarantine(*signal, line.transport_event(), source_row, r);
 }
 
 void Ingest::store_signal_or_quarantine(const Signal& signal, const TransportEvent& event, int64_t source_row, FileIngest& r) {

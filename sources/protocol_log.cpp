@@ -127,6 +127,10 @@ class LineReader {
     }
   }
 
+  // The end of the bytes held: the last line handed out may be read (not used) up to here, which
+  // lets the column split load whole 16-byte blocks across its end.
+  const char* held_end() const { return buffer_.get() + end_; }
+
   // Offset just after the last complete line handed out.
   uint64_t consumed() const { return skipping_ ? skip_start_ : base_ + begin_; }
   // Bytes after consumed() up to the end of the file: an unterminated last line.
@@ -305,7 +309,8 @@ class LogLineHandler {
   void deliver_lines(const LineHandler& on_line) { on_line_ = &on_line; }
   void deliver_events(const EventHandler& on_event) { on_event_ = &on_event; }
 
-  void handle(std::string_view line, uint64_t offset) {
+  // `held_end`: where the memory that holds `line` ends (at or after the line's end; null: the line's end).
+  void handle(std::string_view line, uint64_t offset, const char* held_end = nullptr) {
     ++line_number_;
     line = strip_bom_at_start(line, offset);
     if (line.starts_with('#')) {
@@ -316,7 +321,7 @@ class LogLineHandler {
     }
     if (line.empty()) return;
     ++summary_.records_read;
-    if (auto problem = handle_record(line, offset)) {
+    if (auto problem = handle_record(line, offset, held_end ? static_cast<size_t>(held_end - line.data()) : line.size())) {
       ++summary_.bad_records;
       on_error_(ReadError{path_, locator(), *std::move(problem)});
     }
@@ -362,8 +367,9 @@ class LogLineHandler {
   // split_csv's columns of `line` as views: into the line, or into unquoted_ for a quoted column
   // that had to be rewritten (a doubled quote, text after the closing quote). The number of
   // columns, or nullopt for an unterminated quote.
-  std::optional<size_t> split_into_views(std::string_view line) {
-    if (auto count = split_unquoted(line)) return count;
+  // `readable` bytes from line.data() may be loaded (at least line.size()).
+  std::optional<size_t> split_into_views(std::string_view line, size_t readable) {
+    if (auto count = split_unquoted(line, readable)) return count;
     const size_t n = line.size();
     size_t count = 0;
     size_t pos = 0;
@@ -415,16 +421,22 @@ class LogLineHandler {
 
   // The storage of column `count`, which becomes the next one.
   std::string_view& next_column(size_t& count) {
-    if (count == columns_.size()) {
-      columns_.emplace_back();
-      unquoted_.emplace_back();  // a deque: the strings earlier columns view stay where they are
-    }
+    if (count == columns_.size()) [[unlikely]]
+      add_column();
     return columns_[count++];
+  }
+  // Out of line, so that next_column, which runs for every column of every line, is inlined.
+  [[gnu::noinline]] void add_column() {
+    columns_.emplace_back();
+    unquoted_.emplace_back();  // a deque: the strings earlier columns view stay where they are
   }
 
   // A line without any quote (most of them) has its columns between its commas: found 16 bytes at
-  // a time. nullopt when the line holds a quote: split_into_views reads it by the rules.
-  std::optional<size_t> split_unquoted(std::string_view line) {
+  // a time, the last block reaching past the line's end into the `readable` bytes that follow it
+  // (the next line, already in the buffer) with what lies beyond the line masked off, so a line
+  // costs no byte-by-byte tail unless it ends the buffer. nullopt when the line holds a quote:
+  // split_into_views reads it by the rules.
+  std::optional<size_t> split_unquoted(std::string_view line, size_t readable) {
     const char* const bytes = line.data();
     const size_t n = line.size();
     size_t count = 0;
@@ -433,14 +445,22 @@ class LogLineHandler {
 #if defined(__SSE2__)
     const __m128i comma = _mm_set1_epi8(',');
     const __m128i quote = _mm_set1_epi8('"');
-    for (; i + 16 <= n; i += 16) {
-      const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i));
-      if (_mm_movemask_epi8(_mm_cmpeq_epi8(block, quote)) != 0) return std::nullopt;
-      for (auto commas = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, comma))); commas != 0; commas &= commas - 1) {
-        const size_t at = i + static_cast<size_t>(__builtin_ctz(commas));
+    // `in_line`: the bits of the block's bytes that are the line's (all but in the last block).
+    auto split_block = [&](size_t at_block, unsigned in_line) {
+      const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + at_block));
+      if ((static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, quote))) & in_line) != 0) return false;
+      for (auto commas = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, comma))) & in_line; commas != 0; commas &= commas - 1) {
+        const size_t at = at_block + static_cast<size_t>(__builtin_ctz(commas));
         next_column(count) = line.substr(start, at - start);
         start = at + 1;
       }
+      return true;
+    };
+    for (; i + 16 <= n; i += 16)
+      if (!split_block(i, 0xFFFFu)) return std::nullopt;
+    if (i < n && i + 16 <= readable) {  // the rest of the line and what follows it, masked off
+      if (!split_block(i, (1u << (n - i)) - 1)) return std::nullopt;
+      i = n;
     }
 #endif
     for (; i < n; ++i) {
@@ -457,6 +477,7 @@ class LogLineHandler {
   // The date-time column. Lines of one second share their first 19 bytes ("2024-03-15T10:00:01"):
   // the last such second is kept, and a line of the same second in Exchange's form costs its
   // milliseconds only. The same result as parse_iso8601, which reads every other line.
+  static bool digit(char c) { return static_cast<unsigned char>(c - '0') <= 9; }
   static bool exchange_form(std::string_view t) {
     if (t.size() != 24 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != '.' || t[23] != 'Z')
       return false;
@@ -467,16 +488,23 @@ class LogLineHandler {
   static std::chrono::milliseconds milliseconds_of(std::string_view t) {
     return std::chrono::milliseconds{(t[20] - '0') * 100 + (t[21] - '0') * 10 + (t[22] - '0')};
   }
-  std::optional<TimePoint> parse_time(std::string_view text) {
-    if (second_known_ && text.size() == 24 && std::memcmp(text.data(), second_text_, 19) == 0 && exchange_form(text))
-      return second_ + milliseconds_of(text);
+  // False when `text` is not a time.
+  bool parse_time(std::string_view text, TimePoint& out) {
+    // The first 19 bytes equal ones exchange_form accepted: the rest of its checks is the tail's.
+    if (second_known_ && text.size() == 24 && std::memcmp(text.data(), second_text_, 19) == 0 && text[19] == '.' &&
+        text[23] == 'Z' && digit(text[20]) && digit(text[21]) && digit(text[22])) {
+      out = second_ + milliseconds_of(text);
+      return true;
+    }
     auto time = parse_iso8601(text);
-    if (time && exchange_form(text)) {
+    if (!time) return false;
+    if (exchange_form(text)) {
       std::memcpy(second_text_, text.data(), 19);
       second_ = *time - milliseconds_of(text);
       second_known_ = true;
     }
-    return time;
+    out = *time;
+    return true;
   }
 
   std::string_view column(size_t index) const { return index < column_count_ ? columns_[index] : std::string_view{}; }
@@ -540,9 +568,9 @@ class LogLineHandler {
   }
 
   // nullopt when the record was handed out, else why it could not be.
-  std::optional<std::string> handle_record(std::string_view line, uint64_t offset) {
+  std::optional<std::string> handle_record(std::string_view line, uint64_t offset, size_t readable) {
     if (header_.fields.empty()) return "data line before any #Fields header";
-    const auto columns = split_into_views(line);
+    const auto columns = split_into_views(line, readable);
     if (!columns) return "unterminated quoted field";
     column_count_ = *columns;
     // Fewer columns is tolerated (a missing trailing "context"); more cannot be named.
@@ -550,11 +578,11 @@ class LogLineHandler {
       return std::to_string(*columns) + " columns, but #Fields names " + std::to_string(header_.fields.size());
     if (header_.time_column == std::string::npos) return "#Fields has no date-time column";
     const std::string_view time_text = column(header_.time_column);
-    auto time = parse_time(time_text);
-    if (!time) return "date-time \"" + excerpt(time_text) + "\" is not an ISO 8601 time";
+    TimePoint time;
+    if (!parse_time(time_text, time)) return "date-time \"" + excerpt(time_text) + "\" is not an ISO 8601 time";
 
     line_.text = line;
-    line_.time = *time;
+    line_.time = time;
     line_.log_type = named_.log_type != NamedColumns::kNone ? column(named_.log_type) : std::string_view{header_.log_type};
     line_.connector_id = column(named_.connector_id);
     line_.session_id = column(named_.session_id);
@@ -626,7 +654,7 @@ void read_log(std::istream& in, std::istream& top_lines, size_t block, uint64_t 
   std::string_view line;
   uint64_t offset = 0;
   uint64_t too_long = 0;
-  while (lines.next(line, offset, too_long)) too_long ? handler.too_long(too_long, max_line) : handler.handle(line, offset);
+  while (lines.next(line, offset, too_long)) too_long ? handler.too_long(too_long, max_line) : handler.handle(line, offset, lines.held_end());
 
   summary.position.offset = lines.consumed();
   summary.pending_bytes = lines.pending();

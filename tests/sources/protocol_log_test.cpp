@@ -422,6 +422,41 @@ TEST(ProtocolLog, LinesAcrossBlockBoundariesAndLongerThanABlock) {
   EXPECT_EQ(outcome.summary.position.offset, content.size());
 }
 
+// The column split reads 16 bytes at a time and lets its last block run into the bytes after the
+// line (its CR/LF and the next line, already in the buffer): a comma or quote there must not count.
+// Each line A ends at another place in a block and is followed by a line B that starts with a
+// comma and holds a quoted comma.
+TEST(ProtocolLog, CommasAndQuotesJustAfterALineDoNotBelongToIt) {
+  TempDir dir;
+  std::string content =
+      "#Software: Microsoft Exchange Server\r\n#Log-type: SMTP Receive Protocol Log\r\n"
+      "#Date: 2024-03-15T10:00:01.873Z\r\n#Fields: data,date-time,context\r\n";
+  constexpr size_t kLengths = 48;
+  for (size_t length = 0; length < kLengths; ++length) {
+    content += std::string(length, 'x') + ",2024-03-15T10:14:02.106Z\r\n";  // A: no context column
+    content += ",2024-03-15T10:14:02.107Z,\"q,\"\"q\"\"\"\r\n";         // B
+  }
+  auto outcome = read_log(dir.write("RECV2024031510-1.LOG", content));
+  EXPECT_TRUE(outcome.errors.empty()) << outcome.errors.front().message();
+  ASSERT_EQ(outcome.events.size(), 2 * kLengths);
+  for (size_t length = 0; length < kLengths; ++length) {
+    const TransportEvent& a = outcome.events[2 * length];
+    const TransportEvent& b = outcome.events[2 * length + 1];
+    EXPECT_EQ(a.field("data"), std::string(length, 'x'));
+    EXPECT_EQ(a.field("date-time"), "2024-03-15T10:14:02.106Z") << length;
+    EXPECT_EQ(a.field("context"), "") << length;
+    EXPECT_EQ(a.text, std::string(length, 'x') + ",2024-03-15T10:14:02.106Z");
+    EXPECT_EQ(b.field("data"), "") << length;
+    EXPECT_EQ(b.field("context"), "q,\"q\"") << length;
+  }
+  // The same text from memory (the fuzz entry point) gives the same events.
+  std::vector<TransportEvent> from_text;
+  read_protocol_log_text(content, "RECV2024031510-1.LOG", {}, [&](TransportEvent&& e) { from_text.push_back(std::move(e)); },
+                         [](ReadError&&) { ADD_FAILURE(); });
+  ASSERT_EQ(from_text.size(), outcome.events.size());
+  for (size_t i = 0; i < from_text.size(); ++i) EXPECT_EQ(from_text[i].fields, outcome.events[i].fields) << i;
+}
+
 // --- bad input ------------------------------------------------------------------------------
 
 TEST(ProtocolLog, GarbageLinesAreNamedAndTheRestIsRead) {
