@@ -44,7 +44,7 @@ void DatabaseKeeper::check_usable() const {
 
 std::optional<DatabaseKeeper::Event> DatabaseKeeper::keep() {
   if (!db_.connected()) {
-    if (clock_.now() < retry_at_) return std::nullopt;
+    if (clock_.steady_now() < retry_at_) return std::nullopt;
     return connect_now();
   }
   if (!db_.file_moved()) return std::nullopt;
@@ -90,7 +90,7 @@ std::optional<DatabaseKeeper::Event> DatabaseKeeper::failed(DatabaseFailure kind
   }
   db_.disconnect(kind, error);
   last_failure_ = storage::ConnectFailure{kind, error};
-  retry_at_ = clock_.now() + kRetry;
+  retry_at_ = clock_.steady_now() + kRetry;
   return std::nullopt;
 }
 
@@ -101,7 +101,7 @@ std::optional<DatabaseKeeper::Event> DatabaseKeeper::connect_now() {
     return std::nullopt;
   }
   last_failure_ = failure;
-  retry_at_ = clock_.now() + kRetry;
+  retry_at_ = clock_.steady_now() + kRetry;
   // SQLite read a damaged page while opening (the schema): moved aside at once, there is nothing
   // of it a connection could use.
   if (failure->kind == DatabaseFailure::Corrupt) return move_aside(failure->message);
@@ -125,7 +125,7 @@ std::optional<DatabaseKeeper::Event> DatabaseKeeper::move_aside(const std::strin
   }
   if (ec) {
     last_failure_ = storage::ConnectFailure{DatabaseFailure::Corrupt, why + "; it could not be moved aside to " + aside + ": " + ec.message()};
-    retry_at_ = clock_.now() + kRetry;
+    retry_at_ = clock_.steady_now() + kRetry;
     return Event{"AuthWatch's database " + path + " is damaged (" + why + ") and could not be moved aside to " + aside + " (" + ec.message() +
                      "): AuthWatch goes on alerting and tries again every " + std::to_string(kRetry.count()) +
                      " s; move the file away (or close what holds it open) to let it start a new one",
@@ -166,7 +166,7 @@ std::optional<DatabaseKeeper::Event> DatabaseKeeper::write_back_deleted() {
   fs::rename(restoring, path, ec);
   if (ec) {
     last_failure_ = storage::ConnectFailure{DatabaseFailure::Unavailable, "written back to " + restoring + " but not renamed: " + ec.message()};
-    retry_at_ = clock_.now() + kRetry;
+    retry_at_ = clock_.steady_now() + kRetry;
     details["ok"] = false;
     details["kept_in"] = restoring;
     return Event{"AuthWatch's database " + path + " was deleted while the monitor ran; its content was saved to " + restoring +

@@ -63,7 +63,7 @@ class DatabaseKeeper {
 
   storage::Database& db_;
   const Clock& clock_;
-  TimePoint retry_at_{};
+  SteadyTime retry_at_{};  // clock_.steady_now(): a wall clock stepped back does not hold the retry off
   std::optional<storage::ConnectFailure> last_failure_;
 };
 

@@ -8,14 +8,8 @@
 namespace authwatch::service {
 namespace fs = std::filesystem;
 
-namespace {
-
-// How often the stored positions of files that did not change are looked at.
-constexpr auto kRecheckPositions = std::chrono::seconds{2};
-
-}  // namespace
-
-FolderSource::FolderSource(std::vector<std::string> folders, Kind kind) : folders_(std::move(folders)), kind_(kind) {}
+FolderSource::FolderSource(std::vector<std::string> folders, Kind kind, const Clock& clock)
+    : folders_(std::move(folders)), kind_(kind), clock_(clock) {}
 
 std::string FolderSource::name() const {
   std::string n = kind_ == Kind::ProtocolLogs ? "protocol logs:" : "drop folder:";
@@ -38,7 +32,7 @@ SourcePoll FolderSource::poll(Ingest& ingest) {
     if (!is_missing) missing_reported_.erase(folder);
   }
 
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.steady_now();
   const bool recheck = now - rechecked_ >= kRecheckPositions;
   if (recheck) rechecked_ = now;
 
@@ -94,7 +88,7 @@ SourcePoll FolderSource::poll(Ingest& ingest) {
   return out;
 }
 
-std::chrono::milliseconds FolderSource::wait_allowed(std::chrono::milliseconds poll, std::chrono::steady_clock::time_point) const {
+std::chrono::milliseconds FolderSource::wait_allowed(std::chrono::milliseconds poll, SteadyTime) const {
   for (const auto& [path, state] : seen_)
     if (!state.read) return poll;
   return kUntilNotified;

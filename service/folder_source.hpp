@@ -27,14 +27,17 @@ class FolderSource final : public MonitorSource {
     ProtocolLogs,  // files grow while they are read: every change is read at once
     DropFolder,    // files are copied in: read once they stopped changing for one poll
   };
-  FolderSource(std::vector<std::string> folders, Kind kind);
+  // `clock`: when the stored positions were last looked at (steady_now); it outlives the source.
+  FolderSource(std::vector<std::string> folders, Kind kind, const Clock& clock);
+  // How often the stored positions of files that did not change are looked at.
+  static constexpr std::chrono::seconds kRecheckPositions{2};
 
   std::string name() const override;
   SourcePoll poll(Ingest& ingest) override;
   void database_replaced() override;
   // Until the folder watch reports a change, unless a file waits for a poll: a dropped file still
   // settling, or one whose read failed and is retried.
-  std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, std::chrono::steady_clock::time_point now) const override;
+  std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, SteadyTime now) const override;
 
  private:
   struct Seen {
@@ -44,9 +47,10 @@ class FolderSource final : public MonitorSource {
   };
   std::vector<std::string> folders_;
   Kind kind_;
+  const Clock& clock_;
   std::map<std::string, Seen> seen_;
   std::set<std::string> missing_reported_;  // folders reported missing (once, until they appear)
-  std::chrono::steady_clock::time_point rechecked_{};  // last look at the stored positions of unchanged files
+  SteadyTime rechecked_{};  // last look at the stored positions of unchanged files
 };
 
 }  // namespace authwatch::service

@@ -87,8 +87,8 @@ Result<bool> Monitor::open() {
   }
 
   if (!options_.protocol_log_dirs.empty())
-    sources_.push_back(std::make_unique<FolderSource>(options_.protocol_log_dirs, FolderSource::Kind::ProtocolLogs));
-  if (!options_.drop_dirs.empty()) sources_.push_back(std::make_unique<FolderSource>(options_.drop_dirs, FolderSource::Kind::DropFolder));
+    sources_.push_back(std::make_unique<FolderSource>(options_.protocol_log_dirs, FolderSource::Kind::ProtocolLogs, clock_));
+  if (!options_.drop_dirs.empty()) sources_.push_back(std::make_unique<FolderSource>(options_.drop_dirs, FolderSource::Kind::DropFolder, clock_));
   const auto& queue = options_.config.queue;
   if (queue.enabled)
     sources_.push_back(std::make_unique<QueueCommandSource>(
@@ -98,7 +98,7 @@ Result<bool> Monitor::open() {
   const auto& maintenance = options_.config.maintenance;
   if (!maintenance.offline_state_command.empty())
     offline_ = std::make_unique<OfflineStateWatch>(maintenance.offline_state_command, maintenance.check_interval,
-                                                   options_.config.queue.timeout, pool_);
+                                                   options_.config.queue.timeout, pool_, clock_);
   kerberos_switch_ = make_kerberos_logging_switch(options_, clock_);
   started_ = clock_.now();
   if (event) {
@@ -369,7 +369,7 @@ void Monitor::deliver_alerts(PassReport& report) {
   });
 }
 
-std::chrono::milliseconds Monitor::wait_after_pass(bool folders_notify, std::chrono::steady_clock::time_point now) const {
+std::chrono::milliseconds Monitor::wait_after_pass(bool folders_notify, SteadyTime now) const {
   if (!folders_notify || !running_.empty()) return options_.poll;
   auto wait = std::max(options_.safety_poll, options_.poll);
   for (const auto& source : sources_) wait = std::min(wait, source->wait_allowed(options_.poll, now));
@@ -378,7 +378,7 @@ std::chrono::milliseconds Monitor::wait_after_pass(bool folders_notify, std::chr
 }
 
 void Monitor::record_state(const PassReport& report) {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.steady_now();
   const nlohmann::json health = {{"failing", health_.to_json()}, {"alerts_held", alerts_.held()}, {"alerts_dropped", alerts_.dropped()}};
   const bool news = !report.errors.empty() || !report.failed_steps.empty() || !report.notices.empty() || held_back_ != held_back_written_ ||
                     health != health_written_ || !database_event_.empty();
@@ -403,7 +403,7 @@ void Monitor::record_state(const PassReport& report) {
 
 void Monitor::publish_metrics(const PassReport& report) {
   if (!metrics_) return;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.steady_now();
   const bool news = report.opened || report.resolved || report.probe_runs_stored || report.alerts_delivered || report.alerts_suppressed;
   if (!news && now - metrics_published_ < std::chrono::seconds{1}) return;  // at most once a second when nothing changed
   metrics_published_ = now;
@@ -493,7 +493,7 @@ int Monitor::run_loop(bool handle_signals) {
     } catch (const std::exception& e) {  // outside any step (out of memory for the report): the next pass
       BOOST_LOG_TRIVIAL(error) << "pass: " << e.what();
     }
-    wait_for(wait_after_pass(folders_notify, std::chrono::steady_clock::now()));
+    wait_for(wait_after_pass(folders_notify, clock_.steady_now()));
     watch.async_wait([&] { wait_for(kSettle); });
   };
   {

@@ -18,6 +18,11 @@
 // Threads: the loop runs on one io_context (a timer every `poll`, the stop signals). Blocking
 // work — probe runs, commands — runs on a small pool (`pool_`) behind futures the loop polls;
 // nothing on the pool touches the database.
+//
+// Time: every timed decision of a pass (the heartbeat, metrics, a source's next run or recheck,
+// the database retry, the quiet period) reads the Clock given to the constructor, never the
+// system's, so tests move time on instead of sleeping. Only the loop's own timer (run()) and the
+// commands' timeouts (service/command.hpp: real child processes) wait in real time.
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -103,7 +108,7 @@ class Monitor {
   // every followed folder is watched. Then the safety poll, cut short by what is due sooner (the
   // queue command's or offline check's next run, a dropped file settling); otherwise, or while a
   // probe run or command is running (polled for its result), the poll interval.
-  std::chrono::milliseconds wait_after_pass(bool folders_notify, std::chrono::steady_clock::time_point now) const;
+  std::chrono::milliseconds wait_after_pass(bool folders_notify, SteadyTime now) const;
 
   // pass() after each wait_after_pass() until stop() (or SIGINT/SIGTERM when handle_signals); then stores
   // the running probe runs and delivers the last alerts. Returns the process exit code; throws
@@ -165,11 +170,11 @@ class Monitor {
   std::string held_back_logged_, held_back_written_;     // the reason logged / recorded last (monitor_state)
   nlohmann::json health_written_;                        // the health recorded last
   std::string database_event_;                           // what happened to the file, not recorded yet
-  std::chrono::steady_clock::time_point state_written_{};  // last "last_pass" write
+  SteadyTime state_written_{};  // last "last_pass" write (clock_.steady_now())
   TimePoint started_{};
   std::unique_ptr<MetricsServer> metrics_;
-  std::chrono::steady_clock::time_point metrics_published_{};
-  std::chrono::steady_clock::time_point lags_measured_{};
+  SteadyTime metrics_published_{};
+  SteadyTime lags_measured_{};
   std::vector<SourceLag> lags_;
 
  public:

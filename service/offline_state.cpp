@@ -7,8 +7,8 @@
 namespace authwatch::service {
 
 OfflineStateWatch::OfflineStateWatch(std::vector<std::string> command, std::chrono::seconds interval, std::chrono::seconds timeout,
-                                     boost::asio::thread_pool& pool)
-    : command_(std::move(command)), interval_(interval), timeout_(timeout), pool_(pool) {}
+                                     boost::asio::thread_pool& pool, const Clock& clock)
+    : command_(std::move(command)), interval_(interval), timeout_(timeout), pool_(pool), clock_(clock) {}
 
 void OfflineStateWatch::poll(std::vector<std::string>& problems) {
   if (running_ && running_->wait_for(std::chrono::seconds{0}) == std::future_status::ready) {
@@ -29,12 +29,12 @@ void OfflineStateWatch::poll(std::vector<std::string>& problems) {
                          "; the last known state stays (" + (state_.empty() ? "unknown: alerts go out" : state_) + ")");
     problem_ = problem;
   }
-  if (!running_ && std::chrono::steady_clock::now() >= next_) {
+  if (!running_ && clock_.steady_now() >= next_) {
     auto task = std::make_shared<std::packaged_task<CommandResult()>>(
         [argv = command_, timeout = std::chrono::milliseconds(timeout_), cancel = cancel_] { return run_command(argv, timeout, cancel.get()); });
     running_ = task->get_future();
     boost::asio::post(pool_, [task] { (*task)(); });
-    next_ = std::chrono::steady_clock::now() + interval_;
+    next_ = clock_.steady_now() + interval_;
   }
 }
 

@@ -27,7 +27,7 @@ void QueueCommandSource::start() {
       });
   running_ = task->get_future();
   boost::asio::post(pool_, [task] { (*task)(); });
-  next_run_ = std::chrono::steady_clock::now() + options_.interval;
+  next_run_ = clock_.steady_now() + options_.interval;
 }
 
 SourcePoll QueueCommandSource::poll(Ingest& ingest) {
@@ -40,7 +40,7 @@ SourcePoll QueueCommandSource::poll(Ingest& ingest) {
     take(*untaken_, ingest, out);  // throws when the database fails: kept for the next poll
     untaken_.reset();
   }
-  if (!running_ && std::chrono::steady_clock::now() >= next_run_) start();
+  if (!running_ && clock_.steady_now() >= next_run_) start();
   return out;
 }
 

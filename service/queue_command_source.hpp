@@ -41,7 +41,7 @@ class QueueCommandSource final : public MonitorSource {
   std::string name() const override { return "queue command: " + command_line(options_.command); }
   SourcePoll poll(Ingest& ingest) override;
   // Until the next run is due; while a command runs, the poll interval (its result is polled).
-  std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, std::chrono::steady_clock::time_point now) const override {
+  std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, SteadyTime now) const override {
     return running_ ? poll : wait_until(next_run_, now);
   }
   void stop() override { *cancel_ = true; }
@@ -60,7 +60,7 @@ class QueueCommandSource final : public MonitorSource {
   // step failed): taken again on the next poll, not lost.
   std::optional<CommandResult> untaken_;
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);  // shared with the running task
-  std::chrono::steady_clock::time_point next_run_{};  // the first poll starts a run
+  SteadyTime next_run_{};  // the first poll starts a run (clock_.steady_now())
   std::optional<std::string> failing_;                // the kind of the current problem, while it lasts
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/result.hpp"
 #include "service/ingest.hpp"
 
@@ -32,7 +33,7 @@ struct SourcePoll {
 };
 
 // The wait from `now` to `due`, rounded up (a wake a little early would find nothing due yet).
-inline std::chrono::milliseconds wait_until(std::chrono::steady_clock::time_point due, std::chrono::steady_clock::time_point now) {
+inline std::chrono::milliseconds wait_until(SteadyTime due, SteadyTime now) {
   return due <= now ? std::chrono::milliseconds{0} : std::chrono::ceil<std::chrono::milliseconds>(due - now);
 }
 
@@ -49,7 +50,7 @@ class MonitorSource {
   // notifies of a change needs (the default); a source the folder watch covers can wait for it
   // (kUntilNotified), a timed one until its next run is due.
   static constexpr std::chrono::milliseconds kUntilNotified = std::chrono::milliseconds::max();
-  virtual std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, std::chrono::steady_clock::time_point /*now*/) const {
+  virtual std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, SteadyTime /*now: Clock::steady_now()*/) const {
     return poll;
   }
   // The monitor is stopping: abandon running work (kill a command) without waiting for it.

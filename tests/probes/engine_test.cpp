@@ -1,6 +1,7 @@
 // The engine's contract: concurrency, deadlines, containment; and the pure verdicts of the clock
 // and ports probes. (Probes against real servers are in the other files of this folder.)
 #include <functional>
+#include <future>
 #include <thread>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -57,16 +58,16 @@ class DiscoveryProbe : public Probe {
   }
 };
 
-// A probe whose blocking call (libldap, libkrb5 ...) waits `wait` on the pool, as a call to a
-// silent DC waits out its timeout; ok when the call returned before the deadline.
+// A probe whose blocking call (libldap, libkrb5 ...) runs `call` on the pool, as a call to a
+// silent DC blocks until its timeout; ok when the call returned before the deadline.
 class BlockingProbe : public Probe {
  public:
-  BlockingProbe(std::string name, milliseconds wait) : name_(std::move(name)), wait_(wait) {}
+  BlockingProbe(std::string name, std::function<void()> call) : name_(std::move(name)), call_(std::move(call)) {}
   std::string name() const override { return name_; }
   asio::awaitable<std::vector<Finding>> run(ProbeContext& ctx) override {
     const auto deadline = steady_clock::now() + ctx.settings.deadline;
-    std::function<int()> call = [wait = wait_] {
-      std::this_thread::sleep_for(wait);
+    std::function<int()> call = [call = call_] {
+      call();
       return 1;
     };
     auto done = co_await run_blocking<int>(ctx.blocking, deadline, std::move(call));
@@ -75,7 +76,7 @@ class BlockingProbe : public Probe {
 
  private:
   std::string name_;
-  milliseconds wait_;
+  std::function<void()> call_;
 };
 
 double seconds_since(steady_clock::time_point t0) { return duration<double>(steady_clock::now() - t0).count(); }
@@ -111,11 +112,16 @@ TEST(ProbeEngine, AProbeThatOverrunsItsDeadlineIsReportedAndAbandoned) {
 }
 
 TEST(ProbeEngine, BlockingCallsStuckOnASilentDcDoNotStarveTheOthers) {
-  // Six probes stuck in blocking calls for most of the deadline (a black-holed DC), and one whose
-  // blocking call is quick (the healthy DC): the quick one must not queue behind the stuck ones.
+  // Six probes stuck in blocking calls (a black-holed DC) and one whose blocking call is quick (the
+  // healthy DC): the quick one must not queue behind the stuck ones. The stuck calls return only
+  // once the quick one has returned (or after 2 s, past the 1 s deadline): had it queued behind
+  // them, every probe would miss the deadline. No call sleeps; the run takes milliseconds.
+  auto quick_returned = std::make_shared<std::promise<void>>();
+  std::shared_future<void> quick = quick_returned->get_future().share();
   std::vector<std::unique_ptr<Probe>> probes;
-  for (int i = 0; i < 6; ++i) probes.push_back(std::make_unique<BlockingProbe>("stuck" + std::to_string(i), milliseconds{700}));
-  probes.push_back(std::make_unique<BlockingProbe>("quick", milliseconds{10}));
+  for (int i = 0; i < 6; ++i)
+    probes.push_back(std::make_unique<BlockingProbe>("stuck" + std::to_string(i), [quick] { quick.wait_for(seconds{2}); }));
+  probes.push_back(std::make_unique<BlockingProbe>("quick", [quick_returned] { quick_returned->set_value(); }));
   ProbeTargets targets;
   targets.dcs = {"198.18.77.11", "198.18.77.12"};
   ProbeSettings settings;
@@ -186,19 +192,25 @@ TEST(AsyncUtil, RunBlockingGivesUpAtTheDeadline) {
   asio::thread_pool pool(1);
   std::optional<int> fast, slow;
   bool slow_done = false;
+  // The slow call blocks until the test has seen it abandoned (a call stuck past any deadline),
+  // so nobody waits for it to return: not the test, not the pool's join.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
   auto t0 = steady_clock::now();
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
     fast = co_await run_blocking<int>(pool, steady_clock::now() + seconds{2}, [] { return 42; });
-    slow = co_await run_blocking<int>(pool, steady_clock::now() + milliseconds{200}, [] {
-      std::this_thread::sleep_for(milliseconds{800});
+    slow = co_await run_blocking<int>(pool, steady_clock::now() + milliseconds{200}, [released] {
+      released.wait();
       return 7;
     });
     slow_done = true;
   }, asio::detached);
   while (!slow_done && seconds_since(t0) < 5) io.run_one_for(milliseconds{50});
+  EXPECT_TRUE(slow_done);
   EXPECT_EQ(fast, 42);
   EXPECT_FALSE(slow) << "abandoned at its deadline";
   EXPECT_LT(seconds_since(t0), 0.6);
+  release.set_value();
   pool.join();
 }
 

@@ -18,6 +18,7 @@
 #include "cli/logging.hpp"
 #include "core/clock.hpp"
 #include "log_writer.hpp"
+#include "service/folder_source.hpp"
 #include "service/monitor.hpp"
 #include "storage/store.hpp"
 
@@ -77,7 +78,7 @@ class FollowTest : public ::testing::Test {
     return nlohmann::json::parse(out.str());
   }
 
-  SystemClock clock_;
+  ManualClock clock_{SystemClock().now()};  // time passes when a test says so
   fs::path dir_;
 };
 
@@ -156,14 +157,17 @@ TEST_F(FollowTest, APositionRewoundOrClearedBehindTheMonitorsBackIsReportedAndRe
   EXPECT_EQ(monitor.pass().opened, 2);
   const int64_t events = query("SELECT count(*) FROM events"), alerts = query("SELECT count(*) FROM alerts");
 
-  // The file does not change: the monitor still notices within a few seconds.
+  // The file does not change: the monitor notices at its next look at the stored positions
+  // (FolderSource::kRecheckPositions), not at every pass.
   exec("UPDATE sources SET position_json = json_set(position_json, '$.offset', 0) WHERE kind = 'protocol-log'");
-  std::this_thread::sleep_for(2100ms);
+  auto before_the_look = monitor.pass();
+  EXPECT_TRUE(before_the_look.notices.empty()) << joined(before_the_look.notices);
+  clock_.advance(service::FolderSource::kRecheckPositions);
   auto rewound = monitor.pass();
   ASSERT_EQ(rewound.notices.size(), 1u) << joined(rewound.notices);
   EXPECT_THAT(rewound.notices[0], HasSubstr("rewound"));
   exec("UPDATE sources SET position_json = '{}' WHERE kind = 'protocol-log'");
-  std::this_thread::sleep_for(2100ms);
+  clock_.advance(service::FolderSource::kRecheckPositions);
   auto cleared = monitor.pass();
   ASSERT_EQ(cleared.notices.size(), 1u) << joined(cleared.notices);
   EXPECT_THAT(cleared.notices[0], HasSubstr("cleared"));

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,8 +23,9 @@ using namespace authwatch;
 
 namespace {
 
-std::string session_lines(const std::string& id, bool failing) {
-  const std::string t = format_iso8601(SystemClock{}.now());
+// The lines of one session, stamped `at` (the monitor's clock: the quiet period is measured on it).
+std::string session_lines(const std::string& id, bool failing, TimePoint at) {
+  const std::string t = format_iso8601(at);
   const std::string p = t + ",EX2\\Default EX2," + id + ",", e = ",127.0.0.2:2525,127.0.0.1:41234,";
   std::string s = p + "0" + e + "+,,\r\n" + p + "1" + e + "<,EHLO ex1.lab.example,\r\n";
   if (failing)
@@ -53,8 +53,10 @@ TEST(MonitorLab, AFailingSessionIsDiagnosedAgainstTheLabAndAlerted) {
   const fs::path dir = fs::temp_directory_path() / ("authwatch-monitor-lab-" + std::to_string(rd()));
   fs::create_directories(dir / "logs");
   const fs::path log = dir / "logs" / "RECV2026112817-1.LOG";
+  // The monitor's time moves only when the test says so (the lab's and the probes' is real).
+  ManualClock clock{SystemClock{}.now()};
   std::ofstream(log, std::ios::binary) << "#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: SMTP Receive Protocol Log\r\n"
-                                       << "#Date: " << format_iso8601(SystemClock{}.now()) << "\r\n"
+                                       << "#Date: " << format_iso8601(clock.now()) << "\r\n"
                                        << "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n";
   service::MonitorOptions o;
   o.database = (dir / "authwatch.db").string();
@@ -64,18 +66,16 @@ TEST(MonitorLab, AFailingSessionIsDiagnosedAgainstTheLabAndAlerted) {
   o.targets.realm = test::realm;
   o.targets.peer_smtp_ports = {peer.port()};
   o.only = {"clock", "ports", "smtp"};
-  o.config.incidents.quiet_period = std::chrono::seconds{8};  // longer than a probe run
-  SystemClock clock;
+  o.config.incidents.quiet_period = std::chrono::seconds{8};
   service::Monitor monitor(o, clock);
   ASSERT_TRUE(monitor.open().ok());
 
-  std::ofstream(log, std::ios::binary | std::ios::app) << session_lines("08DC44A1B2C30002", false);
+  std::ofstream(log, std::ios::binary | std::ios::app) << session_lines("08DC44A1B2C30002", false, clock.now());
   auto healthy = monitor.pass();
   EXPECT_EQ(healthy.opened, 0);
   EXPECT_EQ(healthy.probe_runs_started, 0);
 
-  std::ofstream(log, std::ios::binary | std::ios::app) << session_lines("08DC44A1B2C30001", true);
-  const auto failed_at = std::chrono::steady_clock::now();
+  std::ofstream(log, std::ios::binary | std::ios::app) << session_lines("08DC44A1B2C30001", true, clock.now());
   auto pass = monitor.pass();
   EXPECT_EQ(pass.opened, 1);
   EXPECT_EQ(pass.probe_runs_started, 1) << "a fresh incident asks for a diagnosis";
@@ -97,10 +97,12 @@ TEST(MonitorLab, AFailingSessionIsDiagnosedAgainstTheLabAndAlerted) {
 
   // Healthy sessions from the same peer change nothing; after the quiet period the incident
   // resolves with its own alert.
-  std::ofstream(log, std::ios::binary | std::ios::app) << session_lines("08DC44A1B2C30003", false);
+  std::ofstream(log, std::ios::binary | std::ios::app) << session_lines("08DC44A1B2C30003", false, clock.now());
   auto after = monitor.pass();
   EXPECT_EQ(after.opened + after.resolved + after.probe_runs_started + after.alerts_delivered, 0);
-  std::this_thread::sleep_until(failed_at + std::chrono::milliseconds{8500});
+  clock.advance(o.config.incidents.quiet_period - std::chrono::seconds{1});
+  EXPECT_EQ(monitor.pass().resolved, 0) << "still within the quiet period";
+  clock.advance(std::chrono::seconds{2});
   auto quiet = monitor.pass();
   EXPECT_EQ(quiet.resolved, 1);
   std::ifstream again(dir / "alerts.jsonl");

@@ -7,7 +7,6 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -83,7 +82,7 @@ class MonitorTest : public ::testing::Test {
     return out;
   }
 
-  SystemClock clock_;
+  ManualClock clock_{SystemClock().now()};  // time passes when a test says so
   fs::path dir_, log_;
 };
 
@@ -117,7 +116,9 @@ TEST_F(MonitorTest, AFailingSessionOpensOneIncidentWithOneAlertAndTheQuietPeriod
   EXPECT_NE(after_open[0]["message"].get<std::string>().find("10.0.0.1"), std::string::npos);
 
   EXPECT_EQ(monitor.pass().alerts_delivered, 0) << "one alert per state change, not per pass";
-  std::this_thread::sleep_for(2500ms);
+  clock_.advance(options().config.incidents.quiet_period - 500ms);
+  EXPECT_EQ(monitor.pass().resolved, 0) << "still within the quiet period";
+  clock_.advance(1s);
   auto quiet = monitor.pass();
   EXPECT_EQ(quiet.resolved, 1);
   auto after_quiet = alerts();
@@ -191,8 +192,8 @@ TEST_F(MonitorTest, AnAlertASinkCannotTakeStaysInTheOutboxUntilItCan) {
 
 namespace {
 
-// The loop's wait after a pass (Monitor::wait_after_pass), given the steady time it is asked at:
-// no sleeping, the time is passed in.
+// The loop's wait after a pass (Monitor::wait_after_pass), given the monitor's steady time it is
+// asked at: no sleeping, the time is passed in.
 TEST_F(MonitorTest, WatchedFoldersWithNothingPendingSleepTheSafetyPollAndADroppedFileSettlingThePoll) {
   auto o = options();
   o.poll = 250ms;
@@ -201,7 +202,7 @@ TEST_F(MonitorTest, WatchedFoldersWithNothingPendingSleepTheSafetyPollAndADroppe
   o.drop_dirs = {(dir_ / "drop").string()};
   service::Monitor monitor(o, clock_);
   ASSERT_TRUE(monitor.open().ok());
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.steady_now();
   monitor.pass();
   EXPECT_EQ(monitor.wait_after_pass(/*folders_notify=*/true, now), 5s) << "an idle service sleeps the safety poll";
   EXPECT_EQ(monitor.wait_after_pass(/*folders_notify=*/false, now), 250ms) << "a folder nothing watches is polled";
@@ -224,7 +225,7 @@ TEST_F(MonitorTest, TheSafetyPollIsNeverShorterThanThePoll) {
   service::Monitor monitor(o, clock_);
   ASSERT_TRUE(monitor.open().ok());
   monitor.pass();
-  EXPECT_EQ(monitor.wait_after_pass(true, std::chrono::steady_clock::now()), 10s);
+  EXPECT_EQ(monitor.wait_after_pass(true, clock_.steady_now()), 10s);
 }
 
 }  // namespace
