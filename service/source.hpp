@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/result.hpp"
-#include "service/ingest.hpp"
+#include "service/pipeline_names.hpp"
 
 namespace authwatch::service {
 
