@@ -184,7 +184,9 @@ TEST_F(ServiceOptions, AnEmptyAuthwatchDbCountsAsUnset) {
 }
 
 TEST_F(ServiceOptions, NothingToWatchIsAUsageError) {
-  auto exit = refused({"--db", "/tmp/aw.db"});
+  // queue.enabled defaults to true on Windows (the service takes Get-Queue snapshots there).
+  const auto config = write_config(R"({"queue": {"enabled": false}})");
+  auto exit = refused({"--config", config, "--db", "/tmp/aw.db"});
   EXPECT_EQ(exit.exit_code, 2);
   EXPECT_EQ(exit.err.rfind("authwatch-service: nothing to watch: give --protocol-log-dir, --drop-dir or --queue-command", 0), 0u) << exit.err;
 }
