@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/logging.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
-#include "cli/logging.hpp"
 #include "cli/output.hpp"
 #include "cli/platform.hpp"
 
@@ -66,7 +66,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     app.exit(e, out, err);
     return kUsage;
   }
-  init_logging(err, ctx.verbosity, ctx.quiet);
+  app::init_logging(err, ctx.verbosity, ctx.quiet);
   try {
     for (const auto& command : commands)
       if (command.sub->parsed()) command.run();

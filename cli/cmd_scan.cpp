@@ -6,7 +6,7 @@
 #include "cli/platform.hpp"
 #include "core/clock.hpp"
 #include "core/utf8.hpp"
-#include "service/ingest.hpp"
+#include "pipeline/ingest.hpp"
 
 namespace authwatch::cli {
 namespace {
@@ -42,13 +42,13 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
   auto db = ctx.open_database(storage::Database::Mode::ReadWrite);
   if (!db) return;
   SystemClock clock;
-  service::Ingest ingest(*db, config, clock, opt.observer);
+  pipeline::Ingest ingest(*db, config, clock, opt.observer);
 
   // Names from the command line and from folders are outside text: shown as valid UTF-8
   // (an invalid byte as \xHH), so the table and the JSON hold every one of them.
   std::vector<std::string> missing;
-  std::vector<service::RefusedPath> refused;
-  auto files = service::expand_paths(opt.paths, missing, &refused);
+  std::vector<pipeline::RefusedPath> refused;
+  auto files = pipeline::expand_paths(opt.paths, missing, &refused);
   for (auto& m : missing) {
     m = to_valid_utf8(m);
     ctx.err << "authwatch: " << m << ": no such file or folder\n";
@@ -60,9 +60,9 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
   }
 
   const bool show_progress = stderr_is_terminal() && !ctx.quiet;
-  std::vector<service::FileIngest> results;
+  std::vector<pipeline::FileIngest> results;
   for (size_t i = 0; i < files.size(); ++i) {
-    service::ProgressFn progress;
+    pipeline::ProgressFn progress;
     if (show_progress) {
       progress = [&, i](const std::string& path, uint64_t n) {
         ctx.err << "\r[" << (i + 1) << "/" << files.size() << "] " << path << ": " << n << " records" << std::flush;

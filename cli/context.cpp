@@ -1,10 +1,8 @@
 #include "cli/context.hpp"
 
-#include <fstream>
-#include <sstream>
-
+#include "app/config_file.hpp"
+#include "app/paths.hpp"
 #include "cli/exit_codes.hpp"
-#include "cli/platform.hpp"
 
 namespace authwatch::cli {
 
@@ -18,21 +16,19 @@ const Config* Context::config() {
   if (config_) return config_.get();
   auto config = std::make_unique<Config>();
   if (!config_path.empty()) {
-    std::ifstream in(config_path, std::ios::binary);
-    if (!in) {
-      err << "authwatch: " << config_path << ": cannot read the config file\n";
+    auto text = app::read_config_text(config_path);
+    if (!text) {
+      err << "authwatch: " << text.error() << '\n';
       exit_code = kFailure;
       return nullptr;
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    auto parsed = parse_config(text.str(), config_path);
-    if (!parsed.ok()) {
-      for (const auto& p : parsed.problems) err << "authwatch: " << config_path << ": " << p.message() << '\n';
+    auto loaded = app::parse_config_file(config_path, text.value());
+    if (!loaded.ok()) {
+      for (const auto& problem : loaded.problems) err << "authwatch: " << problem << '\n';
       exit_code = kFailure;
       return nullptr;
     }
-    *config = parsed.config;
+    *config = std::move(loaded.config);
   }
   config_ = std::move(config);
   return config_.get();
@@ -41,7 +37,7 @@ const Config* Context::config() {
 std::string Context::database_path() {
   const Config* cfg = config();
   if (!cfg) return {};
-  return !db_path.empty() ? db_path : !cfg->database.path.empty() ? cfg->database.path : default_database_path();
+  return app::database_path(db_path, cfg->database.path);
 }
 
 std::unique_ptr<storage::Database> Context::open_database(storage::Database::Mode mode) {

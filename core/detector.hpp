@@ -118,7 +118,7 @@ struct QueuePeer {
 QueuePeer queue_peer(std::string_view last_error);
 
 // A protocol-log session in progress as storage keeps it. The ingest commits the sessions a batch
-// changed with the source's new position (service/ingest.cpp), so after a restart, a kill -9
+// changed with the source's new position (pipeline/ingest.cpp), so after a restart, a kill -9
 // included, the detector resumes every session exactly as the stored position left it: its peer
 // name, whether X-EXPS was seen, its "already signalled" marks and its evidence lines.
 struct DetectorSession {

@@ -233,7 +233,7 @@ const DiagnosisRules& default_diagnosis_rules() {
 }
 
 const std::vector<std::string_view>& cause_vocabulary() {
-  // Append only: an alert's event id is 1100 + the index (service/alerts.hpp, installer/windows/events.mc).
+  // Append only: an alert's event id is 1100 + the index (pipeline/alerts.hpp, installer/windows/events.mc).
   static const std::vector<std::string_view> v = {"clock-skew",     "replication",     "spn-missing", "spn-duplicate",
                                                   "spn-wrong-owner", "stale-key",      "ports-blocked", "kdc-unreachable",
                                                   "connector-auth", "dc-locator",      "etype-mismatch", "smtp-inspection",

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "service/alerts.hpp"
+#include "service/pipeline_names.hpp"
 #include "storage/database.hpp"
 #include "storage/store.hpp"
 

@@ -5,7 +5,7 @@
 // signals into incidents, start a probe run for every incident that asks for a diagnosis, store
 // the finished runs with their diagnosis, and hand the alerts of all these changes to the sinks
 // (or hold them back in a maintenance window). Each source's new records, their signals and its
-// new position commit in one transaction (service/ingest.cpp), so a kill -9 at any moment
+// new position commit in one transaction (pipeline/ingest.cpp), so a kill -9 at any moment
 // neither loses nor repeats an event; alerts go through the outbox (storage alerts table).
 //
 // Nothing a pass meets stops the monitor: each step of a pass runs in Monitor::step, which logs
@@ -41,9 +41,8 @@
 #include "probes/kerberos_logging.hpp"
 #include "probes/probe.hpp"
 #include "service/alert_queue.hpp"
-#include "service/alerts.hpp"
+#include "service/pipeline_names.hpp"
 #include "service/database_keeper.hpp"
-#include "service/ingest.hpp"
 #include "service/instance_lock.hpp"
 #include "service/metrics/metrics_server.hpp"
 #include "service/metrics/metrics_snapshot.hpp"

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "service/alerts.hpp"
+#include "service/pipeline_names.hpp"
 #include "service/source.hpp"
 #include "storage/database.hpp"
 

@@ -6,7 +6,7 @@
 #include <boost/log/trivial.hpp>
 
 #include "core/utf8.hpp"
-#include "service/alerts.hpp"
+#include "service/pipeline_names.hpp"
 #include "service/trusted_file.hpp"
 #include "storage/store.hpp"
 

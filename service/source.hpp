@@ -13,7 +13,7 @@
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "service/ingest.hpp"
+#include "service/pipeline_names.hpp"
 
 namespace authwatch::service {
 

@@ -1,6 +1,6 @@
 #include "service/step_health.hpp"
 
-#include "service/alerts.hpp"
+#include "service/pipeline_names.hpp"
 
 namespace authwatch::service {
 namespace {

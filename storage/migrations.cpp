@@ -195,7 +195,7 @@ CREATE INDEX incidents_by_status_direction_peer ON incidents(status, direction, 
 )sql";
 
 // Resilience (issue 12): a record that cannot be stored (an exception for it alone) is kept with its
-// error instead of stopping its source, whose position moves past it (service/ingest.cpp); and the
+// error instead of stopping its source, whose position moves past it (pipeline/ingest.cpp); and the
 // detector's protocol-log sessions in progress are committed with the positions they belong to,
 // so a restart resumes them exactly (core/detector_sessions.cpp).
 constexpr std::string_view kQuarantineAndDetectorSessions = R"sql(

@@ -5,7 +5,7 @@
 // install` and the MSI; an unregistered source still logs, without the message text.
 #include <memory>
 
-#include "service/alerts.hpp"
+#include "service/pipeline_names.hpp"
 
 namespace authwatch::service {
 

@@ -718,7 +718,7 @@ TEST(DiagnosisRules, EveryRowNamesAKnownCauseStepAndProbe) {
 }
 
 TEST(DiagnosisRules, NewCausesAreAppendedSoAlertIdsDoNotMove) {
-  // An alert's event id is 1100 + the index (service/alerts.hpp, installer/windows/events.mc).
+  // An alert's event id is 1100 + the index (pipeline/alerts.hpp, installer/windows/events.mc).
   const std::vector<std::string_view> before = {"clock-skew",     "replication", "spn-missing",    "spn-duplicate",
                                                 "spn-wrong-owner", "stale-key",   "ports-blocked",  "kdc-unreachable",
                                                 "connector-auth", "dc-locator",  "etype-mismatch", "smtp-inspection"};

@@ -5,7 +5,7 @@
 //
 // The sets are equal, not just contained: the detector's sessions in progress (EHLO name, X-EXPS
 // seen, the connector kind, the "already signalled" marks and the evidence lines) are committed
-// with the position they belong to (detector_sessions, service/ingest.cpp), so after a kill the
+// with the position they belong to (detector_sessions, pipeline/ingest.cpp), so after a kill the
 // restarted service resumes each session exactly where the stored position left it: a session
 // cut by the kill is signalled once, with its peer's name, and stores no extra evidence line.
 //

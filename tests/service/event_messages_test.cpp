@@ -1,5 +1,5 @@
 // The event message table (installer/windows/events.mc) and the IDs AuthWatch writes
-// (service/alerts.hpp) cannot drift apart: every ID an alert can carry has exactly one message,
+// (pipeline/alerts.hpp) cannot drift apart: every ID an alert can carry has exactly one message,
 // with both insertion strings, and there is no message for an ID nothing writes.
 #include <fstream>
 #include <regex>
@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "core/diagnosis.hpp"
-#include "service/alerts.hpp"
+#include "pipeline/alerts.hpp"
 #include "service/step_health.hpp"
 
 using namespace authwatch;
@@ -51,13 +51,13 @@ std::map<int, Message> read_message_table() {
 TEST(EventMessages, EveryIdAnAlertCanCarryHasOneMessageAndNoOther) {
   const auto table = read_message_table();
   ASSERT_FALSE(table.empty()) << "cannot read " << AUTHWATCH_EVENTS_MC;
-  std::set<int> written = {service::kEventIncidentOpened, service::kEventNoCauseFound, service::kEventIncidentResolved,
-                           service::kEventServiceHealth,       service::kEventDatabaseFailing,
+  std::set<int> written = {pipeline::kEventIncidentOpened, pipeline::kEventNoCauseFound, pipeline::kEventIncidentResolved,
+                           pipeline::kEventServiceHealth,       service::kEventDatabaseFailing,
                            service::kEventDatabaseReplaced,    service::kEventStepFailing,
                            service::kEventRecordsQuarantined};
   for (const auto& cause : cause_vocabulary()) {
-    const int id = service::cause_event_id(std::string(cause));
-    EXPECT_NE(id, service::kEventNoCauseFound) << cause << " has no event ID of its own";
+    const int id = pipeline::cause_event_id(std::string(cause));
+    EXPECT_NE(id, pipeline::kEventNoCauseFound) << cause << " has no event ID of its own";
     written.insert(id);
     ASSERT_TRUE(table.count(id)) << "no message for cause " << cause << " (event " << id << ")";
     EXPECT_NE(table.at(id).text.find(std::string(cause)), std::string::npos) << "event " << id << " does not name " << cause;

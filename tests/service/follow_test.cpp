@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.hpp"
-#include "cli/logging.hpp"
+#include "app/logging.hpp"
 #include "core/clock.hpp"
 #include "log_writer.hpp"
 #include "service/folder_source.hpp"
@@ -74,7 +74,7 @@ class FollowTest : public ::testing::Test {
     std::vector<const char*> argv{"authwatch", "--db", db.c_str(), "status", "--format", "json"};
     std::ostringstream out, err;
     EXPECT_EQ(cli::run(static_cast<int>(argv.size()), argv.data(), out, err), 0) << err.str();
-    cli::init_logging(std::cerr, 1, false);  // the CLI logged into `err`, which dies here
+    app::init_logging(std::cerr, 1, false);  // the CLI logged into `err`, which dies here
     return nlohmann::json::parse(out.str());
   }
 

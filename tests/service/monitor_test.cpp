@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.hpp"
-#include "cli/logging.hpp"
+#include "app/logging.hpp"
 #include "core/clock.hpp"
 #include "core/time.hpp"
 #include "service/monitor.hpp"
@@ -137,7 +137,7 @@ TEST_F(MonitorTest, StatusShowsTheFollowedLogTheLiveIncidentAndTheOutbox) {
   std::vector<const char*> argv{"authwatch", "--db", db.c_str(), "status", "--format", "json"};
   std::ostringstream out, err;
   ASSERT_EQ(cli::run(static_cast<int>(argv.size()), argv.data(), out, err), 0) << err.str();
-  cli::init_logging(std::cerr, 1, false);  // the CLI logged into `err`, which dies with this test
+  app::init_logging(std::cerr, 1, false);  // the CLI logged into `err`, which dies with this test
   auto status = nlohmann::json::parse(out.str());
   ASSERT_EQ(status["sources"].size(), 1u) << status.dump(1);
   EXPECT_EQ(status["sources"][0]["location"], log_.string());

@@ -25,7 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.hpp"
-#include "cli/logging.hpp"
+#include "app/logging.hpp"
 #include "core/clock.hpp"
 #include "core/time.hpp"
 #include "service/monitor.hpp"
@@ -147,7 +147,7 @@ class ResilienceTest : public ::testing::Test {
     std::vector<const char*> argv{"authwatch", "--db", db_.c_str(), "status", "--format", "json"};
     std::ostringstream out, err;
     const int rc = cli::run(static_cast<int>(argv.size()), argv.data(), out, err);
-    cli::init_logging(std::cerr, 1, false);  // the CLI logged into `err`, which dies here
+    app::init_logging(std::cerr, 1, false);  // the CLI logged into `err`, which dies here
     EXPECT_EQ(rc, 0) << err.str();
     return nlohmann::json::parse(out.str());
   }
@@ -419,7 +419,7 @@ TEST_F(ResilienceTest, ARecordThatCannotBeStoredIsQuarantinedShownByStatusAndAle
   std::vector<const char*> argv{"authwatch", "--db", db_.c_str(), "status"};
   std::ostringstream out, err;
   ASSERT_EQ(cli::run(static_cast<int>(argv.size()), argv.data(), out, err), 0) << err.str();
-  cli::init_logging(std::cerr, 1, false);
+  app::init_logging(std::cerr, 1, false);
   EXPECT_NE(out.str().find("Quarantined records (could not be stored; the rest of their source was): " + std::to_string(pass.quarantined)),
             std::string::npos)
       << out.str();
@@ -464,7 +464,7 @@ TEST_F(ResilienceTest, ASessionCutByARestartResumesWithItsPeerNameAndIsSignalled
   std::vector<const char*> argv{"authwatch", "--db", reference.c_str(), "--quiet", "scan", log_.c_str()};
   std::ostringstream out, err;
   ASSERT_EQ(cli::run(static_cast<int>(argv.size()), argv.data(), out, err), 0) << err.str();
-  cli::init_logging(std::cerr, 1, false);
+  app::init_logging(std::cerr, 1, false);
   EXPECT_EQ(count_rows(reference, "events"), count_rows(db_, "events"));
   EXPECT_EQ(count_rows(reference, "signals"), 1);
 }

@@ -16,7 +16,7 @@
 
 #include "core/diagnosis.hpp"
 #include "platform/win/wide_text.hpp"
-#include "service/alerts.hpp"
+#include "pipeline/alerts.hpp"
 #include "service/win/eventlog_sink.hpp"
 #include "wine.hpp"
 
@@ -41,9 +41,9 @@ TEST(EventLogMessages, TheServiceExeHasTheFullTextOfEveryEventId) {
   const std::wstring exe = platform::win::widen(AUTHWATCH_SERVICE_EXE);
   HMODULE module = LoadLibraryExW(exe.c_str(), nullptr, LOAD_LIBRARY_AS_DATAFILE | LOAD_LIBRARY_AS_IMAGE_RESOURCE);
   ASSERT_NE(module, nullptr) << "cannot load " << AUTHWATCH_SERVICE_EXE << " as data (error " << GetLastError() << ")";
-  std::vector<int> ids = {service::kEventIncidentOpened, service::kEventNoCauseFound, service::kEventIncidentResolved,
-                          service::kEventServiceHealth};
-  for (const auto& cause : cause_vocabulary()) ids.push_back(service::cause_event_id(std::string(cause)));
+  std::vector<int> ids = {pipeline::kEventIncidentOpened, pipeline::kEventNoCauseFound, pipeline::kEventIncidentResolved,
+                          pipeline::kEventServiceHealth};
+  for (const auto& cause : cause_vocabulary()) ids.push_back(pipeline::cause_event_id(std::string(cause)));
   for (int id : ids) {
     const std::wstring text = format_from(module, static_cast<DWORD>(id), L"ALERT-TEXT", L"{\"DETAILS\":1}");
     EXPECT_FALSE(text.empty()) << "no message " << id << " in the exe (error " << GetLastError() << ")";
@@ -64,11 +64,11 @@ storage::AlertRecord alert(const std::string& kind, int id, nlohmann::json paylo
 
 TEST(EventLogSink, ReportEventSucceedsForEveryKindWithItsType) {
   auto sink = service::make_event_log_sink();
-  const auto opened = alert("incident-opened", service::kEventIncidentOpened,
+  const auto opened = alert("incident-opened", pipeline::kEventIncidentOpened,
                             {{"incident", {{"id", 7}, {"direction", "inbound"}, {"peer", "10.0.0.1"}, {"first_seen", "2026-11-28T20:00:00Z"}}}});
-  const auto resolved = alert("incident-resolved", service::kEventIncidentResolved, opened.payload);
-  const auto failing = alert("health", service::kEventServiceHealth, {{"message", "Get-Queue snapshots fail"}, {"ok", false}});
-  const auto recovered = alert("health", service::kEventServiceHealth, {{"message", "Get-Queue snapshots work again"}, {"ok", true}});
+  const auto resolved = alert("incident-resolved", pipeline::kEventIncidentResolved, opened.payload);
+  const auto failing = alert("health", pipeline::kEventServiceHealth, {{"message", "Get-Queue snapshots fail"}, {"ok", false}});
+  const auto recovered = alert("health", pipeline::kEventServiceHealth, {{"message", "Get-Queue snapshots work again"}, {"ok", true}});
   for (const auto* a : {&opened, &resolved, &failing, &recovered}) {
     auto delivered = sink->deliver(*a);
     EXPECT_TRUE(delivered) << a->kind << ": " << (delivered ? "" : delivered.error());
@@ -78,7 +78,7 @@ TEST(EventLogSink, ReportEventSucceedsForEveryKindWithItsType) {
   EXPECT_EQ(service::event_log_type(failing), EVENTLOG_ERROR_TYPE);
   EXPECT_EQ(service::event_log_type(recovered), EVENTLOG_INFORMATION_TYPE);
   // A message longer than an insertion string may be is cut, not refused.
-  auto huge = alert("health", service::kEventServiceHealth, {{"message", std::string(100000, 'x')}, {"ok", false}});
+  auto huge = alert("health", pipeline::kEventServiceHealth, {{"message", std::string(100000, 'x')}, {"ok", false}});
   EXPECT_TRUE(sink->deliver(huge));
 }
 

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.hpp"
-#include "service/ingest.hpp"
+#include "pipeline/ingest.hpp"
 #include "sources/event_log_channel.hpp"
 #include "sources/event_xml.hpp"
 #include "storage/database.hpp"
@@ -29,8 +29,8 @@ std::vector<TransportEvent> live_events(const std::string& file = "ex2-applicati
   return sources::parse_event_xml_stream(text.str(), SourceKind::EventLog, channel).events;
 }
 
-service::RecordBatch batch(std::vector<TransportEvent> events, const std::string& channel = "Application") {
-  service::RecordBatch b;
+pipeline::RecordBatch batch(std::vector<TransportEvent> events, const std::string& channel = "Application") {
+  pipeline::RecordBatch b;
   b.location = channel;
   b.events = std::move(events);
   return b;
@@ -66,7 +66,7 @@ TEST_F(RecordIngestTest, ABatchAndItsPositionCommitTogetherAndAReReadStoresNothi
   ASSERT_EQ(events.size(), 6u);
   auto db = storage::Database::open((dir_ / "authwatch.db").string(), storage::Database::Mode::ReadWrite);
   ASSERT_TRUE(db) << db.error();
-  service::Ingest ingest(*db.value(), config_, clock_);
+  pipeline::Ingest ingest(*db.value(), config_, clock_);
 
   std::vector<TransportEvent> first(events.begin(), events.begin() + 3);
   auto r1 = ingest.ingest_records([&] { auto b = batch(first); b.position = after(first.back()); return b; }());
@@ -99,7 +99,7 @@ TEST_F(RecordIngestTest, ABatchAndItsPositionCommitTogetherAndAReReadStoresNothi
 TEST_F(RecordIngestTest, KerberosErrorsReadBeforeTheirIncidentJoinItWhenItOpens) {
   auto db = storage::Database::open((dir_ / "authwatch.db").string(), storage::Database::Mode::ReadWrite);
   ASSERT_TRUE(db) << db.error();
-  service::Ingest ingest(*db.value(), config_, clock_);
+  pipeline::Ingest ingest(*db.value(), config_, clock_);
 
   auto system = ingest.ingest_records(batch(live_events("ex1-system-wevtutil.xml", "System"), "System"));
   ASSERT_TRUE(system.failure.empty()) << system.failure;

@@ -1,4 +1,4 @@
-#include "service/ingest.hpp"
+#include "pipeline/ingest.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -7,13 +7,13 @@
 
 #include <boost/log/trivial.hpp>
 
-#include "service/alerts.hpp"
+#include "pipeline/alerts.hpp"
 #include "core/utf8.hpp"
 #include "sources/fingerprint.hpp"
 #include "sources/shared_file.hpp"
 #include "storage/database_failure.hpp"
 
-namespace authwatch::service {
+namespace authwatch::pipeline {
 namespace fs = std::filesystem;
 
 int IncidentPass::opened() const {
@@ -453,4 +453,4 @@ IncidentPass Ingest::update_incidents() {
   return pass;
 }
 
-}  // namespace authwatch::service
+}  // namespace authwatch::pipeline

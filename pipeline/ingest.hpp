@@ -18,7 +18,7 @@
 #include "sources/file_source.hpp"
 #include "storage/store.hpp"
 
-namespace authwatch::service {
+namespace authwatch::pipeline {
 
 struct FileIngest {
   std::string path;
@@ -153,4 +153,4 @@ class Ingest {
   std::map<std::string, SourcePosition> committed_;  // the position this process last stored, by location
 };
 
-}  // namespace authwatch::service
+}  // namespace authwatch::pipeline

@@ -1,4 +1,4 @@
-#include "service/alerts.hpp"
+#include "pipeline/alerts.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,7 +6,7 @@
 #include <iostream>
 
 
-namespace authwatch::service {
+namespace authwatch::pipeline {
 
 int cause_event_id(const std::string& cause) {
   const auto& causes = cause_vocabulary();
@@ -130,4 +130,4 @@ class JsonLinesSink final : public AlertSink {
 
 std::unique_ptr<AlertSink> make_json_lines_sink(const std::string& path) { return std::make_unique<JsonLinesSink>(path); }
 
-}  // namespace authwatch::service
+}  // namespace authwatch::pipeline

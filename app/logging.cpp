@@ -1,4 +1,4 @@
-#include "cli/logging.hpp"
+#include "app/logging.hpp"
 
 #include <boost/core/null_deleter.hpp>
 #include <boost/log/core.hpp>
@@ -8,7 +8,7 @@
 #include <boost/log/trivial.hpp>
 #include <boost/shared_ptr.hpp>
 
-namespace authwatch::cli {
+namespace authwatch::app {
 
 void init_logging(std::ostream& err, int verbosity, bool quiet) {
   namespace logging = boost::log;
@@ -28,4 +28,4 @@ void init_logging(std::ostream& err, int verbosity, bool quiet) {
   core->add_sink(sink);
 }
 
-}  // namespace authwatch::cli
+}  // namespace authwatch::app

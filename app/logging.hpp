@@ -1,10 +1,10 @@
 #pragma once
 #include <ostream>
 
-namespace authwatch::cli {
+namespace authwatch::app {
 
 // Boost.Log to `err`: warnings and errors by default, info/debug with --verbose (twice: trace),
 // errors only with --quiet.
 void init_logging(std::ostream& err, int verbosity, bool quiet);
 
-}  // namespace authwatch::cli
+}  // namespace authwatch::app

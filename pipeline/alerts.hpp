@@ -16,7 +16,7 @@
 #include "core/result.hpp"
 #include "storage/store.hpp"
 
-namespace authwatch::service {
+namespace authwatch::pipeline {
 
 // Stable event IDs (the .mc message table uses the same numbers).
 inline constexpr int kEventIncidentOpened = 1000;
@@ -49,4 +49,4 @@ class AlertSink {
 std::unique_ptr<AlertSink> make_json_lines_sink(const std::string& path);
 // The system log sinks (syslog/journald, the Windows event log): service/platform.hpp.
 
-}  // namespace authwatch::service
+}  // namespace authwatch::pipeline
