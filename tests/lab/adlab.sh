@@ -582,9 +582,15 @@ cmd_exchange_schema() {
   write_labdb
   $SAMBA_PY "$DIR/bin/labdb.py" schema "$DIR/dc1/etc/smb.conf"
   if [ -d "$DIR/dc2/private" ]; then  # DC2 needs the classes before it can take the connectors
-    local nc
+    # Retried as the join's replication is: right after the schema change DC1's DRS server can
+    # answer WERR_WRITE_FAULT (seen in CI), which passes within seconds.
+    local nc t
+    t=$(ts)
     for nc in "CN=Schema,CN=Configuration,DC=lab,DC=example" "CN=Configuration,DC=lab,DC=example"; do
-      onhost samba-tool drs replicate dc2.$DNSDOMAIN dc1.$DNSDOMAIN "$nc" -U "Administrator%$PASS" >/dev/null
+      until onhost samba-tool drs replicate dc2.$DNSDOMAIN dc1.$DNSDOMAIN "$nc" -U "Administrator%$PASS" >"$DIR/schema-replicate.log" 2>&1; do
+        [ "$(el "$t" | cut -d. -f1)" -ge 60 ] && { cat "$DIR/schema-replicate.log" >&2; log "replication of $nc to DC2 failed"; exit 1; }
+        sleep 1
+      done
     done
   fi
   log "Exchange receive connector schema and containers present"
