@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_input.hpp"
+#include "core/utf8.hpp"
 
 namespace authwatch {
 namespace {
@@ -15,7 +16,7 @@ using nlohmann::json;
 
 std::string shown(const json& v) {
   auto s = v.dump();
-  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+  return s.size() > 60 ? std::string(utf8_prefix(s, 57)) + "..." : s;  // dump() writes UTF-8
 }
 
 // One setter per key: the schema is this table, so unknown keys (typos) are caught uniformly.

@@ -5,6 +5,7 @@
 
 #include "core/observer.hpp"
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 
 namespace authwatch {
 namespace {
@@ -139,7 +140,7 @@ std::string_view short_reply(std::string_view last_error) {
     auto rest = last_error.substr(led + 5);
     return trim(rest.substr(0, std::min<size_t>(rest.find("};{"), 200)));
   }
-  return trim(last_error.substr(0, 200));
+  return trim(utf8_prefix(last_error, 200));  // JSON text: valid UTF-8, cut between characters
 }
 
 // A protocol-log event seen as a line: the columns the detector reads, taken in one pass over the

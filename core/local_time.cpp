@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 
 namespace authwatch {
 namespace {
@@ -179,14 +180,14 @@ Result<ReadTime> read_local_time(std::string_view text, const LocalTimeRules& ru
   if (text.empty()) return Error{"no time"};
   if (text.starts_with("/Date(") || text.starts_with("\\/Date(")) {
     if (auto t = parse_ms_json_date(text.front() == '\\' ? text.substr(1) : text)) return ReadTime{*t, "UTC (/Date(ms)/)"};
-    return Error{"\"" + std::string(text.substr(0, 40)) + "\" is not a /Date(ms)/ value"};
+    return Error{"\"" + utf8_excerpt(text, 40) + "\" is not a /Date(ms)/ value"};
   }
   if (auto iso = parse_iso8601(text)) {
     if (has_zone(text)) return ReadTime{*iso, "UTC (ISO 8601 with its offset)"};
     return local(*iso, rules, "ISO 8601 without offset");
   }
   auto culture = split_culture_time(text);
-  if (!culture) return Error{"\"" + std::string(text.substr(0, 40)) + "\" is not a date and time in a known form"};
+  if (!culture) return Error{"\"" + utf8_excerpt(text, 40) + "\" is not a date and time in a known form"};
   DateOrder order = order_shown(*culture);
   if (order == DateOrder::Auto) order = rules.order;
   if (order == DateOrder::Auto)

@@ -59,4 +59,11 @@ std::string_view utf8_prefix(std::string_view text, size_t max_bytes) {
   return text.substr(0, end);
 }
 
+std::string utf8_excerpt(std::string_view bytes, size_t max_bytes) {
+  if (bytes.size() <= max_bytes) return to_valid_utf8(bytes);
+  size_t cut = max_bytes;
+  while (cut > 0 && cut + 3 > max_bytes && (static_cast<unsigned char>(bytes[cut]) & 0xC0) == 0x80) --cut;
+  return to_valid_utf8(bytes.substr(0, cut));
+}
+
 }  // namespace authwatch

@@ -16,5 +16,8 @@ enum class InvalidUtf8 { Visible, Character };
 std::string to_valid_utf8(std::string_view bytes, InvalidUtf8 replace = InvalidUtf8::Visible);
 // The longest prefix of valid UTF-8 `text` of at most max_bytes that does not cut a character.
 std::string_view utf8_prefix(std::string_view text, size_t max_bytes);
+// Bytes from outside quoted in a message: at most about max_bytes of them, cut before a character
+// the limit would split (stepping back at most 3 bytes), then made valid UTF-8 (to_valid_utf8).
+std::string utf8_excerpt(std::string_view bytes, size_t max_bytes);
 
 }  // namespace authwatch

@@ -278,7 +278,7 @@ void Ingest::quarantine(const TransportEvent& event, const std::exception& e, Fi
   q.locator = event.locator;
   q.key = event.key;
   q.error = e.what();
-  q.excerpt = event.text.substr(0, 500);
+  q.excerpt = utf8_excerpt(event.text, 500);
   q.first_seen = q.last_seen = clock_.now();
   store_.quarantine(q);
   ++r.quarantined;

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 
 namespace authwatch::service {
 
@@ -21,11 +22,11 @@ void OfflineStateWatch::poll(std::vector<std::string>& problems) {
         state_ = iequals(printed, "Inactive") ? "Inactive" : "Active";
         offline_ = state_ == "Inactive";
       } else {
-        problem = "printed \"" + printed.substr(0, 80) + "\", expected Active or Inactive";
+        problem = "printed \"" + utf8_excerpt(printed, 80) + "\", expected Active or Inactive";
       }
     }
     if (!problem.empty() && problem != problem_)
-      problems.push_back("ServerWideOffline check (" + command_line(command_).substr(0, 80) + "): " + problem +
+      problems.push_back("ServerWideOffline check (" + std::string(utf8_prefix(command_line(command_), 80)) + "): " + problem +
                          "; the last known state stays (" + (state_.empty() ? "unknown: alerts go out" : state_) + ")");
     problem_ = problem;
   }

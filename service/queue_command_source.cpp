@@ -106,7 +106,7 @@ void QueueCommandSource::record_health(const std::string& problem, const Command
                       {"started", result->started},
                       {"timed_out", result->timed_out},
                       {"exit_code", result->started && !result->timed_out ? nlohmann::json(result->exit_code) : nlohmann::json(nullptr)},
-                      {"stderr", result->err.substr(0, 2000)},
+                      {"stderr", utf8_excerpt(result->err, 2000)},
                       {"took_seconds", result->took.count() / 1000.0},
                       {"timeout_seconds", options_.timeout.count()},
                       {"error", problem}};
@@ -123,7 +123,7 @@ void QueueCommandSource::record_health(const std::string& problem, const Command
   run.error = problem;
   db_.transaction([&] {
     const auto run_id = store.insert_probe_run(run, {finding});
-    store.insert_alert(health_alert(problem.empty() ? "Get-Queue snapshots work again (" + command.substr(0, 80) + ")"
+    store.insert_alert(health_alert(problem.empty() ? "Get-Queue snapshots work again (" + std::string(utf8_prefix(command, 80)) + ")"
                                                     : "Get-Queue snapshots fail: " + problem + " — queues are not watched until the command works",
                                     {{"source", "queue-command"}, {"probe_run_id", run_id}, {"ok", problem.empty()}}, now));
   });

@@ -188,10 +188,7 @@ bool is_blank(std::string_view text) { return text.find_first_not_of(" \t\r\n") 
 std::string snippet(std::string_view text) {
   constexpr size_t kMax = 60;
   text = trim(text);
-  if (text.size() <= kMax) return to_valid_utf8(text);
-  size_t cut = kMax;
-  while (cut > kMax - 3 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return to_valid_utf8(text.substr(0, cut)) + "...";
+  return text.size() <= kMax ? to_valid_utf8(text) : utf8_excerpt(text, kMax) + "...";
 }
 
 // Whether the tag opening at `lt` is <Event or </Event (not <EventData, <Events). Only the

@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Exception.h>
 #include <sqlite3.h>
 
+#include "core/utf8.hpp"
 #include "storage/connection.hpp"
 #include "storage/migrations.hpp"
 
@@ -192,7 +193,7 @@ std::string Database::integrity_problems() {
     const std::string row = check.getColumn(0).getString();
     if (row == "ok") continue;
     if (!problems.empty()) problems += "; ";
-    problems += row.substr(0, 300);
+    problems += utf8_excerpt(row, 300);
   }
   return problems;
 }

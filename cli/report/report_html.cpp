@@ -4,6 +4,7 @@
 #include <map>
 
 #include "cli/report/html.hpp"
+#include "core/utf8.hpp"
 #include "cli/report/timeline_svg.hpp"
 
 namespace authwatch::cli {
@@ -123,7 +124,7 @@ std::string cause_evidence(const nlohmann::json& evidence) {
     for (const auto& [k, v] : e.items()) {
       if (k == "role" || k == "probe" || k == "target" || k == "status") continue;
       std::string value = v.is_string() ? v.get<std::string>() : v.dump();
-      if (value.size() > 160) value = value.substr(0, 157) + "...";
+      if (value.size() > 160) value = std::string(utf8_prefix(value, 157)) + "...";
       line += "; " + k + ": " + value;
     }
     out += "<li>" + escape_html(line) + "</li>";
@@ -148,7 +149,7 @@ std::string signal_evidence(const Signal& s) {
       if (!value.empty()) text += k + ": " + value + "\n";
     }
   }
-  if (text.size() > 2000) text = text.substr(0, 2000) + "...";
+  if (text.size() > 2000) text = std::string(utf8_prefix(text, 2000)) + "...";
   return text.empty() ? std::string() : "<pre>" + escape_html(text) + "</pre>";
 }
 

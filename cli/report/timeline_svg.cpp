@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/report/html.hpp"
+#include "core/utf8.hpp"
 
 namespace authwatch::cli {
 namespace {
@@ -123,7 +124,7 @@ std::string timeline_svg(const Incident& incident, const std::vector<storage::St
       } else if (cls == SignalClass::Context) {
         svg += "<path class=\"mark context\" d=\"M" + num(x) + " " + num(y - 7) + " l7 7 l-7 7 l-7 -7 z\">" + tip + "</path>";
         if (context_labels++ < 6 && !s.status.empty())
-          svg += "<text class=\"mark-label\" x=\"" + num(x + 9) + "\" y=\"" + num(y - 8) + "\">" + escape_html(s.status.substr(0, 40)) + "</text>";
+          svg += "<text class=\"mark-label\" x=\"" + num(x + 9) + "\" y=\"" + num(y - 8) + "\">" + escape_html(std::string(utf8_prefix(s.status, 40))) + "</text>";
       } else {
         svg += "<circle class=\"mark noise\" cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"5\">" + tip + "</circle>";
       }

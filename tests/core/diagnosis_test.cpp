@@ -757,7 +757,9 @@ std::vector<Finding> sample_findings() {
   for (const auto& entry : std::filesystem::directory_iterator(std::string(AUTHWATCH_TEST_DATA) + "/diagnosis")) {
     if (entry.path().extension() != ".json") continue;
     std::ifstream in(entry.path());
-    for (const auto& f : nlohmann::json::parse(in).at("findings")) out.push_back(rec::finding(f.dump()));
+    // The document is kept: a range over parse(in).at(...) would outlive its temporary (found by ASan).
+    const auto document = nlohmann::json::parse(in);
+    for (const auto& f : document.at("findings")) out.push_back(rec::finding(f.dump()));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core/local_time.hpp"
+#include "core/utf8.hpp"
 
 using namespace authwatch;
 using namespace std::chrono;
@@ -91,4 +92,26 @@ TEST(LocalTime, AQueuesRetryTimesDecideTheOrderItsOwnValueLeavesOpen) {
   EXPECT_EQ(date_order_of_sequence({"4/11/2019 10:00:00", "4/11/2019 10:10:00"}), std::nullopt) << "both fit: no evidence";
   EXPECT_EQ(date_order_of_sequence({"4/11/2019 10:00:00"}), std::nullopt);
   EXPECT_EQ(date_order_of_sequence({"4/11/2019 10:00:00", "", "2019-04-11T10:10:00Z"}), std::nullopt) << "mixed forms";
+}
+
+// Found by fuzz_queue_json_utf16 (tests/data/fuzz-regressions/queue_json_utf16/): the message of a
+// value that is no time quoted its first 40 bytes and could cut a character in two; a read error's
+// message must be UTF-8 (it is shown as JSON). 39 ASCII bytes, then a 3-byte character.
+TEST(LocalTime, AnUnreadableTimeIsQuotedAsUtf8) {
+  const std::string text = std::string(39, '5') + "\xE3\x94\x80" + "x";
+  auto read = read_local_time(text, LocalTimeRules{});
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error(), "\"" + std::string(39, '5') + "\" is not a date and time in a known form")
+      << "the cut steps back before the character it would split";
+  auto date = read_local_time("/Date(" + std::string(33, '9') + "\xC3\xA9)/", LocalTimeRules{});
+  ASSERT_FALSE(date.ok());
+  EXPECT_EQ(date.error(), "\"/Date(" + std::string(33, '9') + "\" is not a /Date(ms)/ value");
+}
+
+TEST(Utf8Excerpt, CutsBeforeACharacterAndMarksWhatIsNotUtf8) {
+  EXPECT_EQ(utf8_excerpt("abc", 10), "abc");
+  EXPECT_EQ(utf8_excerpt("ab\xE2\x82\xAC" "cd", 4), "ab") << "the limit falls inside the euro sign";
+  EXPECT_EQ(utf8_excerpt("ab\xE2\x82\xAC" "cd", 5), "ab\xE2\x82\xAC");
+  EXPECT_EQ(utf8_excerpt("\xFF\xFEzz", 3), "\\xFF\\xFEz") << "bytes that are not UTF-8 are shown, not dropped";
+  EXPECT_EQ(utf8_excerpt(std::string(10, '\x80'), 5), "\\x80\\x80") << "stray continuation bytes: at most 3 stepped back";
 }
