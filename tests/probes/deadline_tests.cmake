@@ -34,13 +34,5 @@ set(deadline_tests
   TicketLab.BlockedKerberosIsKdcUnreachableWithinTheDeadline
   TicketLab.RefusedKerberosOnDc1FallsOverToDc2
 )
-# A suite that was not built has no tests; one that was must have every test named here (a renamed
-# test would silently run under load again).
-foreach(test IN LISTS deadline_tests)
-  list(FIND authwatch_probes_tests_TESTS "${test}" at)
-  if(at GREATER -1)
-    set_tests_properties("${test}" PROPERTIES RUN_SERIAL TRUE LABELS "lab;deadline")
-  elseif(authwatch_probes_tests_TESTS)
-    message(WARNING "tests/probes/deadline_tests.cmake: authwatch_probes_tests has no test ${test}")
-  endif()
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/../mark_deadline_tests.cmake)
+mark_deadline_tests(authwatch_probes_tests lab ${deadline_tests})

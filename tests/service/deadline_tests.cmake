@@ -5,11 +5,5 @@
 set(deadline_tests
   QueueMaintenanceTest.AMissingFailingHangingOrBabblingCommandIsAFindingAndAHealthAlertNotACrash
 )
-foreach(test IN LISTS deadline_tests)
-  list(FIND authwatch_service_tests_TESTS "${test}" at)
-  if(at GREATER -1)
-    set_tests_properties("${test}" PROPERTIES RUN_SERIAL TRUE LABELS "service;deadline")
-  elseif(authwatch_service_tests_TESTS)
-    message(WARNING "tests/service/deadline_tests.cmake: authwatch_service_tests has no test ${test}")
-  endif()
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/../mark_deadline_tests.cmake)
+mark_deadline_tests(authwatch_service_tests service ${deadline_tests})
