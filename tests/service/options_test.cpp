@@ -2,15 +2,14 @@
 // the defaults, the database rule shared with `authwatch` (app/paths.hpp), and every way of
 // refusing to start named with its exit code.
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <random>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "service/options.hpp"
+#include "tests/sources/temp_dir.hpp"
 
 using namespace authwatch;
 namespace fs = std::filesystem;
@@ -20,9 +19,6 @@ namespace {
 class ServiceOptions : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() / ("authwatch-options-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(dir_);
     inputs_.environment = [this](const char* name) -> const char* {
       auto it = env_.find(name);
       return it == env_.end() ? nullptr : it->second.c_str();
@@ -33,12 +29,8 @@ class ServiceOptions : public ::testing::Test {
     };
     inputs_.version = "9.8.7";
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string write_config(const std::string& text) {
-    const auto path = (dir_ / "authwatch.json").string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
+    return dir_.write("authwatch.json", text);
   }
   std::variant<service::ServiceOptions, service::OptionsExit> resolve(std::vector<std::string> args) {
     args.insert(args.begin(), "authwatch-service");
@@ -61,7 +53,7 @@ class ServiceOptions : public ::testing::Test {
     return {};
   }
 
-  fs::path dir_;
+  authwatch::testing::TempDir dir_;
   std::map<std::string, std::string> env_;
   int host_lookups_ = 0;
   service::OptionsInputs inputs_;
@@ -201,7 +193,7 @@ TEST_F(ServiceOptions, AConfigWithProblemsIsRefusedNamingTheFileAndEachKey) {
 }
 
 TEST_F(ServiceOptions, AConfigThatCannotBeReadIsRefused) {
-  auto exit = refused({"--config", (dir_ / "missing.json").string(), "--drop-dir", "/drop"});
+  auto exit = refused({"--config", dir_.file("missing.json"), "--drop-dir", "/drop"});
   EXPECT_EQ(exit.exit_code, 1);
   EXPECT_EQ(exit.err.rfind("authwatch-service: the config file: ", 0), 0u) << exit.err;
   EXPECT_NE(exit.err.find("missing.json"), std::string::npos) << exit.err;
