@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <system_error>
+#include <tuple>
 
 #include <boost/log/trivial.hpp>
 
@@ -321,15 +322,14 @@ void Ingest::store_line_or_quarantine(const ProtocolLogLine& line, int64_t sourc
 }
 
 void Ingest::store_signal_or_quarantine(const Signal& signal, const TransportEvent& event, int64_t source_row, FileIngest& r) {
-  const FileIngest before = r;
+  // The counts this record may change, kept to undo them (not a copy of r: its error list is long).
+  auto counts = std::tie(r.new_events, r.fault_signals, r.noise_signals, r.context_signals);
+  const auto before = std::make_tuple(r.new_events, r.fault_signals, r.noise_signals, r.context_signals);
   try {
     db_.transaction([&] { store_if_relevant(event, signal, source_row, r); });
   } catch (const std::exception& e) {
     if (is_database_failure(e)) throw;
-    r.new_events = before.new_events;
-    r.fault_signals = before.fault_signals;
-    r.noise_signals = before.noise_signals;
-    r.context_signals = before.context_signals;
+    counts = before;
     quarantine(event, e, r);
   }
 }
