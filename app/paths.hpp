@@ -15,6 +15,12 @@ const char* process_environment(const char* name);
 // environment variable, which a service's environment need not carry.
 std::string platform_database_path();
 
+#ifdef _WIN32
+// %ProgramData%\AuthWatch by the known folder: the service's data folder, which it locks down
+// (service/win/data_folder.hpp), and the database's folder.
+std::string data_folder();
+#endif
+
 // The database when no --db and no database.path name one: $AUTHWATCH_DB when it is set and not
 // empty (an empty AUTHWATCH_DB counts as unset), else platform_database_path().
 std::string default_database_path(const EnvironmentLookup& env = process_environment);

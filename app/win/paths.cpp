@@ -7,14 +7,16 @@
 
 namespace authwatch::app {
 
-std::string platform_database_path() {
+std::string data_folder() {
   // The known folder, not %ProgramData%: a service's environment need not carry it (Wine gives
   // services C:\users\Public there), and the CLI must find the database the service writes.
   std::filesystem::path folder = "C:\\ProgramData";
   wchar_t* known = nullptr;
   if (SHGetKnownFolderPath(FOLDERID_ProgramData, 0, nullptr, &known) == S_OK && known) folder = known;
   CoTaskMemFree(known);
-  return (folder / "AuthWatch" / "authwatch.db").string();
+  return (folder / "AuthWatch").string();
 }
+
+std::string platform_database_path() { return (std::filesystem::path(data_folder()) / "authwatch.db").string(); }
 
 }  // namespace authwatch::app

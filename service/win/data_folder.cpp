@@ -2,13 +2,13 @@
 
 #include <filesystem>
 
+#include "app/paths.hpp"
 #include "platform/win/wide_text.hpp"
 #include "platform/win/win_error.hpp"
 #include "service/win/file_security.hpp"
 
 #include <aclapi.h>
 #include <sddl.h>
-#include <shlobj.h>
 
 namespace authwatch::service::win {
 namespace {
@@ -71,13 +71,7 @@ std::string dacl_difference(const std::string& folder, SecurityDescriptor& wante
 
 }  // namespace
 
-std::string data_folder_path() {
-  std::filesystem::path folder = "C:\\ProgramData";
-  wchar_t* known = nullptr;
-  if (SHGetKnownFolderPath(FOLDERID_ProgramData, 0, nullptr, &known) == S_OK && known) folder = known;
-  CoTaskMemFree(known);
-  return (folder / "AuthWatch").string();
-}
+std::string data_folder_path() { return app::data_folder(); }
 
 Result<bool> create_data_folder(const std::string& folder) {
   auto security = SecurityDescriptor::data_folder();
