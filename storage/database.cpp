@@ -121,7 +121,7 @@ Opening try_open(const std::string& path, Database::Mode mode, const OpenOptions
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode mode, OpenOptions options) {
   auto opening = try_open(path, mode, options);
-  if (!opening.opened) return Error{opening.failure.message};
+  if (!opening.opened) return Error{opening.failure.kind, opening.failure.message};
   auto impl = std::make_unique<Impl>();
   impl->connection = std::move(opening.opened->connection);
   impl->path = path;

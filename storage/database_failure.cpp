@@ -60,4 +60,17 @@ std::string_view failure_name(DatabaseFailure kind) {
   return "unknown";
 }
 
+namespace {
+class DatabaseCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "authwatch.database"; }
+  std::string message(int value) const override { return std::string(failure_name(static_cast<DatabaseFailure>(value))); }
+};
+}  // namespace
+
+const std::error_category& database_category() {
+  static const DatabaseCategory category;
+  return category;
+}
+
 }  // namespace authwatch::storage

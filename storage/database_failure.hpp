@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace authwatch::storage {
 
@@ -40,4 +41,12 @@ DatabaseFailure database_failure(const std::exception_ptr& e);
 // "busy", "full", "read-only", "damaged", "not a database", "I/O error", "unavailable", "out of memory", "refused".
 std::string_view failure_name(DatabaseFailure kind);
 
+// The kind as an Error's code (core/result.hpp): Database::open's Error and the monitor's carry it.
+// None is never an Error's code (it is 0, std::error_code's "no error").
+const std::error_category& database_category();
+inline std::error_code make_error_code(DatabaseFailure kind) { return {static_cast<int>(kind), database_category()}; }
+
 }  // namespace authwatch::storage
+
+template <>
+struct std::is_error_code_enum<authwatch::storage::DatabaseFailure> : std::true_type {};

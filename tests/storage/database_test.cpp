@@ -112,6 +112,7 @@ TEST(Database, RefusesANewerSchemaInBothModesAndLeavesTheFileAlone) {
     EXPECT_THAT(db.error(), HasSubstr(file.string() + ": schema version " + std::to_string(future)));
     EXPECT_THAT(db.error(), HasSubstr("knows up to " + std::to_string(latest_schema_version())));
     EXPECT_THAT(db.error(), HasSubstr("upgrade AuthWatch"));
+    EXPECT_EQ(db.code(), DatabaseFailure::Refused) << "no retry helps: the monitor does not start";
   }
   EXPECT_EQ(read_bytes(file), bytes);
   EXPECT_EQ(fs::last_write_time(file), mtime);
@@ -124,6 +125,9 @@ TEST(Database, ReadOnlyOnAMissingFileIsAnErrorAndCreatesNothing) {
   auto db = Database::open(file.string(), Database::Mode::ReadOnly);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error(), file.string() + ": no AuthWatch database here (run `authwatch scan` first)");
+  EXPECT_EQ(db.code(), DatabaseFailure::Unavailable);
+  EXPECT_NE(db.code(), DatabaseFailure::Refused);
+  EXPECT_EQ(db.code().message(), "unavailable");
   EXPECT_FALSE(fs::exists(file));
   EXPECT_FALSE(fs::exists(file.parent_path()));
 }
