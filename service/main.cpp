@@ -29,7 +29,7 @@ using namespace authwatch;
 #ifdef _WIN32
 // install, uninstall, start, stop: exit code 0 done, 3 failed.
 int run_service_command(const service::ServiceOptions& resolved) {
-  auto done = [](const char* what, const Result<bool>& r) {
+  auto done = [](const char* what, const Result<void>& r) {
     if (!r) {
       std::cerr << "authwatch-service " << what << ": " << r.error() << '\n';
       return 3;
@@ -85,7 +85,7 @@ int run_under_scm(service::MonitorOptions options, const Clock& clock) {
     }
   });
   if (ran) return ran.value();
-  if (service::started_from_console(ran.error())) {
+  if (service::started_from_console(ran.failure())) {
     std::cerr << "authwatch-service: not started by the Service Control Manager. Use `authwatch-service --console ...` to run in "
                  "this window, or `authwatch-service install` and `start` for the service.\n";
     return 2;

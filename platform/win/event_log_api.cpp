@@ -22,10 +22,10 @@ Result<std::string> render_utf8(void* handle, EvtRendered what) {
   std::wstring buffer(4096, L'\0');
   if (!EvtRender(nullptr, handle, flags, static_cast<DWORD>(buffer.size() * sizeof(wchar_t)), buffer.data(), &used, &properties)) {
     const DWORD error = GetLastError();
-    if (error != ERROR_INSUFFICIENT_BUFFER) return Error{failed_call("EvtRender", error)};
+    if (error != ERROR_INSUFFICIENT_BUFFER) return call_failed("EvtRender", error);
     buffer.assign(used / sizeof(wchar_t) + 1, L'\0');
     if (!EvtRender(nullptr, handle, flags, static_cast<DWORD>(buffer.size() * sizeof(wchar_t)), buffer.data(), &used, &properties))
-      return Error{failed_call("EvtRender", GetLastError())};
+      return call_failed("EvtRender", GetLastError());
   }
   buffer.resize(std::min<size_t>(buffer.size(), used / sizeof(wchar_t)));
   while (!buffer.empty() && buffer.back() == L'\0') buffer.pop_back();

@@ -25,4 +25,8 @@ std::string error_text(unsigned long code) {
 
 std::string failed_call(std::string_view call, unsigned long code) { return std::string(call) + " failed: " + error_text(code); }
 
+Error call_failed(std::string_view call, unsigned long code) {
+  return Error{Errc::os_call_failed, failed_call(call, code), std::error_code(static_cast<int>(code), std::system_category())};
+}
+
 }  // namespace authwatch::platform::win

@@ -21,6 +21,7 @@
 namespace authwatch::service {
 namespace {
 
+using platform::win::call_failed;
 using platform::win::failed_call;
 using platform::win::narrow;
 using platform::win::widen;
@@ -129,7 +130,7 @@ Result<DWORD> wait_for_state(SC_HANDLE service, DWORD wanted, std::chrono::secon
   DWORD needed = 0;
   while (true) {
     if (!QueryServiceStatusEx(service, SC_STATUS_PROCESS_INFO, reinterpret_cast<BYTE*>(&s), sizeof s, &needed))
-      return Error{failed_call("QueryServiceStatusEx", GetLastError())};
+      return call_failed("QueryServiceStatusEx", GetLastError());
     if (s.dwCurrentState == wanted) return s.dwCurrentState;
     if (wanted == SERVICE_RUNNING && s.dwCurrentState == SERVICE_STOPPED) {
       const DWORD code = s.dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR ? s.dwServiceSpecificExitCode : s.dwWin32ExitCode;
@@ -143,10 +144,10 @@ Result<DWORD> wait_for_state(SC_HANDLE service, DWORD wanted, std::chrono::secon
   }
 }
 
-Result<bool> register_event_source() {
+Result<void> register_event_source() {
   HKEY key = nullptr;
   LSTATUS rc = RegCreateKeyExW(HKEY_LOCAL_MACHINE, kEventSourceKey, 0, nullptr, 0, KEY_SET_VALUE, nullptr, &key, nullptr);
-  if (rc != ERROR_SUCCESS) return Error{failed_call("RegCreateKeyExW(HKLM\\...\\EventLog\\Application\\AuthWatch)", rc)};
+  if (rc != ERROR_SUCCESS) return call_failed("RegCreateKeyExW(HKLM\\...\\EventLog\\Application\\AuthWatch)", rc);
   const std::wstring exe = widen(this_executable());
   const DWORD types = EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE | EVENTLOG_INFORMATION_TYPE;
   rc = RegSetValueExW(key, L"EventMessageFile", 0, REG_EXPAND_SZ, reinterpret_cast<const BYTE*>(exe.c_str()),
@@ -154,13 +155,13 @@ Result<bool> register_event_source() {
   if (rc == ERROR_SUCCESS)
     rc = RegSetValueExW(key, L"TypesSupported", 0, REG_DWORD, reinterpret_cast<const BYTE*>(&types), sizeof types);
   RegCloseKey(key);
-  if (rc != ERROR_SUCCESS) return Error{failed_call("RegSetValueExW(EventMessageFile/TypesSupported)", rc)};
-  return true;
+  if (rc != ERROR_SUCCESS) return call_failed("RegSetValueExW(EventMessageFile/TypesSupported)", rc);
+  return {};
 }
 
 // The SCM runs the registered program as LocalSystem: a folder or file that anyone but the
 // administrators can change would let them replace it and run their code as SYSTEM.
-Result<bool> check_program_location(const std::string& exe) {
+Result<void> check_program_location(const std::string& exe) {
   const std::string folder = std::filesystem::path(exe).parent_path().string();
   const std::pair<std::string, win::ObjectKind> checked[] = {{folder, win::ObjectKind::Folder}, {exe, win::ObjectKind::File}};
   for (const auto& [path, kind] : checked) {
@@ -173,7 +174,7 @@ Result<bool> check_program_location(const std::string& exe) {
                    "Install AuthWatch in a folder only administrators can change (the MSI and Install-AuthWatch.ps1 use "
                    "%ProgramFiles%\\AuthWatch), or remove those rights"};
   }
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -181,13 +182,12 @@ Result<bool> check_program_location(const std::string& exe) {
 Result<int> run_as_service(ServiceBody body) {
   g_service.body = &body;
   SERVICE_TABLE_ENTRYW table[] = {{const_cast<LPWSTR>(kServiceName), service_main}, {nullptr, nullptr}};
-  if (!StartServiceCtrlDispatcherW(table)) return Error{failed_call("StartServiceCtrlDispatcherW", GetLastError())};
+  if (!StartServiceCtrlDispatcherW(table)) return call_failed("StartServiceCtrlDispatcherW", GetLastError());
   return g_service.exit_code;
 }
 
-bool started_from_console(const std::string& dispatcher_error) {
-  return dispatcher_error.find("(error " + std::to_string(ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) + ")") !=
-         std::string::npos;
+bool started_from_console(const Error& dispatcher_error) {
+  return dispatcher_error.os == std::error_code(ERROR_FAILED_SERVICE_CONTROLLER_CONNECT, std::system_category());
 }
 
 Result<std::vector<std::string>> install_service(const InstallOptions& options) {
@@ -202,7 +202,7 @@ Result<std::vector<std::string>> install_service(const InstallOptions& options) 
     if (auto config = TrustedFile::open(options.config_file); !config) refused.push_back("the service will refuse its config: " + config.error());
 
   ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT | SC_MANAGER_CREATE_SERVICE));
-  if (!scm) return Error{failed_call("OpenSCManagerW (run as an administrator)", GetLastError())};
+  if (!scm) return call_failed("OpenSCManagerW (run as an administrator)", GetLastError());
   std::wstring command = quoted(widen(this_executable()));
   for (const auto& arg : options.arguments) command += L" " + quoted(widen(arg));
 
@@ -211,12 +211,12 @@ Result<std::vector<std::string>> install_service(const InstallOptions& options) 
                                   nullptr /* LocalSystem */, nullptr));
   if (!service) {
     const DWORD error = GetLastError();
-    if (error != ERROR_SERVICE_EXISTS) return Error{failed_call("CreateServiceW(AuthWatch)", error)};
+    if (error != ERROR_SERVICE_EXISTS) return call_failed("CreateServiceW(AuthWatch)", error);
     // Installed before: take the new command line and start type (an upgrade, a changed --config).
     service.h = OpenServiceW(scm.h, kServiceName, SERVICE_ALL_ACCESS);
     if (!service || !ChangeServiceConfigW(service.h, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL,
                                           command.c_str(), nullptr, nullptr, nullptr, nullptr, nullptr, L"AuthWatch"))
-      return Error{failed_call("ChangeServiceConfigW(AuthWatch)", GetLastError())};
+      return call_failed("ChangeServiceConfigW(AuthWatch)", GetLastError());
   }
 
   // The rest are refinements: what Windows (or Wine: it stores no failure actions and knows no
@@ -236,51 +236,51 @@ Result<std::vector<std::string>> install_service(const InstallOptions& options) 
   SERVICE_PRESHUTDOWN_INFO preshutdown{30000};
   configure(SERVICE_CONFIG_PRESHUTDOWN_INFO, &preshutdown, "ChangeServiceConfig2W(preshutdown timeout)");
 
-  if (auto registered = register_event_source(); !registered) return Error{registered.error()};
+  if (auto registered = register_event_source(); !registered) return registered.failure();
   return refused;
 }
 
-Result<bool> uninstall_service(std::chrono::seconds stop_timeout) {
+Result<void> uninstall_service(std::chrono::seconds stop_timeout) {
   ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
-  if (!scm) return Error{failed_call("OpenSCManagerW (run as an administrator)", GetLastError())};
+  if (!scm) return call_failed("OpenSCManagerW (run as an administrator)", GetLastError());
   ScHandle service(OpenServiceW(scm.h, kServiceName, DELETE | SERVICE_STOP | SERVICE_QUERY_STATUS));
   if (service) {
     SERVICE_STATUS status{};
     if (ControlService(service.h, SERVICE_CONTROL_STOP, &status)) {
-      if (auto stopped = wait_for_state(service.h, SERVICE_STOPPED, stop_timeout); !stopped) return Error{stopped.error()};
+      if (auto stopped = wait_for_state(service.h, SERVICE_STOPPED, stop_timeout); !stopped) return stopped.failure();
     }
     if (!DeleteService(service.h) && GetLastError() != ERROR_SERVICE_MARKED_FOR_DELETE)
-      return Error{failed_call("DeleteService(AuthWatch)", GetLastError())};
+      return call_failed("DeleteService(AuthWatch)", GetLastError());
   } else if (GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST) {
-    return Error{failed_call("OpenServiceW(AuthWatch)", GetLastError())};
+    return call_failed("OpenServiceW(AuthWatch)", GetLastError());
   }
   const LSTATUS rc = RegDeleteTreeW(HKEY_LOCAL_MACHINE, kEventSourceKey);
   if (rc == ERROR_SUCCESS || rc == ERROR_FILE_NOT_FOUND) RegDeleteKeyW(HKEY_LOCAL_MACHINE, kEventSourceKey);
-  else return Error{failed_call("RegDeleteTreeW(HKLM\\...\\EventLog\\Application\\AuthWatch)", rc)};
-  return true;
+  else return call_failed("RegDeleteTreeW(HKLM\\...\\EventLog\\Application\\AuthWatch)", rc);
+  return {};
 }
 
-Result<bool> start_service(std::chrono::seconds timeout) {
+Result<void> start_service(std::chrono::seconds timeout) {
   ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
-  if (!scm) return Error{failed_call("OpenSCManagerW", GetLastError())};
+  if (!scm) return call_failed("OpenSCManagerW", GetLastError());
   ScHandle service(OpenServiceW(scm.h, kServiceName, SERVICE_START | SERVICE_QUERY_STATUS));
-  if (!service) return Error{failed_call("OpenServiceW(AuthWatch) (is it installed?)", GetLastError())};
+  if (!service) return call_failed("OpenServiceW(AuthWatch) (is it installed?)", GetLastError());
   if (!StartServiceW(service.h, 0, nullptr) && GetLastError() != ERROR_SERVICE_ALREADY_RUNNING)
-    return Error{failed_call("StartServiceW(AuthWatch)", GetLastError())};
-  if (auto running = wait_for_state(service.h, SERVICE_RUNNING, timeout); !running) return Error{running.error()};
-  return true;
+    return call_failed("StartServiceW(AuthWatch)", GetLastError());
+  if (auto running = wait_for_state(service.h, SERVICE_RUNNING, timeout); !running) return running.failure();
+  return {};
 }
 
-Result<bool> stop_service(std::chrono::seconds timeout) {
+Result<void> stop_service(std::chrono::seconds timeout) {
   ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
-  if (!scm) return Error{failed_call("OpenSCManagerW", GetLastError())};
+  if (!scm) return call_failed("OpenSCManagerW", GetLastError());
   ScHandle service(OpenServiceW(scm.h, kServiceName, SERVICE_STOP | SERVICE_QUERY_STATUS));
-  if (!service) return Error{failed_call("OpenServiceW(AuthWatch) (is it installed?)", GetLastError())};
+  if (!service) return call_failed("OpenServiceW(AuthWatch) (is it installed?)", GetLastError());
   SERVICE_STATUS status{};
   if (!ControlService(service.h, SERVICE_CONTROL_STOP, &status) && GetLastError() != ERROR_SERVICE_NOT_ACTIVE)
-    return Error{failed_call("ControlService(AuthWatch, STOP)", GetLastError())};
-  if (auto stopped = wait_for_state(service.h, SERVICE_STOPPED, timeout); !stopped) return Error{stopped.error()};
-  return true;
+    return call_failed("ControlService(AuthWatch, STOP)", GetLastError());
+  if (auto stopped = wait_for_state(service.h, SERVICE_STOPPED, timeout); !stopped) return stopped.failure();
+  return {};
 }
 
 std::string this_executable() {

@@ -20,9 +20,10 @@ using ServiceBody = std::function<int(const std::function<void(std::function<voi
 
 // Hands this process to the SCM (StartServiceCtrlDispatcherW) and runs `body` as the service.
 // Returns the body's exit code, or an error when the process was not started by the SCM
-// (ERROR_FAILED_SERVICE_CONTROLLER_CONNECT: someone ran it from a console).
+// (ERROR_FAILED_SERVICE_CONTROLLER_CONNECT in Error::os: someone ran it from a console).
 Result<int> run_as_service(ServiceBody body);
-bool started_from_console(const std::string& dispatcher_error);
+// True when run_as_service's error says the SCM did not start this process (by its code).
+bool started_from_console(const Error& dispatcher_error);
 
 struct InstallOptions {
   std::vector<std::string> arguments;  // what the SCM passes to the service run (--config FILE ...)
@@ -37,9 +38,9 @@ struct InstallOptions {
 // lock_data_folder reports, and a config file the service would refuse.
 Result<std::vector<std::string>> install_service(const InstallOptions& options);
 // Stops it if it runs, deletes it and the event source: nothing of it is left in the registry.
-Result<bool> uninstall_service(std::chrono::seconds stop_timeout);
-Result<bool> start_service(std::chrono::seconds timeout);  // returns once RUNNING
-Result<bool> stop_service(std::chrono::seconds timeout);   // returns once STOPPED
+Result<void> uninstall_service(std::chrono::seconds stop_timeout);
+Result<void> start_service(std::chrono::seconds timeout);  // returns once RUNNING
+Result<void> stop_service(std::chrono::seconds timeout);   // returns once STOPPED
 
 std::string this_executable();
 

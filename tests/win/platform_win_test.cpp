@@ -15,6 +15,8 @@
 #include <winevt.h>
 
 using namespace authwatch::platform::win;
+using authwatch::Errc;
+using authwatch::Error;
 
 namespace {
 
@@ -70,8 +72,15 @@ TEST(WinError, TheSystemTextComesWithTheNumber) {
   EXPECT_NE(words.back(), ' ') << words;
   EXPECT_EQ(error_text(ERROR_FILE_NOT_FOUND), words + " (error 2)");
   EXPECT_EQ(failed_call("CreateFileW", ERROR_ACCESS_DENIED), "CreateFileW failed: " + system_message(ERROR_ACCESS_DENIED) + " (error 5)");
-  // The form windows_service.cpp looks for to tell "not started by the SCM" from other failures.
-  EXPECT_NE(failed_call("StartServiceCtrlDispatcherW", ERROR_FAILED_SERVICE_CONTROLLER_CONNECT).find("(error 1063)"), std::string::npos);
+}
+
+// windows_service.cpp tells "not started by the SCM" from other failures by Error::os.
+TEST(WinError, AFailedCallKeepsItsNumberAsTheOsCode) {
+  const Error e = call_failed("StartServiceCtrlDispatcherW", ERROR_FAILED_SERVICE_CONTROLLER_CONNECT);
+  EXPECT_EQ(e.code, Errc::os_call_failed);
+  EXPECT_EQ(e.os, std::error_code(ERROR_FAILED_SERVICE_CONTROLLER_CONNECT, std::system_category()));
+  EXPECT_NE(e.os, std::error_code(ERROR_ACCESS_DENIED, std::system_category()));
+  EXPECT_EQ(e.message, failed_call("StartServiceCtrlDispatcherW", ERROR_FAILED_SERVICE_CONTROLLER_CONNECT));
 }
 
 TEST(WinError, ACodeWithoutTextStillHasItsNumber) {
