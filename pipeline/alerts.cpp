@@ -108,17 +108,17 @@ class JsonLinesSink final : public AlertSink {
  public:
   explicit JsonLinesSink(std::string path) : path_(std::move(path)) {}
   std::string name() const override { return "jsonl:" + path_; }
-  Result<bool> deliver(const storage::AlertRecord& a) override {
+  Result<void> deliver(const storage::AlertRecord& a) override {
     const std::string line = alert_line(a).dump() + "\n";
     if (path_ == "-") {
       std::cout << line << std::flush;
-      return true;
+      return {};
     }
     std::ofstream out(path_, std::ios::app | std::ios::binary);
     out << line;
     out.flush();
     if (!out) return Error{"cannot append to " + path_};
-    return true;
+    return {};
   }
 
  private:

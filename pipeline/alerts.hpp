@@ -41,7 +41,7 @@ class AlertSink {
  public:
   virtual ~AlertSink() = default;
   virtual std::string name() const = 0;
-  virtual Result<bool> deliver(const storage::AlertRecord& alert) = 0;
+  virtual Result<void> deliver(const storage::AlertRecord& alert) = 0;
 };
 
 // One JSON object per line: {"id","time","kind","event_id","incident_id","message", ...payload}.

@@ -30,9 +30,9 @@ Finding judge_kerberos_logging(const std::string& host, const Result<std::option
 // RegGetValueW; nullopt when the value (or the key) does not exist.
 Result<std::optional<uint32_t>> read_log_level(const LogLevelLocation& where);
 // RegSetKeyValueW (REG_DWORD), creating the key if needed.
-Result<bool> write_log_level(const LogLevelLocation& where, uint32_t level);
+Result<void> write_log_level(const LogLevelLocation& where, uint32_t level);
 // RegDeleteKeyValueW: back to Windows' default. Deleting an absent value is success.
-Result<bool> delete_log_level(const LogLevelLocation& where);
+Result<void> delete_log_level(const LogLevelLocation& where);
 #endif
 
 class KerberosLoggingProbe final : public Probe {

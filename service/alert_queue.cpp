@@ -75,7 +75,7 @@ AlertQueue::Delivery AlertQueue::deliver(const std::vector<std::unique_ptr<Alert
     }
     for (size_t i = 0; i < sinks.size(); ++i) {
       if (e.taken_by.count(i)) continue;  // never twice to one sink
-      Result<bool> ok = Error{"threw"};
+      Result<void> ok = Error{"threw"};
       try {
         ok = sinks[i]->deliver(e.alert);
       } catch (const std::exception& ex) {

@@ -46,16 +46,16 @@ Monitor::~Monitor() {
   pool_.join();
 }
 
-Result<bool> Monitor::open() {
+Result<void> Monitor::open() {
   auto lock = InstanceLock::acquire(options_.database);
-  if (!lock) return Error{lock.error()};
+  if (!lock) return lock.failure();
   lock_ = std::make_unique<InstanceLock>(std::move(lock).value());
   db_ = storage::Database::unconnected(options_.database,
                                        storage::OpenOptions{std::chrono::milliseconds{options_.config.database.busy_timeout_ms}});
   keeper_ = std::make_unique<DatabaseKeeper>(*db_, clock_);
   std::optional<DatabaseKeeper::Event> event;
   if (auto failure = keeper_->open(event)) {
-    if (failure->kind == storage::DatabaseFailure::Refused) return Error{failure->message};
+    if (failure->kind == storage::DatabaseFailure::Refused) return Error{failure->kind, failure->message};
     BOOST_LOG_TRIVIAL(error) << failure->message << ": the monitor starts anyway, alerts, and opens it again every "
                              << DatabaseKeeper::kRetry.count() << " s";
   }
@@ -75,7 +75,7 @@ Result<bool> Monitor::open() {
     auto at = parse_listen_endpoint(options_.metrics_listen);
     if (!at) return Error{"metrics: '" + options_.metrics_listen + "' is not HOST:PORT"};
     auto server = MetricsServer::start(*at);
-    if (!server) return Error{server.error()};
+    if (!server) return server.failure();
     metrics_ = std::move(server).value();
     storage::Store store(*db_);
     try {
@@ -105,7 +105,7 @@ Result<bool> Monitor::open() {
     PassReport ignored;
     database_event(*event, ignored);
   }
-  return true;
+  return {};
 }
 
 // The loop. Everything the monitor does happens in this order, once per poll. Each step is

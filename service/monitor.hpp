@@ -96,7 +96,7 @@ class Monitor {
   // no retry mends: another monitor holds the database, or it is refused (a newer schema, another
   // program's file). A database that cannot be used now (busy, full, read-only, ...) is retried
   // by the passes, which alert meanwhile; a damaged one is moved aside at once.
-  Result<bool> open();
+  Result<void> open();
 
   // One turn of the loop. Probe runs and commands started here finish on the pool and are taken
   // by a later pass (or, for probe runs, by wait_for_probes()).

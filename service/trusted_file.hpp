@@ -50,6 +50,6 @@ Result<std::string> read_trusted_file(const std::string& path, std::size_t max_b
 // or something planted: a file someone else holds open, a symbolic link) is removed first without
 // following it (DeleteFileW and unlink remove a link, not its target); if it cannot be removed, or
 // something is there again when the file is created, the write is refused and nothing is written.
-Result<bool> write_new_file(const std::string& path, std::string_view content);
+Result<void> write_new_file(const std::string& path, std::string_view content);
 
 }  // namespace authwatch::service

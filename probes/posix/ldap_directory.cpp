@@ -223,7 +223,7 @@ std::string parse_outcome(LDAP* ld, LDAPMessage* response, int& code) {
   return text;
 }
 
-Result<bool> start_tls(LDAP* ld, const SimpleBind& simple, const Budget& budget, milliseconds allowed) {
+Result<void> start_tls(LDAP* ld, const SimpleBind& simple, const Budget& budget, milliseconds allowed) {
   const int demand = LDAP_OPT_X_TLS_DEMAND, new_context = 0;
   if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
       (!simple.ca_file.empty() && ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, simple.ca_file.c_str()) != LDAP_OPT_SUCCESS) ||
@@ -243,10 +243,10 @@ Result<bool> start_tls(LDAP* ld, const SimpleBind& simple, const Budget& budget,
   const timeval left = budget.tv();
   ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &left);
   if (int rc = ldap_install_tls(ld); rc != LDAP_SUCCESS) return Error{"TLS handshake: " + describe(ld, rc)};
-  return true;
+  return {};
 }
 
-Result<bool> simple_bind(LDAP* ld, const SimpleBind& simple, const Budget& budget, milliseconds allowed) {
+Result<void> simple_bind(LDAP* ld, const SimpleBind& simple, const Budget& budget, milliseconds allowed) {
   berval password{static_cast<ber_len_t>(simple.password.size()), const_cast<char*>(simple.password.data())};
   int msgid = 0;
   int rc = ldap_sasl_bind(ld, simple.dn.c_str(), LDAP_SASL_SIMPLE, &password, nullptr, nullptr, &msgid);
@@ -256,12 +256,12 @@ Result<bool> simple_bind(LDAP* ld, const SimpleBind& simple, const Budget& budge
   int code = 0;
   std::string outcome = parse_outcome(ld, response.value().get(), code);
   if (code != LDAP_SUCCESS) return Error{outcome};
-  return true;
+  return {};
 }
 
 // The SASL GSSAPI exchange, as ldap_sasl_interactive_bind_s() does it, but with every wait
 // bounded by the budget.
-Result<bool> gssapi_bind(LDAP* ld, const Budget& budget, milliseconds allowed) {
+Result<void> gssapi_bind(LDAP* ld, const Budget& budget, milliseconds allowed) {
   LDAPMessage* response = nullptr;
   const char* mechanism = nullptr;
   int msgid = 0, rc = 0;
@@ -280,7 +280,7 @@ Result<bool> gssapi_bind(LDAP* ld, const Budget& budget, milliseconds allowed) {
     if (type < 0 || !response) return Error{describe(ld, result_code(ld))};
   }
   if (rc != LDAP_SUCCESS) return Error{describe(ld, rc)};
-  return true;
+  return {};
 }
 
 int scope_value(Scope scope) {

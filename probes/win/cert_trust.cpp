@@ -70,7 +70,7 @@ bool in_store(HCERTSTORE store, PCCERT_CONTEXT certificate) {
 
 }  // namespace
 
-Result<bool> verify_server_certificate(PCCERT_CONTEXT certificate, const std::string& ca_file, const std::string& host) {
+Result<void> verify_server_certificate(PCCERT_CONTEXT certificate, const std::string& ca_file, const std::string& host) {
   if (!certificate) return Error{"the server sent no certificate"};
   Store cas(CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, CERT_STORE_CREATE_NEW_FLAG, nullptr));
   if (!cas) return Error{"cannot open a certificate store: " + status_text(GetLastError())};
@@ -113,7 +113,7 @@ Result<bool> verify_server_certificate(PCCERT_CONTEXT certificate, const std::st
   if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, chain.get(), &policy, &status))
     return Error{"cannot check the certificate's SSL policy: " + status_text(GetLastError())};
   if (status.dwError != 0) return Error{"the certificate does not pass for " + host + ": " + status_text(status.dwError)};
-  return true;
+  return {};
 }
 
 }  // namespace authwatch::probes::win

@@ -13,6 +13,6 @@
 namespace authwatch::probes::win {
 
 // An error names what failed (the file, the chain, the name), for the probe's message.
-Result<bool> verify_server_certificate(PCCERT_CONTEXT certificate, const std::string& ca_file, const std::string& host);
+Result<void> verify_server_certificate(PCCERT_CONTEXT certificate, const std::string& ca_file, const std::string& host);
 
 }  // namespace authwatch::probes::win

@@ -28,18 +28,18 @@ Result<std::optional<uint32_t>> read_log_level(const LogLevelLocation& where) {
   return std::optional<uint32_t>{static_cast<uint32_t>(value)};
 }
 
-Result<bool> write_log_level(const LogLevelLocation& where, uint32_t level) {
+Result<void> write_log_level(const LogLevelLocation& where, uint32_t level) {
   const DWORD value = level;
   const LSTATUS status = RegSetKeyValueW(root(where), widen(where.key).c_str(), widen(where.value).c_str(), REG_DWORD, &value, sizeof value);
   if (status != ERROR_SUCCESS) return Error{"RegSetKeyValueW " + where.text() + ": " + error_text(status)};
-  return true;
+  return {};
 }
 
-Result<bool> delete_log_level(const LogLevelLocation& where) {
+Result<void> delete_log_level(const LogLevelLocation& where) {
   const LSTATUS status = RegDeleteKeyValueW(root(where), widen(where.key).c_str(), widen(where.value).c_str());
   if (status != ERROR_SUCCESS && status != ERROR_FILE_NOT_FOUND && status != ERROR_PATH_NOT_FOUND)
     return Error{"RegDeleteKeyValueW " + where.text() + ": " + error_text(status)};
-  return true;
+  return {};
 }
 
 }  // namespace authwatch::probes

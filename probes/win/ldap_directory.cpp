@@ -195,15 +195,15 @@ Entry read_entry(LDAP* ld, LDAPMessage* message) {
 // Signing and sealing of the Negotiate session. Wldap32 on Windows supports both options; a client
 // library that refuses them as unsupported (Wine's, whose SASL layer negotiates protection itself)
 // is left to it: a DC that requires signing refuses an unsigned bind, which is then the error.
-Result<bool> require_sign_and_seal(LDAP* ld) {
+Result<void> require_sign_and_seal(LDAP* ld) {
   for (const auto& [option, name] : {std::pair{LDAP_OPT_SIGN, "LDAP_OPT_SIGN"}, std::pair{LDAP_OPT_ENCRYPT, "LDAP_OPT_ENCRYPT"}}) {
     const ULONG rc = ldap_set_optionW(ld, option, LDAP_OPT_ON);
     if (rc != LDAP_SUCCESS && rc != LDAP_NOT_SUPPORTED) return Error{std::string("cannot set ") + name + ": " + describe(ld, rc)};
   }
-  return true;
+  return {};
 }
 
-Result<bool> negotiate_bind(LDAP* ld, const NegotiateIdentity* as) {
+Result<void> negotiate_bind(LDAP* ld, const NegotiateIdentity* as) {
   std::wstring user, domain, password;
   SEC_WINNT_AUTH_IDENTITY_W identity{};
   if (as) {
@@ -222,10 +222,10 @@ Result<bool> negotiate_bind(LDAP* ld, const NegotiateIdentity* as) {
   const ULONG rc = ldap_bind_sW(ld, nullptr, as ? reinterpret_cast<PWCHAR>(&identity) : nullptr, LDAP_AUTH_NEGOTIATE);
   SecureZeroMemory(password.data(), password.size() * sizeof(wchar_t));
   if (rc != LDAP_SUCCESS) return Error{describe(ld, rc)};
-  return true;
+  return {};
 }
 
-Result<bool> simple_bind(LDAP* ld, const SimpleBind& simple, const Budget& budget, milliseconds allowed) {
+Result<void> simple_bind(LDAP* ld, const SimpleBind& simple, const Budget& budget, milliseconds allowed) {
   std::wstring dn = widen(simple.dn), password = widen(simple.password);
   const ULONG msgid = ldap_simple_bindW(ld, dn.data(), password.data());
   SecureZeroMemory(password.data(), password.size() * sizeof(wchar_t));
@@ -234,7 +234,7 @@ Result<bool> simple_bind(LDAP* ld, const SimpleBind& simple, const Budget& budge
   if (!response) return Error{response.error()};
   Outcome outcome = parse_outcome(ld, response.value().get());
   if (outcome.code != LDAP_SUCCESS) return Error{outcome.text};
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -376,7 +376,7 @@ Result<std::vector<Entry>> Directory::search(const SearchRequest& request) {
     PWCHAR* wanted = request.attributes.empty() ? nullptr : attributes.data();
 
     // One search request with the paged results control (RFC 2696) carrying `cookie`.
-    auto send_page = [&](size_t page_size, std::string& cookie, ULONG& msgid) -> Result<bool> {
+    auto send_page = [&](size_t page_size, std::string& cookie, ULONG& msgid) -> Result<void> {
       berval c{static_cast<ULONG>(cookie.size()), cookie.data()};
       LDAPControlW* raw = nullptr;
       if (ULONG rc = ldap_create_page_controlW(ld, static_cast<ULONG>(page_size), &c, TRUE, &raw); rc != LDAP_SUCCESS)
@@ -387,7 +387,7 @@ Result<std::vector<Entry>> Directory::search(const SearchRequest& request) {
                                       time_limit, 0, &msgid);
           rc != LDAP_SUCCESS)
         return Error{describe(ld, rc)};
-      return true;
+      return {};
     };
 
     std::vector<Entry> entries;

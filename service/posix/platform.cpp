@@ -13,11 +13,11 @@ class SyslogSink final : public AlertSink {
   SyslogSink() { openlog("authwatch", LOG_PID, LOG_DAEMON); }
   ~SyslogSink() override { closelog(); }
   std::string name() const override { return "syslog"; }
-  Result<bool> deliver(const storage::AlertRecord& a) override {
+  Result<void> deliver(const storage::AlertRecord& a) override {
     // journald keeps the priority; the [event id] lets a rule key on the kind, as on Windows.
     const int priority = a.kind == "incident-resolved" ? LOG_NOTICE : LOG_WARNING;
     syslog(priority, "[%d] %s", a.windows_event_id, alert_message(a).c_str());
-    return true;
+    return {};
   }
 };
 

@@ -89,7 +89,7 @@ Result<std::string> read_trusted_file(const std::string& path, std::size_t max_b
   return file.value().read(max_bytes);
 }
 
-Result<bool> write_new_file(const std::string& path, std::string_view content) {
+Result<void> write_new_file(const std::string& path, std::string_view content) {
   // unlink removes a symbolic link itself, never its target.
   if (unlink(path.c_str()) != 0 && errno != ENOENT)
     return Error{path + ": refused: something is already there and cannot be removed: " + errno_text(errno)};
@@ -115,7 +115,7 @@ Result<bool> write_new_file(const std::string& path, std::string_view content) {
     unlink(path.c_str());
     return Error{path + ": cannot write it: " + errno_text(error)};
   }
-  return true;
+  return {};
 }
 
 }  // namespace authwatch::service

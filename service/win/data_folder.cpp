@@ -73,7 +73,7 @@ std::string dacl_difference(const std::string& folder, SecurityDescriptor& wante
 
 std::string data_folder_path() { return app::data_folder(); }
 
-Result<bool> create_data_folder(const std::string& folder) {
+Result<void> create_data_folder(const std::string& folder) {
   auto security = SecurityDescriptor::data_folder();
   if (!security) return Error{folder + ": cannot build the folder's permissions"};
   std::error_code ignored;
@@ -82,13 +82,13 @@ Result<bool> create_data_folder(const std::string& folder) {
   if (!CreateDirectoryW(std::filesystem::path(folder).wstring().c_str(), &attributes) && GetLastError() != ERROR_ALREADY_EXISTS)
     return Error{win32_error(folder + ": cannot create the data folder (only SYSTEM and Administrators may; run as an administrator or give --db)",
                              GetLastError())};
-  return true;
+  return {};
 }
 
 Result<std::vector<std::string>> lock_data_folder(const std::string& folder) {
   auto security = SecurityDescriptor::data_folder();
   if (!security) return Error{folder + ": cannot build the folder's permissions"};
-  if (auto created = create_data_folder(folder); !created) return Error{created.error()};
+  if (auto created = create_data_folder(folder); !created) return created.failure();
   enable_privileges();
   const DWORD rc = SetNamedSecurityInfoW(const_cast<wchar_t*>(std::filesystem::path(folder).wstring().c_str()), SE_FILE_OBJECT,
                                          OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,

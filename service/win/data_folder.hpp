@@ -31,6 +31,6 @@ Result<std::vector<std::string>> lock_data_folder(const std::string& folder);
 
 // The service's first start on a machine where neither the MSI nor `install` ran: creates the
 // folder with the data folder's security from the start. An existing folder is left as it is.
-Result<bool> create_data_folder(const std::string& folder);
+Result<void> create_data_folder(const std::string& folder);
 
 }  // namespace authwatch::service::win

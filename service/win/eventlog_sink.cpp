@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "platform/win/wide_text.hpp"
+#include "platform/win/win_error.hpp"
 
 // After the project's headers (Boost.Asio's winsock2.h must come before windows.h).
 #include <windows.h>
@@ -28,14 +29,14 @@ class EventLogSink final : public AlertSink {
   }
   std::string name() const override { return "eventlog:Application/AuthWatch"; }
 
-  Result<bool> deliver(const storage::AlertRecord& a) override {
-    if (!source_) return Error{"RegisterEventSourceW(AuthWatch) failed (error " + std::to_string(GetLastError()) + ")"};
+  Result<void> deliver(const storage::AlertRecord& a) override {
+    if (!source_) return platform::win::call_failed("RegisterEventSourceW(AuthWatch)", GetLastError());
     // %1: the text an administrator reads; %2: the details, for a collector that parses them.
     const std::wstring message = insertion(alert_message(a)), details = insertion(a.payload.dump());
     const wchar_t* strings[] = {message.c_str(), details.c_str()};
     if (!ReportEventW(source_, event_log_type(a), 0, static_cast<DWORD>(a.windows_event_id), nullptr, 2, 0, strings, nullptr))
-      return Error{"ReportEventW(event " + std::to_string(a.windows_event_id) + ") failed (error " + std::to_string(GetLastError()) + ")"};
-    return true;
+      return platform::win::call_failed("ReportEventW(event " + std::to_string(a.windows_event_id) + ")", GetLastError());
+    return {};
   }
 
  private:

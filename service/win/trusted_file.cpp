@@ -90,7 +90,7 @@ Result<std::string> read_trusted_file(const std::string& path, std::size_t max_b
   return file.value().read(max_bytes);
 }
 
-Result<bool> write_new_file(const std::string& path, std::string_view content) {
+Result<void> write_new_file(const std::string& path, std::string_view content) {
   const std::wstring wide = wide_path(path);
   // A leftover goes first. DeleteFileW removes a symbolic link itself, never its target; a file
   // that someone holds open without delete sharing cannot be removed, and the write is refused.
@@ -127,7 +127,7 @@ Result<bool> write_new_file(const std::string& path, std::string_view content) {
     DeleteFileW(wide.c_str());
     return Error{path + ": " + win32_error("cannot write it", error)};
   }
-  return true;
+  return {};
 }
 
 }  // namespace authwatch::service

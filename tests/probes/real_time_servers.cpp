@@ -102,11 +102,11 @@ bool ntp_answers(uint16_t port) {
 }
 
 template <class Ready>
-Result<bool> wait_until_ready(ServerProcess& process, Ready ready, const std::string& what, const fs::path& log) {
+Result<void> wait_until_ready(ServerProcess& process, Ready ready, const std::string& what, const fs::path& log) {
   const auto give_up = std::chrono::steady_clock::now() + kStartupWait;
   while (std::chrono::steady_clock::now() < give_up) {
     if (!process.running()) return Error{what + " exited during startup: " + read_tail(log)};
-    if (ready()) return true;
+    if (ready()) return {};
     std::this_thread::sleep_for(50ms);
   }
   return Error{what + " did not answer within 10 s: " + read_tail(log)};
