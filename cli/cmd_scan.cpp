@@ -81,12 +81,12 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
   Rows rows{{"file", "format", "records", "bad", "new events", "faults", "noise", "kerberos", "note"}, {}, /*details_from=*/8};
   nlohmann::json files_json = nlohmann::json::array();
   for (const auto& r : results) {
-    const bool skipped = r.format == sources::FileFormat::Unknown && !r.unreadable && !named(r.path);
-    partial = partial || r.bad_records > 0 || (!r.failure.empty() && !skipped) || !r.errors.empty() || r.quarantined > 0;
+    const bool skipped = r.failure && r.failure->code == pipeline::IngestErrc::unknown_format && !named(r.path);
+    partial = partial || r.bad_records > 0 || (r.failure && !skipped) || !r.errors.empty() || r.quarantined > 0;
     if (r.quarantined > 0)
       ctx.err << "authwatch: " << to_valid_utf8(r.first_quarantine_error)
               << (r.quarantined > 1 ? " (and " + std::to_string(r.quarantined - 1) + " more; `authwatch status` lists them)" : "") << '\n';
-    if (!skipped && r.format == sources::FileFormat::Unknown) ctx.err << "authwatch: " << r.failure << '\n';
+    if (!skipped && r.format == sources::FileFormat::Unknown) ctx.err << "authwatch: " << r.failure->message << '\n';
     if (r.errors_not_kept) ctx.err << "authwatch: " << to_valid_utf8(r.path) << ": and " << r.errors_not_kept << " more bad record(s)\n";
     // A last line without its newline may still be being written: not read now, read by a later
     // scan once complete (the stored position stays before it).
@@ -98,7 +98,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
                                                           std::to_string(r.errors_not_kept) + " more)"
                                                     : "");
     std::string note = skipped            ? "skipped: not a log format AuthWatch reads"
-                       : !r.failure.empty() ? "not read: " + r.failure
+                       : r.failure          ? "not read: " + r.failure->message
                        : r.unchanged      ? "unchanged since last scan"
                        : !r.errors.empty() ? bad_note
                        : r.quarantined > 0 ? std::to_string(r.quarantined) + " record(s) could not be stored: quarantined"
@@ -122,7 +122,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
                           {"errors", errors},
                           {"errors_not_named", r.errors_not_kept},
                           {"pending_bytes", r.pending_bytes},
-                          {"failure", r.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.failure)}});
+                          {"failure", r.failure ? nlohmann::json(r.failure->message) : nlohmann::json(nullptr)}});
   }
   nlohmann::json incidents = nlohmann::json::array();
   for (const auto& c : pass.changes)

@@ -150,8 +150,8 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
   FileIngest r;
   r.path = path;
   if (!sources::open_shared(path)) {  // named with its cause, not "not a recognised format"
-    r.failure = to_valid_utf8(path) + ": cannot be read: " + std::error_code(errno, std::generic_category()).message();
-    r.unreadable = true;
+    const std::error_code os(errno, std::generic_category());
+    r.failure = Error{IngestErrc::cannot_open, to_valid_utf8(path) + ": cannot be read: " + os.message(), os};
     return r;
   }
   r.format = sources::detect_file_format(path);
@@ -159,7 +159,8 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
   // sources/event_selection.hpp. Queue snapshots' local times are read as the config says.
   auto source = sources::make_file_source(path, r.format, sources::ReadOptions{config_.queue.times, event_selection_, config_.limits.line_bytes});
   if (!source) {
-    r.failure = to_valid_utf8(path) + ": not a recognised format (expected event XML, .evtx, SMTP protocol log or Get-Queue JSON)";
+    r.failure = Error{IngestErrc::unknown_format,
+                      to_valid_utf8(path) + ": not a recognised format (expected event XML, .evtx, SMTP protocol log or Get-Queue JSON)"};
     return r;  // not logged here: the caller decides whether an unrecognised file is an error
   }
   const std::string kind(to_string(sources::source_kind_of(r.format)));
@@ -202,7 +203,7 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
                             },
                             on_error);
       if (!read) {
-        r.failure = to_valid_utf8(read.error());
+        r.failure = Error{IngestErrc::read_failed, to_valid_utf8(read.error()), read.os_error()};
         return;
       }
       const auto& summary = read.value();
@@ -220,7 +221,7 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
                                                            : r.errors.back().message(),
                          clock_.now());
     });
-    if (r.failure.empty()) {
+    if (!r.failure) {
       committed_[location] = committing;
       count_stored(r);
     } else {
@@ -230,10 +231,10 @@ FileIngest Ingest::ingest_file(const std::string& path, const ProgressFn& progre
     rolled_back();
     r.new_events = r.fault_signals = r.noise_signals = r.context_signals = r.quarantined = 0;
     if (storage::database_failure(e) != storage::DatabaseFailure::None) throw;  // the monitor's step (or the scan) decides
-    r.failure = to_valid_utf8(path + ": " + e.what());
+    r.failure = Error{IngestErrc::not_stored, to_valid_utf8(path + ": " + e.what())};
   }
   if (!r.position_reset.empty()) BOOST_LOG_TRIVIAL(warning) << path << ": " << r.position_reset;
-  if (!r.failure.empty()) BOOST_LOG_TRIVIAL(error) << r.failure;
+  if (r.failure) BOOST_LOG_TRIVIAL(error) << r.failure->message;
   return r;
 }
 
@@ -369,9 +370,9 @@ FileIngest Ingest::ingest_records(RecordBatch batch) {
     rolled_back();
     r.new_events = r.fault_signals = r.noise_signals = r.context_signals = r.quarantined = 0;  // the source keeps its old position
     if (is_database_failure(e)) throw;
-    r.failure = batch.location + ": " + e.what();
+    r.failure = Error{IngestErrc::not_stored, batch.location + ": " + e.what()};
   }
-  if (!r.failure.empty()) BOOST_LOG_TRIVIAL(error) << r.failure;
+  if (r.failure) BOOST_LOG_TRIVIAL(error) << r.failure->message;
   return r;
 }
 

@@ -15,6 +15,8 @@
 #include "core/config.hpp"
 #include "core/detector.hpp"
 #include "core/incident.hpp"
+#include "core/result.hpp"
+#include "pipeline/ingest_errors.hpp"
 #include "sources/file_source.hpp"
 #include "storage/store.hpp"
 
@@ -33,8 +35,9 @@ struct FileIngest {
   std::vector<sources::ReadError> errors;  // bad records (the rest was read): the first limits.bad_records_kept
   uint64_t errors_not_kept = 0;            // bad records past those: counted, not kept ("and K more")
   uint64_t pending_bytes = 0;              // an unterminated last line, left for a later read (ReadSummary)
-  std::string failure;         // the file could not be read at all
-  bool unreadable = false;     // ... because it could not be opened (failure says why: "Permission denied")
+  // Set when the file could not be read at all; its code (IngestErrc) says why: cannot_open (with
+  // the errno in `os`: "Permission denied"), unknown_format, read_failed, not_stored.
+  std::optional<Error> failure;
   // Set when the stored position could not be resumed and the file was read again from its start
   // (a followed log truncated or replaced under the same name, or its stored position cleared or
   // rewound by something other than this process). Events already stored are not stored again.

@@ -62,14 +62,14 @@ SourcePoll FolderSource::poll(Ingest& ingest) {
     if (file.quarantined > 0) out.quarantined.push_back({path, file.quarantined, file.first_quarantine_error});
     if (!file.position_reset.empty()) out.notices.push_back(path + ": " + file.position_reset);
     const bool unrecognised = file.format == sources::FileFormat::Unknown;
-    if (file.failure.empty()) {
+    if (!file.failure) {
       state.read = true;
     } else if (unrecognised && !changed) {
       // Unrecognised and settled (not a header still being written): reported once.
-      out.errors.push_back(file.failure);
+      out.errors.push_back(file.failure->message);
       state.read = true;
     } else if (!unrecognised) {
-      out.errors.push_back(file.failure);  // retried next pass
+      out.errors.push_back(file.failure->message);  // retried next pass
     }
     now_seen[path] = state;
   }

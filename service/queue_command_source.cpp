@@ -73,8 +73,8 @@ void QueueCommandSource::take(const CommandResult& result, Ingest& ingest, Sourc
         for (auto& c : head)
           if (static_cast<unsigned char>(c) < 0x20) c = ' ';
         problem = "its output is not Get-Queue JSON: \"" + head + (result.out.size() > 120 ? "...\"" : "\"");
-      } else if (!file.failure.empty()) {
-        problem = file.failure;
+      } else if (file.failure) {
+        problem = file.failure->message;
       } else if (file.bad_records > 0 && file.records_read == file.bad_records) {
         problem = "none of its " + std::to_string(file.bad_records) + " queue record(s) could be read: " + file.errors.front().message();
       }

@@ -40,9 +40,9 @@ Result<EventLogBookmark> parse_bookmark_xml(std::string_view xml, const std::str
   return Error{"the stored bookmark has no entry for " + channel};
 }
 
-std::string continuity_problem(const std::string& channel, uint64_t last_read, uint64_t oldest_in_log,
-                               std::optional<uint64_t> first_new) {
-  if (last_read == 0) return "";
+std::optional<std::string> continuity_problem(const std::string& channel, uint64_t last_read, uint64_t oldest_in_log,
+                                              std::optional<uint64_t> first_new) {
+  if (last_read == 0) return std::nullopt;
   if (first_new && *first_new <= last_read)
     return "the " + channel + " log's record numbers went back from " + std::to_string(last_read) + " to " +
            std::to_string(*first_new) + ": the log was cleared or re-created; reading it again from its start";
@@ -50,11 +50,11 @@ std::string continuity_problem(const std::string& channel, uint64_t last_read, u
     return "records " + std::to_string(last_read + 1) + " to " + std::to_string(oldest_in_log - 1) + " of the " + channel +
            " log were removed before AuthWatch read them (the log was cleared or its retention overwrote them): "
            "authentication failures in them are missed";
-  return "";
+  return std::nullopt;
 }
 
-std::string log_cleared_notice(const TransportEvent& event) {
-  if (event.provider != "Microsoft-Windows-Eventlog" || event.event_id != 104) return "";
+std::optional<std::string> log_cleared_notice(const TransportEvent& event) {
+  if (event.provider != "Microsoft-Windows-Eventlog" || event.event_id != 104) return std::nullopt;
   auto field = [&](const char* name) { return std::string(event.field(name)); };
   const std::string channel = field("Channel");
   const std::string who = field("SubjectDomainName").empty() ? field("SubjectUserName") : field("SubjectDomainName") + "\\" + field("SubjectUserName");

@@ -38,14 +38,15 @@ std::string bookmark_xml(const EventLogBookmark& bookmark);
 // The bookmark of `channel` in such XML; an error names what is wrong with it.
 Result<EventLogBookmark> parse_bookmark_xml(std::string_view xml, const std::string& channel);
 
-// What is wrong with the continuity of `channel` ("" when nothing): `last_read` is the record id of
-// the stored bookmark (0: never read), `oldest_in_log` the log's oldest record number now
-// (EvtGetLogInfo), `first_new` the record id of the first event read now, if any.
-std::string continuity_problem(const std::string& channel, uint64_t last_read, uint64_t oldest_in_log,
+// The notice to report when the continuity of `channel` is broken (nothing when it is not):
+// `last_read` is the record id of the stored bookmark (0: never read), `oldest_in_log` the log's
+// oldest record number now (EvtGetLogInfo), `first_new` the record id of the first event read
+// now, if any. A notice, not an Error: the reading goes on, and nobody branches on its kind.
+std::optional<std::string> continuity_problem(const std::string& channel, uint64_t last_read, uint64_t oldest_in_log,
                                std::optional<uint64_t> first_new);
 
 // Event 104 of Microsoft-Windows-Eventlog in the System log: "The <channel> log file was cleared".
-// The notice to report for it, or "" for any other event.
-std::string log_cleared_notice(const TransportEvent& event);
+// The notice to report for it; nothing for any other event.
+std::optional<std::string> log_cleared_notice(const TransportEvent& event);
 
 }  // namespace authwatch::sources

@@ -18,6 +18,7 @@ namespace {
 
 using platform::win::EvtHandle;
 using platform::win::EvtRendered;
+using platform::win::call_failed;
 using platform::win::failed_call;
 using platform::win::render_utf8;
 using platform::win::widen;
@@ -56,10 +57,11 @@ class EventLogSource final : public MonitorSource {
     SourcePoll out;
     if (!subscription_) {
       if (std::chrono::steady_clock::now() < retry_at_) return out;
-      if (auto problem = subscribe(ingest, out); !problem.empty()) {
+      if (auto subscribed = subscribe(ingest, out); !subscribed) {
         retry_at_ = std::chrono::steady_clock::now() + kRetry;
-        if (problem != reported_) out.errors.push_back("the " + channel_.name + " event log cannot be read: " + problem);
-        reported_ = problem;
+        // Each problem once: the same one again on every retry would flood the status.
+        if (subscribed.error() != reported_) out.errors.push_back("the " + channel_.name + " event log cannot be read: " + subscribed.error());
+        reported_ = subscribed.error();
         return out;
       }
       reported_.clear();
@@ -69,10 +71,9 @@ class EventLogSource final : public MonitorSource {
   }
 
  private:
-  // Returns "" when subscribed, else why not.
-  std::string subscribe(Ingest& ingest, SourcePoll& out) {
+  Result<void> subscribe(Ingest& ingest, SourcePoll& out) {
     if (running_under_wine())
-      return "Wine does not implement the event log API (wevtapi); read exported .evtx/XML files from a drop folder instead";
+      return Error{"Wine does not implement the event log API (wevtapi); read exported .evtx/XML files from a drop folder instead"};
     const auto stored = ingest.stored_position(SourceKind::EventLog, channel_.name);
     last_record_ = 0;
     std::wstring bookmark_text;
@@ -85,19 +86,18 @@ class EventLogSource final : public MonitorSource {
       }
     }
     bookmark_.reset(EvtCreateBookmark(bookmark_text.empty() ? nullptr : bookmark_text.c_str()));
-    if (!bookmark_) return failed_call("EvtCreateBookmark", GetLastError());
+    if (!bookmark_) return call_failed("EvtCreateBookmark", GetLastError());
     if (!signal_) signal_ = CreateEventW(nullptr, FALSE, TRUE, nullptr);
     const bool resume = !bookmark_text.empty();
     subscription_.reset(EvtSubscribe(nullptr, signal_, widen(channel_.name).c_str(), widen(channel_.query).c_str(),
                                      resume ? bookmark_.get() : nullptr, nullptr, nullptr,
                                      resume ? EvtSubscribeStartAfterBookmark : EvtSubscribeStartAtOldestRecord));
-    if (!subscription_) return failed_call("EvtSubscribe", GetLastError());
+    if (!subscription_) return call_failed("EvtSubscribe", GetLastError());
     if (auto oldest = oldest_record(channel_.name)) {
-      if (auto gap = sources::continuity_problem(channel_.name, last_record_, *oldest, std::nullopt); !gap.empty())
-        out.notices.push_back(gap);
+      if (auto gap = sources::continuity_problem(channel_.name, last_record_, *oldest, std::nullopt)) out.notices.push_back(*gap);
     }
     first_read_ = true;
-    return "";
+    return {};
   }
 
   void read(Ingest& ingest, SourcePoll& out) {
@@ -128,11 +128,10 @@ class EventLogSource final : public MonitorSource {
         } else {
           auto& e = parsed.value();
           if (first_read_) {
-            if (auto gap = sources::continuity_problem(channel_.name, last_record_, 0, e.record_id); !gap.empty())
-              out.notices.push_back(gap);
+            if (auto gap = sources::continuity_problem(channel_.name, last_record_, 0, e.record_id)) out.notices.push_back(*gap);
             first_read_ = false;
           }
-          if (auto cleared = sources::log_cleared_notice(e); !cleared.empty()) out.notices.push_back(cleared);
+          if (auto cleared = sources::log_cleared_notice(e)) out.notices.push_back(*cleared);
           last = e.record_id;
           batch.events.push_back(std::move(e));
         }
@@ -156,8 +155,8 @@ class EventLogSource final : public MonitorSource {
       subscription_.reset();  // the database failed (the monitor's step says how): resubscribe from the stored bookmark
       throw;
     }
-    if (!stored.failure.empty()) {
-      out.errors.push_back(stored.failure);
+    if (stored.failure) {
+      out.errors.push_back(stored.failure->message);
       subscription_.reset();  // resubscribe from the stored bookmark: nothing is lost or repeated
       return;
     }

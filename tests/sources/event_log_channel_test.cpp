@@ -15,6 +15,7 @@
 using namespace authwatch;
 using namespace authwatch::sources;
 using ::testing::HasSubstr;
+using ::testing::Optional;
 
 namespace {
 
@@ -100,12 +101,12 @@ TEST(EventLogChannel, BookmarksRoundTripAndABadOneIsNamed) {
 }
 
 TEST(EventLogChannel, LostRecordsAndARestartedLogAreReportedNeverSkipped) {
-  EXPECT_EQ(continuity_problem("Application", 0, 5000, 5001), "") << "never read: nothing to compare";
-  EXPECT_EQ(continuity_problem("Application", 88214, 80000, 88230), "") << "the log still holds what follows the bookmark";
-  EXPECT_EQ(continuity_problem("Application", 88214, 88215, std::nullopt), "");
+  EXPECT_EQ(continuity_problem("Application", 0, 5000, 5001), std::nullopt) << "never read: nothing to compare";
+  EXPECT_EQ(continuity_problem("Application", 88214, 80000, 88230), std::nullopt) << "the log still holds what follows the bookmark";
+  EXPECT_EQ(continuity_problem("Application", 88214, 88215, std::nullopt), std::nullopt);
   EXPECT_THAT(continuity_problem("Application", 88214, 90001, 90001),
-              HasSubstr("records 88215 to 90000 of the Application log were removed before AuthWatch read them"));
-  EXPECT_THAT(continuity_problem("System", 7754, 1, 3), HasSubstr("went back from 7754 to 3"));
+              Optional(HasSubstr("records 88215 to 90000 of the Application log were removed before AuthWatch read them")));
+  EXPECT_THAT(continuity_problem("System", 7754, 1, 3), Optional(HasSubstr("went back from 7754 to 3")));
 }
 
 TEST(EventLogChannel, ALogClearedEventBecomesANotice) {
@@ -113,10 +114,10 @@ TEST(EventLogChannel, ALogClearedEventBecomesANotice) {
   cleared.provider = "Microsoft-Windows-Eventlog";
   cleared.event_id = 104;
   cleared.fields = {{"Channel", "Application"}, {"SubjectDomainName", "CONTOSO"}, {"SubjectUserName", "admin"}};
-  EXPECT_THAT(log_cleared_notice(cleared), HasSubstr("the Application log was cleared by CONTOSO\\admin"));
+  EXPECT_THAT(log_cleared_notice(cleared), Optional(HasSubstr("the Application log was cleared by CONTOSO\\admin")));
   TransportEvent other = cleared;
   other.event_id = 105;
-  EXPECT_EQ(log_cleared_notice(other), "");
+  EXPECT_EQ(log_cleared_notice(other), std::nullopt);
 }
 
 }  // namespace
