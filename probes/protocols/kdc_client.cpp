@@ -59,7 +59,7 @@ asio::awaitable<Result<TimedReply>> kdc_tcp_request(ProbeContext& ctx, const std
     trace->timed_out = true;
     co_return Error{"no TCP connection to " + where + " by the deadline"};
   }
-  if (ec == asio::error::connection_refused) co_return Error{"TCP connection refused by " + where};
+  if (ec == asio::error::connection_refused) co_return Error{ExchangeErrc::refused, "TCP connection refused by " + where, ec};
   if (ec) co_return Error{"TCP connect to " + where + " failed: " + ec.message()};
   trace->connected = true;
 

@@ -9,6 +9,7 @@
 
 #include "probes/async_util.hpp"
 #include "probes/probe.hpp"
+#include "probes/protocols/exchange_errors.hpp"
 #include "probes/protocols/timed_exchange.hpp"
 
 namespace authwatch::probes {
@@ -27,6 +28,7 @@ struct KdcTimeResult {
 // One Kerberos exchange over TCP (RFC 4120 §7.2.2): the length-prefixed request, the
 // length-prefixed reply of at most settings.max_reply_bytes. Errors name host:port.
 // `trace` (optional) tells an accepted connection that never answered from no connection at all.
+// A refused connection has the code ExchangeErrc::refused.
 boost::asio::awaitable<Result<TimedReply>> kdc_tcp_request(ProbeContext& ctx, const std::string& host, uint16_t port,
                                                            const RequestAt& request, SteadyTime deadline,
                                                            ExchangeTrace* trace = nullptr);

@@ -20,9 +20,6 @@ std::optional<uint16_t> parse_port(const std::string& text) {
   return static_cast<uint16_t>(value);
 }
 
-// The TCP error texts of kdc_tcp_request that mean "actively refused", after which UDP is worth a try.
-bool refused(const std::string& error) { return error.find("refused") != std::string::npos; }
-
 }  // namespace
 
 std::optional<KdcEndpoint> parse_kdc_entry(const std::string& raw) {
@@ -88,7 +85,8 @@ asio::awaitable<Result<KdcReply>> kdc_exchange(ProbeContext& ctx, std::vector<st
       record(where, "tcp", tcp_trace, tcp ? "" : tcp.error());
       if (tcp) co_return KdcReply{std::move(tcp.value().bytes), where + "/tcp"};
       note(tcp.error());
-      if (!refused(tcp.error()) || std::chrono::steady_clock::now() >= share) continue;
+      // Refused (not silent): something answers at that address, so UDP is worth a try.
+      if (tcp.code() != ExchangeErrc::refused || std::chrono::steady_clock::now() >= share) continue;
       ExchangeTrace udp_trace;
       auto udp = co_await udp_request(ctx, endpoint->host, endpoint->port, request, share, &udp_trace);
       record(where, "udp", udp_trace, udp ? "" : udp.error());

@@ -26,6 +26,7 @@
 #include "core/clock.hpp"
 #include "probes/protocols/der.hpp"
 #include "probes/protocols/kdc_client.hpp"
+#include "probes/protocols/kdc_exchange.hpp"
 #include "probes/protocols/kerberos.hpp"
 #include "probes/protocols/sntp.hpp"
 #include "probes/protocols/sntp_client.hpp"
@@ -183,7 +184,9 @@ TEST(ChronyServer, SntpSeesAServerTenMinutesAhead) {
 // A UDP peer on 127.0.0.1 that answers each datagram with reply(request) (or stays silent on {}).
 class UdpPeer {
  public:
-  UdpPeer(asio::io_context& io, std::function<Bytes(const Bytes&)> reply) : socket_(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+  // `port` 0: any free one.
+  UdpPeer(asio::io_context& io, std::function<Bytes(const Bytes&)> reply, uint16_t port = 0)
+      : socket_(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), port)) {
     if (reply) asio::co_spawn(io, serve(std::move(reply)), asio::detached);
   }
   uint16_t port() const { return socket_.local_endpoint().port(); }
@@ -390,6 +393,72 @@ TEST(ScriptedPeers, ClosedPortsAreReportedAsSuch) {
   auto tcp_result = kdc_query(h, port, KdcTransport::Tcp, 3000ms);
   EXPECT_FALSE(tcp_result.ok);
   EXPECT_NE(tcp_result.error.find("refused"), std::string::npos) << tcp_result.error;
+}
+
+// What one kdc_tcp_request or kdc_exchange gave, for ClientHarness::run.
+struct ExchangeOutcome {
+  bool ok = false;
+  std::string kdc, error;
+  std::error_code code;
+  std::vector<KdcAttempt> attempts;
+};
+
+ExchangeOutcome tcp_request_to(ClientHarness& h, uint16_t port) {
+  return h.run<ExchangeOutcome>([&h, port](ProbeContext& ctx) -> asio::awaitable<ExchangeOutcome> {
+    ExchangeOutcome out;
+    auto r = co_await kdc_tcp_request(ctx, "127.0.0.1", port, [](TimePoint) { return Bytes{1, 2, 3}; }, h.in(3000ms));
+    out.ok = r.ok();
+    if (!r) out.error = r.error(), out.code = r.code();
+    co_return out;
+  });
+}
+
+ExchangeOutcome exchange_with(ClientHarness& h, uint16_t port) {
+  return h.run<ExchangeOutcome>([&h, port](ProbeContext& ctx) -> asio::awaitable<ExchangeOutcome> {
+    ExchangeOutcome out;
+    auto r = co_await kdc_exchange(ctx, {"127.0.0.1:" + std::to_string(port)}, Bytes{1, 2, 3}, h.in(3000ms), &out.attempts);
+    out.ok = r.ok();
+    if (r) out.kdc = r.value().kdc;
+    else out.error = r.error(), out.code = r.code();
+    co_return out;
+  });
+}
+
+TEST(ScriptedPeers, ARefusedTcpConnectionHasTheRefusedCode) {
+  ClientHarness h;
+  const auto refused = tcp_request_to(h, test::free_loopback_port());
+  ASSERT_FALSE(refused.ok);
+  EXPECT_EQ(refused.code, ExchangeErrc::refused) << refused.error;
+
+  TcpPeer closes(h.io, [](tcp::socket&) -> asio::awaitable<void> { co_return; });  // accepts, then closes
+  const auto closed = tcp_request_to(h, closes.port());
+  ASSERT_FALSE(closed.ok);
+  EXPECT_NE(closed.code, ExchangeErrc::refused) << "took the connection: " << closed.error;
+}
+
+// kdc_exchange tries UDP after TCP only when the KDC refused the connection (by its code).
+TEST(ScriptedPeers, AKdcThatRefusesTcpIsAskedOverUdp) {
+  ClientHarness h;
+  UdpPeer kdc(h.io, [](const Bytes&) { return krb_error_at(SystemClock{}.now(), 6); });  // nothing listens on TCP there
+  const auto r = exchange_with(h, kdc.port());
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.kdc, "127.0.0.1:" + std::to_string(kdc.port()) + "/udp");
+  ASSERT_EQ(r.attempts.size(), 2u);
+  EXPECT_EQ(r.attempts[0].transport, "tcp");
+  EXPECT_FALSE(r.attempts[0].connected);
+  EXPECT_EQ(r.attempts[1].transport, "udp");
+}
+
+TEST(ScriptedPeers, AKdcThatTookTheTcpConnectionIsNotAskedOverUdp) {
+  ClientHarness h;
+  TcpPeer closes(h.io, [](tcp::socket&) -> asio::awaitable<void> { co_return; });
+  // The same port number over UDP would answer: asking it would be a mistake the result shows.
+  UdpPeer would_answer(h.io, [](const Bytes&) { return krb_error_at(SystemClock{}.now(), 6); }, closes.port());
+  const auto r = exchange_with(h, closes.port());
+  EXPECT_FALSE(r.ok) << "answered by " << r.kdc;
+  ASSERT_EQ(r.attempts.size(), 1u);
+  EXPECT_EQ(r.attempts[0].transport, "tcp");
+  EXPECT_TRUE(r.attempts[0].connected);
 }
 
 TEST(ScriptedPeers, UnresolvableNameIsAnError) {
