@@ -192,7 +192,8 @@ class ConnectorLab : public ::testing::Test {
   void SetUp() override {
     std::string why;
     if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
-    ASSERT_EQ(test::ensure_exchange_fixtures(), "");
+    auto fixtures = test::ensure_exchange_fixtures();
+    ASSERT_TRUE(fixtures) << fixtures.error();
   }
   ProbeTargets targets() const {
     ProbeTargets t;

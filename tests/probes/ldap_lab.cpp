@@ -62,14 +62,14 @@ LabKerberosEnv::~LabKerberosEnv() {
   else unsetenv("KRB5_CONFIG");
 }
 
-std::string ensure_exchange_fixtures() {
+Result<void> ensure_exchange_fixtures() {
   auto accounts = lab_has("DC=lab,DC=example", "(&(objectClass=computer)(|(sAMAccountName=EXCH01$)(sAMAccountName=EXCH02$)))");
-  if (!accounts) return "cannot look for the fixtures: " + accounts.error();
-  if (!accounts.value() && lab_cmd("fixtures") != 0) return "adlab.sh fixtures failed";
+  if (!accounts) return Error{"cannot look for the fixtures: " + accounts.error()};
+  if (!accounts.value() && lab_cmd("fixtures") != 0) return Error{"adlab.sh fixtures failed"};
   auto schema = lab_has("CN=Schema,CN=Configuration,DC=lab,DC=example", "(lDAPDisplayName=msExchSmtpReceiveConnector)");
-  if (!schema) return "cannot look for the Exchange schema: " + schema.error();
-  if (!schema.value() && lab_cmd("exchange-schema") != 0) return "adlab.sh exchange-schema failed";
-  return "";
+  if (!schema) return Error{"cannot look for the Exchange schema: " + schema.error()};
+  if (!schema.value() && lab_cmd("exchange-schema") != 0) return Error{"adlab.sh exchange-schema failed"};
+  return {};
 }
 
 LabChange::LabChange(std::vector<std::string> apply, std::vector<std::string> undo) : undo_(std::move(undo)) {

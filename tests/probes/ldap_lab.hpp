@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/finding.hpp"
+#include "core/result.hpp"
 #include "probes/probe.hpp"
 
 namespace authwatch::test {
@@ -31,8 +32,8 @@ class LabKerberosEnv {
 };
 
 // EXCH01/EXCH02 (`adlab.sh fixtures`) and the Exchange schema (`adlab.sh exchange-schema`),
-// each made only when the directory lacks it. "" when ready, else what went wrong.
-std::string ensure_exchange_fixtures();
+// each made only when the directory lacks it. An error says what went wrong.
+Result<void> ensure_exchange_fixtures();
 
 // Runs `apply` (adlab.sh argument strings) now and `undo` when the scope ends, whatever the test
 // asserted; undo runs even after a partly failed apply, so each step must tolerate that.

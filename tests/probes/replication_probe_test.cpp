@@ -54,7 +54,7 @@ class ReplicationLab : public ::testing::Test {
     if (!read_root_dse(dc_ip(2), 389, 2000ms))
       AUTHWATCH_PEER_UNAVAILABLE() << "needs the 2-DC lab: DC2 (" << dc_ip(2) << ") does not answer; run 'tests/lab/adlab.sh up 2'";
     kerberos_.emplace();  // GSSAPI as the lab's administrator, against the lab's KDCs
-    if (auto failure = test::ensure_exchange_fixtures(); !failure.empty()) FAIL() << failure;
+    if (auto fixtures = test::ensure_exchange_fixtures(); !fixtures) FAIL() << fixtures.error();
     targets_.dcs = {dc_ip(1), dc_ip(2)};
     targets_.domain = test::domain;
     targets_.realm = test::realm;

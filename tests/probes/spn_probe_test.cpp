@@ -169,8 +169,8 @@ class SpnLab : public ::testing::Test {
   void SetUp() override {
     std::string why;
     if (!test::lab_available(why)) AUTHWATCH_PEER_UNAVAILABLE() << why;
-    const std::string problem = test::ensure_exchange_fixtures();
-    ASSERT_EQ(problem, "");
+    auto fixtures = test::ensure_exchange_fixtures();
+    ASSERT_TRUE(fixtures) << fixtures.error();
   }
   ProbeTargets targets(const std::string& peer_fqdn = "exch01.lab.example") const {
     ProbeTargets t;
