@@ -31,12 +31,17 @@ TEST(Error, AKindAndAnOsNumberAreKeptApart) {
   EXPECT_EQ(e.code.message(), "an operating-system call failed");
 }
 
-TEST(Result, AValueOrAnErrorWithItsCodes) {
-  Result<int> good = 42;
-  ASSERT_TRUE(good.ok());
-  EXPECT_EQ(good.value(), 42);
+Result<std::string> stat_file(bool fail) {
+  if (fail) return Error{Errc::os_call_failed, "stat failed", std::error_code(ENOENT, std::generic_category())};
+  return std::string("42 bytes");
+}
 
-  Result<int> bad = Error{Errc::os_call_failed, "stat failed", std::error_code(ENOENT, std::generic_category())};
+TEST(Result, AValueOrAnErrorWithItsCodes) {
+  const auto good = stat_file(false);
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(good.value(), "42 bytes");
+
+  const auto bad = stat_file(true);
   ASSERT_FALSE(bad.ok());
   EXPECT_FALSE(bad);
   EXPECT_EQ(bad.error(), "stat failed") << "error() stays the message, for the call sites that only show it";

@@ -416,7 +416,11 @@ ExchangeOutcome tcp_request_to(ClientHarness& h, uint16_t port) {
 ExchangeOutcome exchange_with(ClientHarness& h, uint16_t port) {
   return h.run<ExchangeOutcome>([&h, port](ProbeContext& ctx) -> asio::awaitable<ExchangeOutcome> {
     ExchangeOutcome out;
-    auto r = co_await kdc_exchange(ctx, {"127.0.0.1:" + std::to_string(port)}, Bytes{1, 2, 3}, h.in(3000ms), &out.attempts);
+    // Named first: GCC 12 cannot keep a braced list alive across co_await ("array used as initializer").
+    std::vector<std::string> kdcs;
+    kdcs.push_back("127.0.0.1:" + std::to_string(port));
+    Bytes request(3, 0x01);
+    auto r = co_await kdc_exchange(ctx, std::move(kdcs), std::move(request), h.in(3000ms), &out.attempts);
     out.ok = r.ok();
     if (r) out.kdc = r.value().kdc;
     else out.error = r.error(), out.code = r.code();
