@@ -1,6 +1,7 @@
 // authwatch incidents: the incident list.
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "pipeline/alerts.hpp"
 
 namespace authwatch::cli {
 namespace {
@@ -31,7 +32,7 @@ void run_incidents(Context& ctx, const std::string& status) {
     rows.rows.push_back({std::to_string(i.id), std::string(to_string(i.status)), i.observer.empty() ? "?" : i.observer,
                          std::string(to_string(i.direction)), i.peer,
                          name, std::to_string(i.signal_count), time(i.first_seen), time(i.last_seen)});
-    json.push_back(incident_json(i));
+    json.push_back(pipeline::incident_json(i));
   }
   write(ctx.out, ctx.format(), rows, json);
 }

@@ -6,6 +6,7 @@
 #include "cli/platform.hpp"
 #include "core/clock.hpp"
 #include "core/utf8.hpp"
+#include "pipeline/alerts.hpp"
 #include "pipeline/ingest.hpp"
 
 namespace authwatch::cli {
@@ -126,7 +127,7 @@ void run_scan(Context& ctx, const ScanOptions& opt) {
   }
   nlohmann::json incidents = nlohmann::json::array();
   for (const auto& c : pass.changes)
-    if (c.kind == IncidentChange::Kind::Opened) incidents.push_back(incident_json(c.incident));
+    if (c.kind == IncidentChange::Kind::Opened) incidents.push_back(pipeline::incident_json(c.incident));
   nlohmann::json json = {{"files", files_json},
                          {"missing", missing},
                          {"refused", refused_json},

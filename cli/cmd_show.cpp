@@ -5,10 +5,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/diagnosis_rows.hpp"
-#include "cli/incident_diagnosis.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/incident_diagnosis.hpp"
 #include "cli/signal_rows.hpp"
 #include "core/diagnosis.hpp"
+#include "pipeline/alerts.hpp"
 
 namespace authwatch::cli {
 namespace {
@@ -58,7 +59,7 @@ void run_show(Context& ctx, int64_t id) {
   const auto diagnosed = latest_diagnosis(store, id, signals);
   const bool named_only = !diagnosed.run && !diagnosed.diagnosis.causes.empty();
   if (ctx.format() == OutputFormat::Json) {
-    nlohmann::json j = incident_json(*incident);
+    nlohmann::json j = pipeline::incident_json(*incident);
     j["signals"] = nlohmann::json::array();
     for (const auto& s : signals) j["signals"].push_back(signal_json(s, true));
     j["probe_run"] = diagnosed.run ? probe_run_json(*diagnosed.run) : nlohmann::json(nullptr);

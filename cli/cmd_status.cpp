@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "core/clock.hpp"
+#include "pipeline/alerts.hpp"
 
 namespace authwatch::cli {
 namespace {
@@ -102,7 +103,7 @@ void run_status(Context& ctx) {
                                {"bad_records", s.bad_records}, {"updated_at", format_iso8601(s.updated_at)}, {"last_error", s.last_error}});
   }
   json["monitor"] = monitor_json(state, now);
-  for (const auto& i : open) json["open_incidents"].push_back(incident_json(i));
+  for (const auto& i : open) json["open_incidents"].push_back(pipeline::incident_json(i));
   if (!runs.empty()) {
     const auto& r = runs.front();
     json["last_probe_run"] = {{"id", r.id}, {"incident_id", r.incident_id ? nlohmann::json(*r.incident_id) : nlohmann::json(nullptr)},

@@ -56,19 +56,4 @@ std::unique_ptr<storage::Database> Context::open_database_at(const std::string& 
   return std::move(db).value();
 }
 
-nlohmann::json incident_json(const Incident& i) {
-  nlohmann::json j = {{"id", i.id},
-                      {"observer", i.observer.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.observer)},
-                      {"direction", to_string(i.direction)},
-                      {"peer", i.peer},
-                      {"peer_name", i.peer_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.peer_name)},
-                      {"peer_context", i.peer_context.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.peer_context)},
-                      {"status", to_string(i.status)},
-                      {"signal_count", i.signal_count},
-                      {"first_seen", format_iso8601(i.first_seen)},
-                      {"last_seen", format_iso8601(i.last_seen)},
-                      {"resolved_at", i.resolved_at ? nlohmann::json(format_iso8601(*i.resolved_at)) : nlohmann::json(nullptr)}};
-  return j;
-}
-
 }  // namespace authwatch::cli

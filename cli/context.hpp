@@ -37,6 +37,4 @@ struct Context {
   std::unique_ptr<Config> config_;
 };
 
-nlohmann::json incident_json(const Incident& incident);
-
 }  // namespace authwatch::cli

@@ -15,17 +15,18 @@ int cause_event_id(const std::string& cause) {
 }
 
 nlohmann::json incident_json(const Incident& i) {
-  nlohmann::json j = {{"id", i.id},
-                      {"direction", std::string(to_string(i.direction))},
-                      {"peer", i.peer},
-                      {"peer_name", i.peer_name},
-                      {"observer", i.observer},
-                      {"status", std::string(to_string(i.status))},
-                      {"first_seen", format_iso8601(i.first_seen)},
-                      {"last_seen", format_iso8601(i.last_seen)},
-                      {"signal_count", i.signal_count}};
-  if (i.resolved_at) j["resolved_at"] = format_iso8601(*i.resolved_at);
-  return j;
+  auto text_or_null = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
+  return {{"id", i.id},
+          {"observer", text_or_null(i.observer)},
+          {"direction", to_string(i.direction)},
+          {"peer", i.peer},
+          {"peer_name", text_or_null(i.peer_name)},
+          {"peer_context", text_or_null(i.peer_context)},
+          {"status", to_string(i.status)},
+          {"signal_count", i.signal_count},
+          {"first_seen", format_iso8601(i.first_seen)},
+          {"last_seen", format_iso8601(i.last_seen)},
+          {"resolved_at", i.resolved_at ? nlohmann::json(format_iso8601(*i.resolved_at)) : nlohmann::json(nullptr)}};
 }
 
 namespace {
@@ -40,10 +41,18 @@ storage::AlertRecord alert_for(const Incident& incident, const char* kind, int e
   return a;
 }
 
+// A text field of a stored payload: "" when missing or null (alerts stored before 2026-12-08 wrote
+// "" for an unknown name, later ones null).
+std::string text_field(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string peer_text(const nlohmann::json& incident) {
-  std::string peer = incident.value("peer", "");
-  const std::string name = incident.value("peer_name", "");
+  std::string peer = text_field(incident, "peer");
+  const std::string name = text_field(incident, "peer_name"), context = text_field(incident, "peer_context");
   if (!name.empty() && name != peer) peer += " (" + name + ")";
+  else if (name.empty() && !context.empty()) peer += " (" + context + ")";  // which queue, for a peer nobody knows
   return peer;
 }
 

@@ -27,6 +27,8 @@ inline constexpr int kEventServiceHealth = 1950;
 
 int cause_event_id(const std::string& cause);  // kEventCauseDiagnosedBase + index, or kEventNoCauseFound
 
+// An incident as `authwatch incidents --format json` prints it and alerts carry it: a text that is
+// not known (observer, peer name, peer context) and an open incident's resolved_at are null.
 nlohmann::json incident_json(const Incident& incident);
 storage::AlertRecord incident_opened_alert(const Incident& incident, TimePoint now);
 storage::AlertRecord incident_resolved_alert(const Incident& incident, TimePoint now);

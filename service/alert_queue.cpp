@@ -13,7 +13,7 @@ void AlertQueue::hold(storage::AlertRecord alert) {
     auto victim = std::find_if(queue_.begin(), queue_.end(), [](const Entry& e) { return !e.stored && e.alert.delivered_at; });
     if (victim == queue_.end()) victim = std::find_if(queue_.begin(), queue_.end(), [](const Entry& e) { return !e.stored; });
     BOOST_LOG_TRIVIAL(error) << "alert queue full (" << kMaxHeld << " alerts the database has not taken): dropped \""
-                             << alert_message(victim->alert) << "\"";
+                             << pipeline::alert_message(victim->alert) << "\"";
     queue_.erase(victim);
     ++dropped_;
   }
@@ -63,7 +63,7 @@ void AlertQueue::load(storage::Store& store) {
   }
 }
 
-AlertQueue::Delivery AlertQueue::deliver(const std::vector<std::unique_ptr<AlertSink>>& sinks, const std::string& held_back, TimePoint now) {
+AlertQueue::Delivery AlertQueue::deliver(const std::vector<std::unique_ptr<pipeline::AlertSink>>& sinks, const std::string& held_back, TimePoint now) {
   Delivery d;
   for (auto& e : queue_) {
     if (e.alert.delivered_at) continue;

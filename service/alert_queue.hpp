@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "service/pipeline_names.hpp"
+#include "pipeline/alerts.hpp"
 #include "storage/database.hpp"
 #include "storage/store.hpp"
 
@@ -48,7 +48,7 @@ class AlertQueue {
   };
   // Hands the queued alerts to the sinks in order until one fails; `held_back` (a maintenance
   // window, ServerWideOffline) marks them suppressed instead. Needs no database.
-  Delivery deliver(const std::vector<std::unique_ptr<AlertSink>>& sinks, const std::string& held_back, TimePoint now);
+  Delivery deliver(const std::vector<std::unique_ptr<pipeline::AlertSink>>& sinks, const std::string& held_back, TimePoint now);
 
   // The database was replaced by a new one: whatever it has not taken is held again (the incident
   // ids of the old one stay in the payloads only).

@@ -22,10 +22,10 @@ void FolderSource::database_replaced() { seen_.clear(); }
 // Each file in name order: what changed is read (Ingest commits it with its position). A failure
 // of the database itself is thrown to the monitor's step: this pass ends, `seen_` keeps what it
 // was, and the next pass reads the same files again from their stored positions.
-SourcePoll FolderSource::poll(Ingest& ingest) {
+SourcePoll FolderSource::poll(pipeline::Ingest& ingest) {
   SourcePoll out;
   std::vector<std::string> missing;
-  const auto files = expand_paths(folders_, missing);
+  const auto files = pipeline::expand_paths(folders_, missing);
   for (const auto& folder : folders_) {
     const bool is_missing = std::find(missing.begin(), missing.end(), folder) != missing.end();
     if (is_missing && missing_reported_.insert(folder).second) out.errors.push_back(folder + ": no such folder (watched again once it exists)");

@@ -33,7 +33,7 @@ class FolderSource final : public MonitorSource {
   static constexpr std::chrono::seconds kRecheckPositions{2};
 
   std::string name() const override;
-  SourcePoll poll(Ingest& ingest) override;
+  SourcePoll poll(pipeline::Ingest& ingest) override;
   void database_replaced() override;
   // Until the folder watch reports a change, unless a file waits for a poll: a dropped file still
   // settling, or one whose read failed and is retried.

@@ -67,7 +67,7 @@ int run_under_scm(service::MonitorOptions options, const Clock& clock) {
     // A service has no console: why it could not start or stopped goes to the Application log (event 1950).
     auto tell = [&](const std::string& what) {
       try {
-        (void)service::make_event_log_sink()->deliver(service::health_alert(what, {{"ok", false}}, clock.now()));
+        (void)service::make_event_log_sink()->deliver(pipeline::health_alert(what, {{"ok", false}}, clock.now()));
       } catch (...) {
       }
     };

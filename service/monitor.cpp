@@ -33,7 +33,7 @@ struct Monitor::PendingRun {
 
 Monitor::Monitor(MonitorOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock), health_(options_.database) {
-  if (!options_.alerts_jsonl.empty()) sinks_.push_back(make_json_lines_sink(options_.alerts_jsonl));
+  if (!options_.alerts_jsonl.empty()) sinks_.push_back(pipeline::make_json_lines_sink(options_.alerts_jsonl));
   for (auto& sink : make_platform_sinks(options_)) sinks_.push_back(std::move(sink));
 }
 
@@ -59,7 +59,7 @@ Result<void> Monitor::open() {
     BOOST_LOG_TRIVIAL(error) << failure->message << ": the monitor starts anyway, alerts, and opens it again every "
                              << DatabaseKeeper::kRetry.count() << " s";
   }
-  ingest_ = std::make_unique<Ingest>(*db_, options_.config, clock_, options_.observer);
+  ingest_ = std::make_unique<pipeline::Ingest>(*db_, options_.config, clock_, options_.observer);
   ingest_->record_alerts(true);
   if (!options_.observer.empty()) {
     // Who this monitor is, for `authwatch links` across databases: its name and its addresses.
@@ -94,7 +94,7 @@ Result<void> Monitor::open() {
     sources_.push_back(std::make_unique<QueueCommandSource>(
         QueueCommandOptions{queue.command, queue.interval, queue.timeout, options_.database + "-queue.json",
                             {options_.config.limits.command_stdout_bytes, options_.config.limits.command_stderr_bytes}}, pool_, *db_, clock_));
-  for (auto& source : make_platform_sources(options_)) sources_.push_back(std::move(source));
+  for (auto& source : make_platform_sources(options_, clock_)) sources_.push_back(std::move(source));
   const auto& maintenance = options_.config.maintenance;
   if (!maintenance.offline_state_command.empty())
     offline_ = std::make_unique<OfflineStateWatch>(maintenance.offline_state_command, maintenance.check_interval,
@@ -124,7 +124,7 @@ PassReport Monitor::pass() {
   for (auto& source : sources_) step(Needs::Database, "read " + source->name(), report, [&] { read_source(*source, report); });
 
   // 2. Signals become incidents; opened/resolved alerts go into the outbox in the same transaction.
-  IncidentPass incidents;
+  pipeline::IncidentPass incidents;
   step(Needs::Database, "update incidents", report, [&] {
     incidents = ingest_->update_incidents();
     report.opened = incidents.opened();
@@ -161,7 +161,7 @@ PassReport Monitor::pass() {
 
   // 6. What `authwatch status` shows: that the monitor is alive, its last error, its health.
   for (auto& alert : health_.pass_over(clock_.now())) {
-    BOOST_LOG_TRIVIAL(info) << alert_message(alert);
+    BOOST_LOG_TRIVIAL(info) << pipeline::alert_message(alert);
     alerts_.hold(std::move(alert));
   }
   step(Needs::Database, "record delivery and state", report, [&] {
@@ -230,7 +230,7 @@ void Monitor::keep_database(PassReport& report) {
 // Something happened to the database file itself (moved aside, written back, replaced).
 void Monitor::database_event(const DatabaseKeeper::Event& event, PassReport& report) {
   report.notices.push_back(event.message);
-  auto alert = health_alert(event.message, event.details, clock_.now());
+  auto alert = pipeline::health_alert(event.message, event.details, clock_.now());
   alert.windows_event_id = kEventDatabaseReplaced;
   if (event.new_database) {
     // A new, empty database: positions, sessions and outbox rows of the old one are gone with it.
@@ -253,7 +253,7 @@ void Monitor::read_source(MonitorSource& source, PassReport& report) {
   for (const auto& q : got.quarantined) {
     report.quarantined += q.records;
     if (!quarantine_alerted_.insert(q.location).second) continue;  // once per source: `status` lists them all
-    auto alert = health_alert(std::to_string(q.records) + " record(s) of " + q.location +
+    auto alert = pipeline::health_alert(std::to_string(q.records) + " record(s) of " + q.location +
                                   " could not be stored and were quarantined (the rest was stored; `authwatch status` lists "
                                   "them): " + q.first,
                               {{"source", "quarantine"}, {"location", q.location}, {"records", q.records}, {"ok", false}}, clock_.now());
@@ -324,7 +324,7 @@ int Monitor::store_finished_runs(bool wait) {
       record.targets = {{"dcs", run.targets.dcs}, {"realm", run.targets.realm}, {"peer", run.targets.peer}, {"peer_fqdn", run.targets.peer_fqdn}};
       record.status = std::string(to_string(probes::worst_status(result.findings)));
       const auto run_id = store.insert_probe_run(record, result.findings);
-      auto alert = cause_diagnosed_alert(run.incident, diagnosis, run_id, clock_.now());
+      auto alert = pipeline::cause_diagnosed_alert(run.incident, diagnosis, run_id, clock_.now());
       alert.incident_id = incident_id;
       store.insert_alert(alert);
     });
@@ -428,6 +428,10 @@ void Monitor::publish_metrics(const PassReport& report) {
 
 void Monitor::stop() {
   stopping_ = true;
+  wake();
+}
+
+void Monitor::wake() {
   std::lock_guard lock(wake_mutex_);
   if (wake_) wake_();
 }
@@ -465,7 +469,9 @@ int Monitor::run_loop(bool handle_signals) {
   for (const auto& problem : watch.problems())
     BOOST_LOG_TRIVIAL(warning) << problem << ": polled every " << options_.poll.count() << " ms instead";
   // One timer for everything timed: the next pass comes at the soonest thing due (wait_after_pass).
-  const bool folders_notify = !folders.empty() && watch.watching() && watch.problems().empty();
+  // With no folder to follow, nothing is left unwatched: the sources' own waits decide (the event
+  // log's subscription wakes the loop itself, the queue command is timed).
+  const bool folders_notify = folders.empty() || (watch.watching() && watch.problems().empty());
   constexpr std::chrono::milliseconds kSettle{10};
   std::function<void()> turn;
   auto wait_for = [&](std::chrono::milliseconds delay) {
@@ -500,6 +506,7 @@ int Monitor::run_loop(bool handle_signals) {
     std::lock_guard lock(wake_mutex_);
     wake_ = [&] { boost::asio::post(io, [&] { wait_for(std::chrono::milliseconds{0}); }); };
   }
+  for (auto& source : sources_) source->wake_with([this] { wake(); });
   turn();
   io.run();
   {

@@ -38,10 +38,11 @@
 
 #include "core/clock.hpp"
 #include "core/config.hpp"
+#include "pipeline/alerts.hpp"
+#include "pipeline/ingest.hpp"
 #include "probes/kerberos_logging.hpp"
 #include "probes/probe.hpp"
 #include "service/alert_queue.hpp"
-#include "service/pipeline_names.hpp"
 #include "service/database_keeper.hpp"
 #include "service/instance_lock.hpp"
 #include "service/metrics/metrics_server.hpp"
@@ -98,13 +99,16 @@ class Monitor {
   // by the passes, which alert meanwhile; a damaged one is moved aside at once.
   Result<void> open();
 
+  // A source besides those of the options and the platform (a test's scripted source); before run().
+  void add_source(std::unique_ptr<MonitorSource> source) { sources_.push_back(std::move(source)); }
+
   // One turn of the loop. Probe runs and commands started here finish on the pool and are taken
   // by a later pass (or, for probe runs, by wait_for_probes()).
   PassReport pass();
   void wait_for_probes();  // stores every running probe run and delivers its alert (tests, shutdown)
 
-  // After a pass: how long the loop sleeps unless a change or stop() wakes it. `folders_notify`:
-  // every followed folder is watched. Then the safety poll, cut short by what is due sooner (the
+  // After a pass: how long the loop sleeps unless a change, a source's wake or stop() wakes it.
+  // `folders_notify`: every followed folder is watched (true when none is followed). Then the safety poll, cut short by what is due sooner (the
   // queue command's or offline check's next run, a dropped file settling); otherwise, or while a
   // probe run or command is running (polled for its result), the poll interval.
   std::chrono::milliseconds wait_after_pass(bool folders_notify, SteadyTime now) const;
@@ -115,6 +119,8 @@ class Monitor {
   int run(bool handle_signals);
   // From any thread (a signal, the SCM's control handler): the loop wakes and stops at once.
   void stop();
+  // From any thread: the loop passes at once (a source's new records); nothing when it is not running.
+  void wake();
 
   // Why alerts are held back now ("maintenance window Sat 22:00-02:00", "ServerWideOffline is
   // Inactive"), or "".
@@ -154,10 +160,10 @@ class Monitor {
   std::unique_ptr<storage::Database> db_;  // one for the monitor's life; reconnected by keeper_
   std::unique_ptr<DatabaseKeeper> keeper_;
   bool database_ok_ = false;               // in this pass: no database step failed yet
-  std::unique_ptr<Ingest> ingest_;  // one for the monitor's life: protocol-log sessions span passes
+  std::unique_ptr<pipeline::Ingest> ingest_;  // one for the monitor's life: protocol-log sessions span passes
   std::vector<std::unique_ptr<MonitorSource>> sources_;
   std::unique_ptr<OfflineStateWatch> offline_;
-  std::vector<std::unique_ptr<AlertSink>> sinks_;
+  std::vector<std::unique_ptr<pipeline::AlertSink>> sinks_;
   AlertQueue alerts_;
   StepHealth health_;
   std::set<std::string> quarantine_alerted_;  // sources whose quarantined records were alerted (once each)

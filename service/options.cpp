@@ -28,11 +28,12 @@ std::vector<std::string> shell_command(const std::string& line) {
 #endif
 }
 
-// What CLI11 says about a parse error (or the help it was asked for), and its exit code.
+// What CLI11 says about a parse error (or the help it was asked for), with the documented exit
+// code: 0 for help, 2 for any usage error (CLI11's own codes, 105 and up, are not in the footer).
 OptionsExit cli11_exit(CLI::App& app, const CLI::ParseError& e) {
   std::ostringstream out, err;
   OptionsExit exit;
-  exit.exit_code = app.exit(e, out, err);
+  exit.exit_code = app.exit(e, out, err) == 0 ? 0 : 2;
   exit.out = out.str();
   exit.err = err.str();
   return exit;

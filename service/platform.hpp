@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "service/pipeline_names.hpp"
+#include "pipeline/alerts.hpp"
 #include "service/source.hpp"
 #include "storage/database.hpp"
 
@@ -18,11 +18,11 @@ struct MonitorOptions;
 // The system's own log as an alert sink, when options.syslog: syslog/journald on POSIX
 // (LOG_DAEMON, ident "authwatch"); on Windows the Application event log (ReportEventW from the
 // registered source with the message table in installer/, event IDs from alerts.hpp).
-std::vector<std::unique_ptr<AlertSink>> make_platform_sinks(const MonitorOptions& options);
+std::vector<std::unique_ptr<pipeline::AlertSink>> make_platform_sinks(const MonitorOptions& options);
 
 // Sources only the platform has: none on POSIX (a monitoring station reads exported files from a
 // drop folder); on Windows the live event log (EvtSubscribe, an EvtCreateBookmark position).
-std::vector<std::unique_ptr<MonitorSource>> make_platform_sources(const MonitorOptions& options);
+std::vector<std::unique_ptr<MonitorSource>> make_platform_sources(const MonitorOptions& options, const Clock& clock);
 
 // Something the monitor does once per pass besides its sources, with the database.
 class PassHook {

@@ -6,7 +6,7 @@
 #include <boost/log/trivial.hpp>
 
 #include "core/utf8.hpp"
-#include "service/pipeline_names.hpp"
+#include "pipeline/alerts.hpp"
 #include "service/trusted_file.hpp"
 #include "storage/store.hpp"
 
@@ -30,7 +30,7 @@ void QueueCommandSource::start() {
   next_run_ = clock_.steady_now() + options_.interval;
 }
 
-SourcePoll QueueCommandSource::poll(Ingest& ingest) {
+SourcePoll QueueCommandSource::poll(pipeline::Ingest& ingest) {
   SourcePoll out;
   if (!untaken_ && running_ && running_->wait_for(std::chrono::seconds{0}) == std::future_status::ready) {
     untaken_ = running_->get();
@@ -44,7 +44,7 @@ SourcePoll QueueCommandSource::poll(Ingest& ingest) {
   return out;
 }
 
-void QueueCommandSource::take(const CommandResult& result, Ingest& ingest, SourcePoll& out) {
+void QueueCommandSource::take(const CommandResult& result, pipeline::Ingest& ingest, SourcePoll& out) {
   std::string problem = result.problem();
   const bool empty = result.ok() && result.out.find_first_not_of(" \t\r\n") == std::string::npos;
   if (problem.empty() && !empty) {
@@ -123,7 +123,7 @@ void QueueCommandSource::record_health(const std::string& problem, const Command
   run.error = problem;
   db_.transaction([&] {
     const auto run_id = store.insert_probe_run(run, {finding});
-    store.insert_alert(health_alert(problem.empty() ? "Get-Queue snapshots work again (" + std::string(utf8_prefix(command, 80)) + ")"
+    store.insert_alert(pipeline::health_alert(problem.empty() ? "Get-Queue snapshots work again (" + std::string(utf8_prefix(command, 80)) + ")"
                                                     : "Get-Queue snapshots fail: " + problem + " — queues are not watched until the command works",
                                     {{"source", "queue-command"}, {"probe_run_id", run_id}, {"ok", problem.empty()}}, now));
   });

@@ -39,7 +39,7 @@ class QueueCommandSource final : public MonitorSource {
   ~QueueCommandSource() override;
 
   std::string name() const override { return "queue command: " + command_line(options_.command); }
-  SourcePoll poll(Ingest& ingest) override;
+  SourcePoll poll(pipeline::Ingest& ingest) override;
   // Until the next run is due; while a command runs, the poll interval (its result is polled).
   std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, SteadyTime now) const override {
     return running_ ? poll : wait_until(next_run_, now);
@@ -48,7 +48,7 @@ class QueueCommandSource final : public MonitorSource {
 
  private:
   void start();
-  void take(const CommandResult& result, Ingest& ingest, SourcePoll& out);
+  void take(const CommandResult& result, pipeline::Ingest& ingest, SourcePoll& out);
   void record_health(const std::string& problem, const CommandResult* result);
 
   QueueCommandOptions options_;

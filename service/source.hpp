@@ -8,12 +8,13 @@
 // command; service/queue_command_source.hpp). The live Windows event log (wevtapi, with an
 // EvtCreateBookmark position) is one more implementation of this interface in service/win/.
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/result.hpp"
-#include "service/pipeline_names.hpp"
+#include "pipeline/ingest.hpp"
 
 namespace authwatch::service {
 
@@ -44,7 +45,7 @@ class MonitorSource {
   // Called once per pass of the loop, on the loop's thread. It must not block for long: blocking
   // work (a command, a platform API) is started on the monitor's pool and its result taken by a
   // later poll.
-  virtual SourcePoll poll(Ingest& ingest) = 0;
+  virtual SourcePoll poll(pipeline::Ingest& ingest) = 0;
   // After a poll: how long the loop may sleep before this source needs the next one when no
   // folder notification wakes it. `poll` is the monitor's poll interval, which a source nothing
   // notifies of a change needs (the default); a source the folder watch covers can wait for it
@@ -53,6 +54,11 @@ class MonitorSource {
   virtual std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, SteadyTime /*now: Clock::steady_now()*/) const {
     return poll;
   }
+  // A source that learns of new records by itself (the Windows event log's subscription signal)
+  // keeps `wake` and calls it, from any thread, to have the loop pass at once; its wait_allowed
+  // can then be kUntilNotified. The monitor gives it before its loop runs; nothing else calls it.
+  // `wake` must not be called after stop() returned.
+  virtual void wake_with(std::function<void()> /*wake*/) {}
   // The monitor is stopping: abandon running work (kill a command) without waiting for it.
   virtual void stop() {}
   // The monitor replaced a damaged database with a new, empty one: what the source remembers of

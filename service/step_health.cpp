@@ -1,6 +1,6 @@
 #include "service/step_health.hpp"
 
-#include "service/pipeline_names.hpp"
+#include "pipeline/alerts.hpp"
 
 namespace authwatch::service {
 namespace {
@@ -44,7 +44,7 @@ std::optional<storage::AlertRecord> StepHealth::failed(const StepFailure& f, Tim
   nlohmann::json details = {{"source", "monitor"}, {"failure", kind}, {"step", f.step}, {"error", f.error}, {"ok", false}};
   if (database) {
     details["database"] = database_path_;
-    auto alert = health_alert("AuthWatch cannot use its database " + database_path_ + " (" + std::string(storage::failure_name(f.database)) +
+    auto alert = pipeline::health_alert("AuthWatch cannot use its database " + database_path_ + " (" + std::string(storage::failure_name(f.database)) +
                                   ": " + f.error + "): " + database_hint(f.database) +
                                   ". It goes on watching and alerting: what it cannot store waits (each source keeps its "
                                   "position; alerts are held in memory and sent straight to the sinks) and is stored once the "
@@ -53,7 +53,7 @@ std::optional<storage::AlertRecord> StepHealth::failed(const StepFailure& f, Tim
     alert.windows_event_id = kEventDatabaseFailing;
     return alert;
   }
-  auto alert = health_alert("AuthWatch's monitor step '" + f.step + "' fails (" + f.thrown + ": " + f.error +
+  auto alert = pipeline::health_alert("AuthWatch's monitor step '" + f.step + "' fails (" + f.thrown + ": " + f.error +
                                 "); it is tried again every pass, the other steps go on",
                             details, now);
   alert.windows_event_id = kEventStepFailing;
@@ -84,7 +84,7 @@ std::vector<storage::AlertRecord> StepHealth::pass_over(TimePoint now) {
       message = "AuthWatch's monitor step '" + *k.steps.begin() + "' works again (" + kind + " since " + since + ", " +
                 std::to_string(k.failures) + " failure(s))";
     }
-    auto alert = health_alert(message, details, now);
+    auto alert = pipeline::health_alert(message, details, now);
     alert.windows_event_id = k.database ? kEventDatabaseFailing : kEventStepFailing;
     alerts.push_back(std::move(alert));
     it = failing_.erase(it);

@@ -8,7 +8,7 @@
 namespace authwatch::service {
 namespace {
 
-class SyslogSink final : public AlertSink {
+class SyslogSink final : public pipeline::AlertSink {
  public:
   SyslogSink() { openlog("authwatch", LOG_PID, LOG_DAEMON); }
   ~SyslogSink() override { closelog(); }
@@ -16,20 +16,20 @@ class SyslogSink final : public AlertSink {
   Result<void> deliver(const storage::AlertRecord& a) override {
     // journald keeps the priority; the [event id] lets a rule key on the kind, as on Windows.
     const int priority = a.kind == "incident-resolved" ? LOG_NOTICE : LOG_WARNING;
-    syslog(priority, "[%d] %s", a.windows_event_id, alert_message(a).c_str());
+    syslog(priority, "[%d] %s", a.windows_event_id, pipeline::alert_message(a).c_str());
     return {};
   }
 };
 
 }  // namespace
 
-std::vector<std::unique_ptr<AlertSink>> make_platform_sinks(const MonitorOptions& options) {
-  std::vector<std::unique_ptr<AlertSink>> sinks;
+std::vector<std::unique_ptr<pipeline::AlertSink>> make_platform_sinks(const MonitorOptions& options) {
+  std::vector<std::unique_ptr<pipeline::AlertSink>> sinks;
   if (options.syslog) sinks.push_back(std::make_unique<SyslogSink>());
   return sinks;
 }
 
-std::vector<std::unique_ptr<MonitorSource>> make_platform_sources(const MonitorOptions&) { return {}; }
+std::vector<std::unique_ptr<MonitorSource>> make_platform_sources(const MonitorOptions&, const Clock&) { return {}; }
 
 std::unique_ptr<PassHook> make_kerberos_logging_switch(const MonitorOptions&, const Clock&) { return nullptr; }
 

@@ -1,6 +1,7 @@
 #include "service/win/event_log_source.hpp"
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,9 @@ std::optional<uint64_t> oldest_record(const std::string& channel) {
 
 class EventLogSource final : public MonitorSource {
  public:
-  explicit EventLogSource(sources::EventLogChannel channel) : channel_(std::move(channel)) {}
+  EventLogSource(sources::EventLogChannel channel, const Clock& clock) : channel_(std::move(channel)), clock_(clock) {}
   ~EventLogSource() override {
+    stop();
     subscription_.reset();
     if (signal_) CloseHandle(signal_);
   }
@@ -53,12 +55,28 @@ class EventLogSource final : public MonitorSource {
   // A new database holds no bookmark: subscribe again, from the oldest record.
   void database_replaced() override { subscription_.reset(); }
 
-  SourcePoll poll(Ingest& ingest) override {
+  void wake_with(std::function<void()> wake) override { wake_ = std::move(wake); }
+
+  // Subscribed and read to the end: the signal wakes the loop. A backlog: at once. Not subscribed:
+  // when the next try is due.
+  std::chrono::milliseconds wait_allowed(std::chrono::milliseconds poll, SteadyTime now) const override {
+    if (!subscription_) return wait_until(retry_at_, now);
+    if (backlog_) return std::chrono::milliseconds{0};
+    return wait_registered_ ? kUntilNotified : poll;
+  }
+
+  // Waits for callbacks in flight: after it returns, wake_ is not called again.
+  void stop() override {
+    if (wait_registered_) UnregisterWaitEx(wait_, INVALID_HANDLE_VALUE);
+    wait_registered_ = false;
+  }
+
+  SourcePoll poll(pipeline::Ingest& ingest) override {
     SourcePoll out;
     if (!subscription_) {
-      if (std::chrono::steady_clock::now() < retry_at_) return out;
+      if (clock_.steady_now() < retry_at_) return out;
       if (auto subscribed = subscribe(ingest, out); !subscribed) {
-        retry_at_ = std::chrono::steady_clock::now() + kRetry;
+        retry_at_ = clock_.steady_now() + kRetry;
         // Each problem once: the same one again on every retry would flood the status.
         if (subscribed.error() != reported_) out.errors.push_back("the " + channel_.name + " event log cannot be read: " + subscribed.error());
         reported_ = subscribed.error();
@@ -71,7 +89,7 @@ class EventLogSource final : public MonitorSource {
   }
 
  private:
-  Result<void> subscribe(Ingest& ingest, SourcePoll& out) {
+  Result<void> subscribe(pipeline::Ingest& ingest, SourcePoll& out) {
     if (running_under_wine())
       return Error{"Wine does not implement the event log API (wevtapi); read exported .evtx/XML files from a drop folder instead"};
     const auto stored = ingest.stored_position(SourceKind::EventLog, channel_.name);
@@ -88,6 +106,9 @@ class EventLogSource final : public MonitorSource {
     bookmark_.reset(EvtCreateBookmark(bookmark_text.empty() ? nullptr : bookmark_text.c_str()));
     if (!bookmark_) return call_failed("EvtCreateBookmark", GetLastError());
     if (!signal_) signal_ = CreateEventW(nullptr, FALSE, TRUE, nullptr);
+    if (!signal_) return call_failed("CreateEventW", GetLastError());
+    if (wake_ && !wait_registered_)
+      wait_registered_ = RegisterWaitForSingleObject(&wait_, signal_, &EventLogSource::signalled, this, INFINITE, WT_EXECUTEDEFAULT);
     const bool resume = !bookmark_text.empty();
     subscription_.reset(EvtSubscribe(nullptr, signal_, widen(channel_.name).c_str(), widen(channel_.query).c_str(),
                                      resume ? bookmark_.get() : nullptr, nullptr, nullptr,
@@ -100,12 +121,20 @@ class EventLogSource final : public MonitorSource {
     return {};
   }
 
-  void read(Ingest& ingest, SourcePoll& out) {
-    RecordBatch batch;
+  // On a pool thread when the subscription has new records: the monitor passes, and polls.
+  static VOID CALLBACK signalled(PVOID self, BOOLEAN /*timed_out*/) { static_cast<EventLogSource*>(self)->wake_(); }
+
+  void read(pipeline::Ingest& ingest, SourcePoll& out) {
+    backlog_ = false;
+    pipeline::RecordBatch batch;
     batch.location = channel_.name;
     uint64_t last = last_record_;
     EVT_HANDLE events[kBatch];
-    while (batch.events.size() + batch.bad_records < kMaxPerPoll) {
+    while (true) {
+      if (batch.events.size() + batch.bad_records >= kMaxPerPoll) {
+        backlog_ = true;  // the rest in the next pass, at once (the signal may not come again for it)
+        break;
+      }
       DWORD returned = 0;
       if (!EvtNext(subscription_.get(), kBatch, events, 0, 0, &returned)) {
         const DWORD error = GetLastError();
@@ -148,7 +177,7 @@ class EventLogSource final : public MonitorSource {
     batch.position.identity = channel_.name;
     batch.position.record = last;
     batch.position.bookmark = bookmark.value();
-    FileIngest stored;
+    pipeline::FileIngest stored;
     try {
       stored = ingest.ingest_records(std::move(batch));
     } catch (...) {
@@ -167,18 +196,23 @@ class EventLogSource final : public MonitorSource {
   }
 
   sources::EventLogChannel channel_;
+  const Clock& clock_;
   EvtHandle subscription_, bookmark_;
   HANDLE signal_ = nullptr;
+  HANDLE wait_ = nullptr;  // RegisterWaitForSingleObject on signal_, calling wake_
+  bool wait_registered_ = false;
+  bool backlog_ = false;  // the last read stopped at kMaxPerPoll
+  std::function<void()> wake_;
   uint64_t last_record_ = 0;
   bool first_read_ = false;
   std::string reported_;
-  std::chrono::steady_clock::time_point retry_at_{};
+  SteadyTime retry_at_{};
 };
 
 }  // namespace
 
-std::unique_ptr<MonitorSource> make_event_log_source(sources::EventLogChannel channel) {
-  return std::make_unique<EventLogSource>(std::move(channel));
+std::unique_ptr<MonitorSource> make_event_log_source(sources::EventLogChannel channel, const Clock& clock) {
+  return std::make_unique<EventLogSource>(std::move(channel), clock);
 }
 
 }  // namespace authwatch::service

@@ -6,15 +6,19 @@
 // for the same parser as exported events, and commits the events with the new bookmark in one
 // transaction (Ingest::ingest_records). Records lost between the bookmark and the log's oldest
 // record, record numbers that went back and event 104 are reported, never skipped silently.
+// The subscription's signal wakes the monitor (RegisterWaitForSingleObject calls the wake the
+// monitor gave), so an idle service is not polled for the event log; a subscription that failed is
+// tried again after a minute, by the monitor's clock.
 // Wine does not implement wevtapi (some calls abort the process there): under Wine the source
 // says so once and stays off.
 #include <memory>
 
+#include "core/clock.hpp"
 #include "service/source.hpp"
 #include "sources/event_log_channel.hpp"
 
 namespace authwatch::service {
 
-std::unique_ptr<MonitorSource> make_event_log_source(sources::EventLogChannel channel);
+std::unique_ptr<MonitorSource> make_event_log_source(sources::EventLogChannel channel, const Clock& clock);
 
 }  // namespace authwatch::service

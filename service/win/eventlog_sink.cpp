@@ -21,7 +21,7 @@ std::wstring insertion(const std::string& utf8) {
   return text;
 }
 
-class EventLogSink final : public AlertSink {
+class EventLogSink final : public pipeline::AlertSink {
  public:
   EventLogSink() : source_(RegisterEventSourceW(nullptr, kEventSourceName)) {}
   ~EventLogSink() override {
@@ -32,7 +32,7 @@ class EventLogSink final : public AlertSink {
   Result<void> deliver(const storage::AlertRecord& a) override {
     if (!source_) return platform::win::call_failed("RegisterEventSourceW(AuthWatch)", GetLastError());
     // %1: the text an administrator reads; %2: the details, for a collector that parses them.
-    const std::wstring message = insertion(alert_message(a)), details = insertion(a.payload.dump());
+    const std::wstring message = insertion(pipeline::alert_message(a)), details = insertion(a.payload.dump());
     const wchar_t* strings[] = {message.c_str(), details.c_str()};
     if (!ReportEventW(source_, event_log_type(a), 0, static_cast<DWORD>(a.windows_event_id), nullptr, 2, 0, strings, nullptr))
       return platform::win::call_failed("ReportEventW(event " + std::to_string(a.windows_event_id) + ")", GetLastError());
@@ -51,6 +51,6 @@ unsigned short event_log_type(const storage::AlertRecord& a) {
   return EVENTLOG_WARNING_TYPE;
 }
 
-std::unique_ptr<AlertSink> make_event_log_sink() { return std::make_unique<EventLogSink>(); }
+std::unique_ptr<pipeline::AlertSink> make_event_log_sink() { return std::make_unique<EventLogSink>(); }
 
 }  // namespace authwatch::service

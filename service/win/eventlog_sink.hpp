@@ -5,13 +5,13 @@
 // install` and the MSI; an unregistered source still logs, without the message text.
 #include <memory>
 
-#include "service/pipeline_names.hpp"
+#include "pipeline/alerts.hpp"
 
 namespace authwatch::service {
 
 inline constexpr wchar_t kEventSourceName[] = L"AuthWatch";
 
-std::unique_ptr<AlertSink> make_event_log_sink();
+std::unique_ptr<pipeline::AlertSink> make_event_log_sink();
 
 // The event type ReportEventW gets beside the ID: opened and diagnosed are warnings, a resolved
 // incident and a health recovery information, a health problem an error.

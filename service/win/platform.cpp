@@ -11,16 +11,16 @@
 
 namespace authwatch::service {
 
-std::vector<std::unique_ptr<AlertSink>> make_platform_sinks(const MonitorOptions& options) {
-  std::vector<std::unique_ptr<AlertSink>> sinks;
+std::vector<std::unique_ptr<pipeline::AlertSink>> make_platform_sinks(const MonitorOptions& options) {
+  std::vector<std::unique_ptr<pipeline::AlertSink>> sinks;
   if (options.syslog) sinks.push_back(make_event_log_sink());
   return sinks;
 }
 
-std::vector<std::unique_ptr<MonitorSource>> make_platform_sources(const MonitorOptions& options) {
+std::vector<std::unique_ptr<MonitorSource>> make_platform_sources(const MonitorOptions& options, const Clock& clock) {
   std::vector<std::unique_ptr<MonitorSource>> sources;
   if (options.config.monitor.event_log)
-    for (const auto& channel : sources::watched_channels()) sources.push_back(make_event_log_source(channel));
+    for (const auto& channel : sources::watched_channels()) sources.push_back(make_event_log_source(channel, clock));
   return sources;
 }
 

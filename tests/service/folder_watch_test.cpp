@@ -1,6 +1,13 @@
-// A change in a watched folder wakes the monitor at once (service/folder_watch.hpp): with a poll
-// far longer than the test, a failing session appended to a protocol log is still alerted.
+// What wakes the monitor's loop. A change in a watched folder wakes it at once
+// (service/folder_watch.hpp): with a poll far longer than the test, a failing session appended to a
+// protocol log is still alerted. A source that learns of records by itself (the Windows event log's
+// subscription signal, MonitorSource::wake_with) wakes it from another thread, and with no folder to
+// follow nothing else does: an idle monitor is not polled.
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -84,6 +91,79 @@ TEST_F(FolderWatchTest, TheMonitorAlertsLongBeforeItsNextPoll) {
   EXPECT_NE(alerts.find("incident-opened"), std::string::npos) << "no alert 20 s after the line, with the poll at 60 s";
 
   monitor.stop();  // wakes the loop: without that, join() would wait for the 60 s poll
+  loop.join();
+}
+
+// A scripted source standing in for the event log's subscription: it counts its polls and keeps
+// the wake the monitor gives it, which the test calls from its own thread as the Windows thread
+// pool's callback would.
+struct NotifyingSourceState {
+  std::mutex mutex;
+  std::condition_variable polled;
+  int polls = 0;
+  std::function<void()> wake;
+  bool wait_for_polls(int n) {  // a deadline, not a sleep: returns as soon as the n-th poll ran
+    std::unique_lock lock(mutex);
+    return polled.wait_for(lock, 10s, [&] { return polls >= n; });
+  }
+  int count() {
+    std::lock_guard lock(mutex);
+    return polls;
+  }
+};
+
+class NotifyingSource final : public service::MonitorSource {
+ public:
+  explicit NotifyingSource(std::shared_ptr<NotifyingSourceState> state) : state_(std::move(state)) {}
+  std::string name() const override { return "scripted:notifying"; }
+  service::SourcePoll poll(pipeline::Ingest&) override {
+    {
+      std::lock_guard lock(state_->mutex);
+      ++state_->polls;
+    }
+    state_->polled.notify_all();
+    return {};
+  }
+  std::chrono::milliseconds wait_allowed(std::chrono::milliseconds, SteadyTime) const override { return kUntilNotified; }
+  void wake_with(std::function<void()> wake) override {
+    std::lock_guard lock(state_->mutex);
+    state_->wake = std::move(wake);
+  }
+
+ private:
+  std::shared_ptr<NotifyingSourceState> state_;
+};
+
+TEST_F(FolderWatchTest, ASourceThatNotifiesWakesTheLoopAndWithNoFolderNothingElseDoes) {
+  service::MonitorOptions o;
+  o.database = (dir_ / "authwatch.db").string();
+  o.probes = false;
+  o.config.monitor.event_log = false;
+  o.config.queue.enabled = false;
+  o.poll = 100ms;        // what a folder-less monitor was polled at before its sources could wake it
+  o.safety_poll = 3600s;
+  SystemClock clock;
+  service::Monitor monitor(o, clock);
+  ASSERT_TRUE(monitor.open());
+  auto state = std::make_shared<NotifyingSourceState>();
+  monitor.add_source(std::make_unique<NotifyingSource>(state));
+  std::thread loop([&] { monitor.run(/*handle_signals=*/false); });
+
+  ASSERT_TRUE(state->wait_for_polls(1)) << "the first pass runs at start";
+  std::this_thread::sleep_for(180ms);  // almost two of the old 100 ms polls
+  EXPECT_EQ(state->count(), 1) << "nothing is due and nothing changed: the loop sleeps";
+
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(state->mutex);
+    wake = state->wake;
+  }
+  ASSERT_TRUE(wake) << "the monitor gave the source its wake before the loop ran";
+  std::thread signal([wake] { wake(); });  // as the thread pool calls it when the subscription signals
+  signal.join();
+  EXPECT_TRUE(state->wait_for_polls(2)) << "the wake makes the loop pass at once, with the safety poll at an hour";
+
+  monitor.stop();
   loop.join();
 }
 

@@ -92,7 +92,7 @@ TEST(MonitorLab, AFailingSessionIsDiagnosedAgainstTheLabAndAlerted) {
   ASSERT_FALSE(causes.empty()) << alerts[1].dump(1);
   EXPECT_EQ(causes[0]["cause"], "clock-skew");
   EXPECT_EQ(causes[0]["target"], test::dc_ip(1));
-  EXPECT_EQ(alerts[1]["event_id"], service::cause_event_id("clock-skew"));
+  EXPECT_EQ(alerts[1]["event_id"], pipeline::cause_event_id("clock-skew"));
   EXPECT_NE(alerts[1]["message"].get<std::string>().find("clock-skew"), std::string::npos) << alerts[1]["message"];
 
   // Healthy sessions from the same peer change nothing; after the quiet period the incident

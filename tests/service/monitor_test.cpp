@@ -110,7 +110,7 @@ TEST_F(MonitorTest, AFailingSessionOpensOneIncidentWithOneAlertAndTheQuietPeriod
   auto after_open = alerts();
   ASSERT_EQ(after_open.size(), 1u);
   EXPECT_EQ(after_open[0]["kind"], "incident-opened");
-  EXPECT_EQ(after_open[0]["event_id"], service::kEventIncidentOpened);
+  EXPECT_EQ(after_open[0]["event_id"], pipeline::kEventIncidentOpened);
   EXPECT_EQ(after_open[0]["incident"]["peer"], "10.0.0.1");
   EXPECT_EQ(after_open[0]["incident"]["direction"], "inbound");
   EXPECT_NE(after_open[0]["message"].get<std::string>().find("10.0.0.1"), std::string::npos);

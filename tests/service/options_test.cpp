@@ -215,7 +215,7 @@ TEST_F(ServiceOptions, AConfigOthersMayChangeIsRefused) {
 
 TEST_F(ServiceOptions, ABadDurationIsAUsageErrorNamingTheFlag) {
   auto exit = refused({"--drop-dir", "/drop", "--quiet-period", "soon"});
-  EXPECT_NE(exit.exit_code, 0);
+  EXPECT_EQ(exit.exit_code, 2);
   EXPECT_NE(exit.err.find("--quiet-period"), std::string::npos) << exit.err;
   EXPECT_NE(exit.err.find("'soon' is not a duration"), std::string::npos) << exit.err;
   EXPECT_NE(refused({"--drop-dir", "/drop", "--diagnose-cooldown", "0s"}).exit_code, 0);
@@ -227,15 +227,15 @@ TEST_F(ServiceOptions, ABadMaintenanceWindowIsAUsageErrorNamingTheFlag) {
   EXPECT_EQ(exit.err.rfind("authwatch-service: --maintenance-window: ", 0), 0u) << exit.err;
 }
 
-TEST_F(ServiceOptions, CommandLineErrorsAreCli11sWithItsExitCodes) {
+TEST_F(ServiceOptions, CommandLineErrorsAreCli11sTextWithTheDocumentedExitCode) {
   auto unknown = refused({"--drop-dir", "/drop", "--no-such-option"});
-  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_EQ(unknown.exit_code, 2) << "the footer's usage error, not CLI11's own code";
   EXPECT_NE(unknown.err.find("--no-such-option"), std::string::npos) << unknown.err;
   auto range = refused({"--drop-dir", "/drop", "--poll-ms", "5"});
-  EXPECT_NE(range.exit_code, 0);
+  EXPECT_EQ(range.exit_code, 2);
   EXPECT_NE(range.err.find("--poll-ms"), std::string::npos) << range.err;
   auto listen = refused({"--drop-dir", "/drop", "--metrics-listen", "host:port"});
-  EXPECT_NE(listen.exit_code, 0);
+  EXPECT_EQ(listen.exit_code, 2);
   EXPECT_NE(listen.err.find("expected HOST:PORT"), std::string::npos) << listen.err;
 }
 

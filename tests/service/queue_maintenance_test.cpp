@@ -175,7 +175,7 @@ TEST_F(QueueMaintenanceTest, AMissingFailingHangingOrBabblingCommandIsAFindingAn
     const auto sent = alerts();
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_EQ(sent[0]["kind"], "health");
-    EXPECT_EQ(sent[0]["event_id"], service::kEventServiceHealth);
+    EXPECT_EQ(sent[0]["event_id"], pipeline::kEventServiceHealth);
     EXPECT_THAT(sent[0]["message"].get<std::string>(), HasSubstr(expected));
   }
 }
