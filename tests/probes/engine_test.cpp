@@ -14,6 +14,7 @@
 #include "probes/engine.hpp"
 #include "probes/ports_probe.hpp"
 #include "probes/probe_set.hpp"
+#include "tests/probes/deadline_timing.hpp"
 
 using namespace authwatch;
 using namespace authwatch::probes;
@@ -78,8 +79,6 @@ class BlockingProbe : public Probe {
   std::string name_;
   std::function<void()> call_;
 };
-
-double seconds_since(steady_clock::time_point t0) { return duration<double>(steady_clock::now() - t0).count(); }
 
 }  // namespace
 
