@@ -120,8 +120,8 @@ bool names_bad_item(const std::string& scan_out) {
   return false;
 }
 
-}  // namespace
-
+// The fixture and its tests share the anonymous namespace with CorpusCase: a class outside it
+// with a base that names CorpusCase is what GCC reports as -Wsubobject-linkage in a unity build.
 class RealWorldCorpus : public CliTest, public ::testing::WithParamInterface<CorpusCase> {};
 
 TEST_P(RealWorldCorpus, VerdictMatchesDomainRules) {
@@ -263,3 +263,5 @@ TEST(RealWorldCorpusTable, EveryKindStaysCovered) {
         << c.id << ": kind " << c.kind << " is not in the list (a typo, or add it there)";
   }
 }
+
+}  // namespace
