@@ -392,12 +392,18 @@ TEST(PortsVerdict, NonServicePortsUnresponsiveOnlyWarn) {
   EXPECT_EQ(f.status, FindingStatus::Warn);
 }
 
+namespace {
+
 // A probe that retries silence gets its slow retry on top of the deadline; the run stays bounded.
+// (In the anonymous namespace with SleepingProbe, its base: GCC reports a class outside it as
+// -Wsubobject-linkage in a unity build.)
 class RetryingProbe : public SleepingProbe {
  public:
   using SleepingProbe::SleepingProbe;
   milliseconds budget(const ProbeSettings& s) const override { return s.deadline + s.slow_retry; }
 };
+
+}  // namespace
 
 TEST(ProbeEngine, AProbeThatRetriesSilenceHasItsSlowRetryOnTop) {
   std::vector<std::unique_ptr<Probe>> probes;
