@@ -1,10 +1,10 @@
 // authwatch links: the broken links between servers, one row per directed pair (core/links.hpp),
 // across one or more servers' databases.
-#include <cstdio>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/fleet.hpp"
+#include "cli/output.hpp"
 
 namespace authwatch::cli {
 namespace {
@@ -13,12 +13,6 @@ struct LinksOptions {
   std::vector<std::string> databases;
   std::string status = "all";
 };
-
-std::string confidence_text(double c) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%.2f", c);
-  return buf;
-}
 
 nlohmann::json link_json(const Link& l) {
   nlohmann::json incidents = nlohmann::json::array();

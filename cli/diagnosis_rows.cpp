@@ -1,17 +1,6 @@
 #include "cli/diagnosis_rows.hpp"
 
-#include <cstdio>
-
 namespace authwatch::cli {
-namespace {
-
-std::string confidence_text(double c) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%.2f", c);
-  return buf;
-}
-
-}  // namespace
 
 Rows diagnosis_rows(const Diagnosis& d) {
   Rows rows{{"rank", "cause", "target", "confidence", "fix"}, {}, /*details_from=*/4};

@@ -1,6 +1,7 @@
 #include "cli/output.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
 #include <sstream>
 
@@ -88,6 +89,12 @@ void fit(std::vector<size_t>& widths, std::vector<size_t> floors, size_t max_wid
 
 size_t table_width() { return g_table_width; }
 void set_table_width(size_t columns) { g_table_width = columns; }
+
+std::string confidence_text(double confidence) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.2f", confidence);
+  return buf;
+}
 
 std::string printable(const std::string& text) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -39,6 +39,9 @@ std::string fit_lines(const std::string& text, size_t width);
 void write_csv(std::ostream& out, const Rows& rows);
 std::string csv_field(const std::string& value);
 
+// A confidence (0..1) as tables, `show` and the report print it: two decimals, "0.85".
+std::string confidence_text(double confidence);
+
 // JSON is rendered from the objects directly (numbers stay numbers); table/CSV from rows.
 void write(std::ostream& out, OutputFormat format, const Rows& rows, const nlohmann::json& json);
 

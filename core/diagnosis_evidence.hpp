@@ -54,12 +54,6 @@ inline std::vector<std::string> strings(const json& j, std::string_view key) {
   return out;
 }
 
-inline std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : std::string(sep)) + i;
-  return out;
-}
-
 inline bool contains_i(const std::vector<std::string>& items, std::string_view value) {
   return std::any_of(items.begin(), items.end(), [&](const std::string& i) { return iequals(i, value); });
 }

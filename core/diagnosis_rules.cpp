@@ -10,15 +10,6 @@
 namespace authwatch {
 namespace {
 
-using namespace diagnosis;
-using S = FindingStatus;
-using R = Relation;
-using E = Modifier::Effect;
-
-// The other side of each fault, as modifiers.
-const Modifier kTicketSkew{"ticket", S::Fail, ticket_skew, R::AnyFinding, E::Corroborates, 0.95};
-const Modifier kTicketKdcUnreachable{"ticket", S::Fail, ticket_kdc_unreachable, R::AnyFinding, E::Corroborates, 0.9};
-
 constexpr std::string_view kDcUnresponsiveFix =
     "On {dc}: find what holds it up: CPU and memory of lsass.exe (the KDC and LDAP run in it), the NTDS performance "
     "counters (LDAP searches, ATQ threads queued), `dcdiag /s:{dc}`, and the Directory Service and System event logs; then "
@@ -26,6 +17,17 @@ constexpr std::string_view kDcUnresponsiveFix =
     "{dc}. Until it answers, move clients to another DC: stopping Netlogon on {dc} takes it out of DC location";
 
 DiagnosisRules make_rules() {
+  // The table's shorthands stay in this function: a unity build (AUTHWATCH_UNITY_BUILD) compiles
+  // other files of core/ in the same unit, where S, R and E would mean something else.
+  using namespace diagnosis;
+  using S = FindingStatus;
+  using R = Relation;
+  using E = Modifier::Effect;
+
+  // The other side of each fault, as modifiers.
+  const Modifier kTicketSkew{"ticket", S::Fail, ticket_skew, R::AnyFinding, E::Corroborates, 0.95};
+  const Modifier kTicketKdcUnreachable{"ticket", S::Fail, ticket_kdc_unreachable, R::AnyFinding, E::Corroborates, 0.9};
+
   DiagnosisRules r;
   r.causes = {
       // ---- clock (KB: compare the clocks) -------------------------------------------------------

@@ -1,8 +1,10 @@
 #pragma once
 // Small ASCII text helpers shared by the detector and the parsers (Exchange writes ASCII keywords).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace authwatch {
 
@@ -64,4 +66,10 @@ namespace authwatch {
 // FNV-1a 64-bit: a stable, dependency-free hash for natural keys and file fingerprints.
 uint64_t fnv1a64(std::string_view data, uint64_t seed = 0xcbf29ce484222325ULL);
 std::string hex64(uint64_t v);  // 16 lower-case hex digits
+
+// A TCP/UDP port number: decimal digits only, 1-65535; nullopt otherwise.
+std::optional<uint16_t> parse_port(std::string_view text);
+
+// The items with `separator` between them: "a, b, c".
+std::string join(const std::vector<std::string>& items, std::string_view separator);
 }  // namespace authwatch

@@ -17,20 +17,20 @@ namespace authwatch::probes {
 namespace {
 
 namespace asio = boost::asio;
-using Task = std::function<asio::awaitable<nlohmann::json>()>;
+using TimeReadingTask = std::function<asio::awaitable<nlohmann::json>()>;
 
 constexpr uint16_t kNtpPort = 123, kKerberosPort = 88, kLdapPort = 389;
 // LDAP's currentTime has 1 s resolution and SNTP/Kerberos are sub-second: readings further apart
 // than this disagree for real.
 constexpr double kDisagreementSeconds = 5.0;
 
-std::string seconds_text(double s) {
+std::string clock_offset_text(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%+.1f s", s);
   return buf;
 }
 
-Task sntp_task(ProbeContext& ctx, std::string host, SteadyTime deadline) {
+TimeReadingTask sntp_task(ProbeContext& ctx, std::string host, SteadyTime deadline) {
   return [&ctx, host, deadline]() -> asio::awaitable<nlohmann::json> {
     auto r = co_await sntp_query(ctx, host, kNtpPort, deadline);
     if (!r.ok) co_return nlohmann::json{{"ok", false}, {"error", r.error}};
@@ -38,7 +38,7 @@ Task sntp_task(ProbeContext& ctx, std::string host, SteadyTime deadline) {
   };
 }
 
-Task kerberos_task(ProbeContext& ctx, std::string host, KdcTransport transport, SteadyTime deadline) {
+TimeReadingTask kerberos_task(ProbeContext& ctx, std::string host, KdcTransport transport, SteadyTime deadline) {
   return [&ctx, host, transport, deadline]() -> asio::awaitable<nlohmann::json> {
     auto r = co_await kdc_time_query(ctx, host, kKerberosPort, ctx.targets.realm, transport, deadline);
     if (!r.ok) co_return nlohmann::json{{"ok", false}, {"error", r.error}};
@@ -47,7 +47,7 @@ Task kerberos_task(ProbeContext& ctx, std::string host, KdcTransport transport, 
   };
 }
 
-Task ldap_task(ProbeContext& ctx, std::string host, SteadyTime deadline) {
+TimeReadingTask ldap_task(ProbeContext& ctx, std::string host, SteadyTime deadline) {
   return [&ctx, host, deadline]() -> asio::awaitable<nlohmann::json> {
     auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (timeout.count() <= 0) co_return nlohmann::json{{"ok", false}, {"error", "no time left"}};
@@ -71,7 +71,7 @@ Task ldap_task(ProbeContext& ctx, std::string host, SteadyTime deadline) {
 // Exchange's SMTP banner ends in its clock ("... ready at Thu, 14 Mar 2024 10:21:33 +0000"), and
 // member servers rarely serve NTP: this is how the peer's own clock is read. The date is
 // truncated to the second, so it is compared with our clock at the midpoint of the exchange, +0.5 s.
-Task smtp_banner_task(ProbeContext& ctx, std::string host, std::vector<uint16_t> ports, SteadyTime deadline) {
+TimeReadingTask smtp_banner_task(ProbeContext& ctx, std::string host, std::vector<uint16_t> ports, SteadyTime deadline) {
   return [&ctx, host, ports, deadline]() -> asio::awaitable<nlohmann::json> {
     std::string last_error = "no SMTP port to read a banner from";
     for (const uint16_t port : ports) {
@@ -126,12 +126,12 @@ Finding judge_clock(const std::string& target, bool is_dc, const nlohmann::json&
   f.evidence["warn_seconds"] = warn;
   f.evidence["fail_seconds"] = fail;
   f.status = std::fabs(worst) >= fail ? FindingStatus::Fail : std::fabs(worst) >= warn ? FindingStatus::Warn : FindingStatus::Ok;
-  f.summary = target + " clock " + seconds_text(worst) + " (" + worst_method + ")";
+  f.summary = target + " clock " + clock_offset_text(worst) + " (" + worst_method + ")";
   if (f.status == FindingStatus::Fail)
     f.summary += ": beyond Kerberos MaxClockSkew (" + std::to_string(settings.fail_skew.count()) + " s)";
   if (high - low > kDisagreementSeconds) {
     f.evidence["methods_disagree"] = true;
-    f.summary += "; methods disagree by " + seconds_text(high - low).substr(1);
+    f.summary += "; methods disagree by " + clock_offset_text(high - low).substr(1);
   }
   if (!failed.empty()) {
     std::string list;
@@ -163,7 +163,7 @@ asio::awaitable<std::vector<Finding>> ClockProbe::run(ProbeContext& ctx) {
     bool is_dc;
   };
   std::vector<Slot> slots;
-  std::vector<Task> tasks;
+  std::vector<TimeReadingTask> tasks;
   for (const auto& dc : ctx.targets.dcs) {
     slots.push_back({dc, "sntp", true});
     tasks.push_back(sntp_task(ctx, dc, deadline));

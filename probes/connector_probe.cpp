@@ -20,7 +20,6 @@ namespace {
 using namespace std::chrono;
 using Bytes = std::array<uint8_t, 16>;
 
-constexpr milliseconds kReportMargin{150};
 constexpr const char* kConnectorClass = "msExchSmtpReceiveConnector";
 constexpr const char* kAuthAttribute = "msExchSMTPReceiveInboundSecurityFlag";
 
@@ -55,12 +54,6 @@ Bytes width(const IpRange& r) {
     borrow = d < 0;
     out[i] = static_cast<uint8_t>(d + (borrow ? 256 : 0));
   }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
   return out;
 }
 
@@ -343,7 +336,7 @@ boost::asio::awaitable<std::vector<Finding>> ConnectorProbe::run(ProbeContext& c
   if (auto smtp = parse_smtp_peer(ctx.targets.peer, ctx.targets.peer_smtp_ports); smtp.ok() && !ctx.targets.peer.empty())
     inputs.ports = smtp.value().ports;  // "ex2:2525": only that port
   const auto deadline = steady_clock::now() + ctx.settings.deadline;
-  const auto work_deadline = deadline - std::min(kReportMargin, ctx.settings.deadline / 10);
+  const auto work_deadline = deadline - std::min(ldap::kDirectoryReportMargin, ctx.settings.deadline / 10);
   // Named first, then moved in (GCC 12 coroutine bug with capturing lambdas in co_await).
   std::function<ConnectorReport()> work = [inputs, work_deadline] { return collect(inputs, work_deadline); };
   auto report = co_await run_blocking<ConnectorReport>(ctx.blocking, deadline, std::move(work));

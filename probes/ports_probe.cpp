@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 
 #include "core/clock.hpp"
+#include "core/text.hpp"
 #include "probes/async_util.hpp"
 #include "probes/dns_srv.hpp"
 #include "probes/ldap/cldap.hpp"
@@ -25,7 +26,7 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using asio::ip::udp;
-using Task = std::function<asio::awaitable<PortTry>()>;
+using PortCheckTask = std::function<asio::awaitable<PortTry>()>;
 using Validator = std::function<bool(std::span<const uint8_t>)>;
 
 // Ports whose loss breaks Kerberos itself; the others degrade AD (RPC, SMB, GC, LDAPS).
@@ -40,7 +41,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string seconds_text(double ms) {
+std::string ms_as_seconds_text(double ms) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f s", ms / 1000.0);
   return buf;
@@ -105,7 +106,7 @@ std::optional<TcpExchange> tcp_exchange(ProbeContext& ctx, const std::string& ho
   }
 }
 
-Task tcp_check(ProbeContext& ctx, std::string host, uint16_t port, SteadyTime deadline) {
+PortCheckTask tcp_check(ProbeContext& ctx, std::string host, uint16_t port, SteadyTime deadline) {
   return [&ctx, host, port, deadline]() -> asio::awaitable<PortTry> {
     PortTry t;
     t.port = port;
@@ -170,7 +171,7 @@ Task tcp_check(ProbeContext& ctx, std::string host, uint16_t port, SteadyTime de
 }
 
 // One request, one valid reply expected. `valid` says whether a datagram is the protocol's answer.
-Task udp_check(ProbeContext& ctx, std::string host, uint16_t port, std::vector<uint8_t> request, Validator valid,
+PortCheckTask udp_check(ProbeContext& ctx, std::string host, uint16_t port, std::vector<uint8_t> request, Validator valid,
                std::string protocol_name, SteadyTime deadline) {
   return [&ctx, host, port, request, valid, protocol_name, deadline]() -> asio::awaitable<PortTry> {
     PortTry t;
@@ -229,7 +230,7 @@ Task udp_check(ProbeContext& ctx, std::string host, uint16_t port, std::vector<u
   };
 }
 
-Task udp_task(ProbeContext& ctx, const std::string& host, uint16_t port, SteadyTime deadline) {
+PortCheckTask udp_task(ProbeContext& ctx, const std::string& host, uint16_t port, SteadyTime deadline) {
   const uint16_t id = next_id();
   switch (port) {
     case 53: {
@@ -265,7 +266,7 @@ struct CheckSpec {
   bool tcp;
 };
 
-Task task_for(ProbeContext& ctx, const CheckSpec& c, SteadyTime deadline) {
+PortCheckTask task_for(ProbeContext& ctx, const CheckSpec& c, SteadyTime deadline) {
   return c.tcp ? tcp_check(ctx, c.dc, c.port, deadline) : udp_task(ctx, c.dc, c.port, deadline);
 }
 
@@ -279,12 +280,6 @@ PortTry lost(const CheckSpec& c) {
 
 std::string port_name(const nlohmann::json& p) {
   return std::to_string(p.value("port", 0)) + "/" + p.value("protocol", std::string("?"));
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-  return out;
 }
 
 }  // namespace
@@ -312,11 +307,11 @@ nlohmann::json settle_ports(const std::vector<PortCheck>& checks, std::chrono::m
     std::string detail = t.detail;
     if (state == "slow") {
       j["slow_seconds"] = std::round(t.ms / 100) / 10;
-      detail += " after " + seconds_text(t.ms) + " in the slow retry (none within the " + std::to_string(deadline.count()) + " ms deadline)";
+      detail += " after " + ms_as_seconds_text(t.ms) + " in the slow retry (none within the " + std::to_string(deadline.count()) + " ms deadline)";
     } else if (c.retry && state == "unresponsive" && t.protocol == "udp") {
       detail += " (its TCP twin accepts connections and does not answer either)";
     } else if (c.retry) {
-      detail += " (slow retry " + seconds_text(t.ms) + ")";
+      detail += " (slow retry " + ms_as_seconds_text(t.ms) + ")";
     }
     if (!detail.empty()) j["detail"] = detail;
     if (t.protocol == "tcp") j["connected"] = t.connected;
@@ -335,7 +330,7 @@ Finding judge_ports(const std::string& dc, const nlohmann::json& ports) {
     const int port = p.value("port", 0);
     if (state == "open") continue;
     if (state == "slow") {
-      slow.push_back(port_name(p) + " after " + seconds_text(p.value("slow_seconds", 0.0) * 1000));
+      slow.push_back(port_name(p) + " after " + ms_as_seconds_text(p.value("slow_seconds", 0.0) * 1000));
     } else if (state == "unresponsive") {
       unresponsive.push_back(port_name(p));
       if (service(port)) unresponsive_service.push_back(port_name(p));
@@ -352,9 +347,9 @@ Finding judge_ports(const std::string& dc, const nlohmann::json& ports) {
     return f;
   }
   std::vector<std::string> parts;
-  if (!blocked.empty()) parts.push_back(join(blocked));
-  if (!unresponsive.empty()) parts.push_back(join(unresponsive) + " unresponsive (the connection is accepted, no reply comes)");
-  if (!slow.empty()) parts.push_back("answered only in the slow retry: " + join(slow));
+  if (!blocked.empty()) parts.push_back(join(blocked, ", "));
+  if (!unresponsive.empty()) parts.push_back(join(unresponsive, ", ") + " unresponsive (the connection is accepted, no reply comes)");
+  if (!slow.empty()) parts.push_back("answered only in the slow retry: " + join(slow, ", "));
   f.summary = dc + ": ";
   for (size_t i = 0; i < parts.size(); ++i) f.summary += (i ? "; " : "") + parts[i];
   f.status = !blocked_critical.empty() || !unresponsive_service.empty() ? FindingStatus::Fail : FindingStatus::Warn;
@@ -364,7 +359,7 @@ Finding judge_ports(const std::string& dc, const nlohmann::json& ports) {
                    " (KB 179442): Kerberos needs TCP and UDP 88 and 464, LDAP 389, DNS 53; check Windows Firewall on the DC "
                    "and any network firewall between (\"filtered\" = dropped silently, \"closed\" = nothing listening or rejected).");
   if (!unresponsive.empty())
-    what.push_back(dc + " accepts connections on " + join(unresponsive) +
+    what.push_back(dc + " accepts connections on " + join(unresponsive, ", ") +
                    " but does not answer: it is overloaded or hung, not firewalled; check its CPU, memory and lsass.exe, "
                    "`dcdiag /s:" + dc + "` and its event logs.");
   if (!slow.empty() && unresponsive.empty() && blocked.empty())
@@ -386,7 +381,7 @@ asio::awaitable<std::vector<Finding>> PortsProbe::run(ProbeContext& ctx) {
     for (auto port : ctx.settings.tcp_ports) specs.push_back({dc, port, true});
     for (auto port : ctx.settings.udp_ports) specs.push_back({dc, port, false});
   }
-  std::vector<Task> tasks;
+  std::vector<PortCheckTask> tasks;
   for (const auto& s : specs) tasks.push_back(task_for(ctx, s, deadline));
   auto first = co_await gather<PortTry>(std::move(tasks));
   std::vector<PortCheck> checks;
@@ -399,7 +394,7 @@ asio::awaitable<std::vector<Finding>> PortsProbe::run(ProbeContext& ctx) {
   if (ctx.settings.slow_retry.count() > 0 && !again.empty()) {
     const SteadyTime retry_deadline =
         std::min(std::chrono::steady_clock::now() + ctx.settings.slow_retry, deadline + ctx.settings.slow_retry);
-    std::vector<Task> retries;
+    std::vector<PortCheckTask> retries;
     for (size_t i : again) retries.push_back(task_for(ctx, specs[i], retry_deadline));
     auto second = co_await gather<PortTry>(std::move(retries));
     for (size_t k = 0; k < again.size(); ++k) checks[again[k]].retry = second[k] ? *second[k] : lost(specs[again[k]]);

@@ -23,10 +23,6 @@ using ldap::Entry;
 using ldap::Scope;
 using ldap::SearchRequest;
 
-// The directory work stops this much before the probe's deadline, so the findings (not the
-// engine's watchdog) say which DC was slow.
-constexpr milliseconds kReportMargin{150};
-
 struct DcReading {
   DcNeighbors neighbors;
   ObjectCopy object;
@@ -254,7 +250,7 @@ asio::awaitable<std::vector<Finding>> ReplicationProbe::run(ProbeContext& ctx) {
   const std::string peer_host = !ctx.targets.peer_fqdn.empty() ? ctx.targets.peer_fqdn : host_part(ctx.targets.peer);
   const std::string account = computer_account_of(peer_host);
   const SteadyTime deadline = steady_clock::now() + ctx.settings.deadline;
-  const SteadyTime work_deadline = deadline - kReportMargin;
+  const SteadyTime work_deadline = deadline - ldap::kDirectoryReportMargin;
 
   using Reading = std::optional<DcReading>;
   std::vector<std::function<asio::awaitable<Reading>()>> tasks;

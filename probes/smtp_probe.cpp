@@ -1,6 +1,5 @@
 #include "probes/smtp_probe.hpp"
 
-#include <charconv>
 #include <memory>
 #include <optional>
 
@@ -12,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/text.hpp"
+#include "probes/protocols/timed_exchange.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -21,18 +21,6 @@ namespace asio = boost::asio;
 // Every port's conversation ends by the deadline on its own (Deadline closes its socket); this
 // margin only bounds the wait should one of them not, so the probe still reports in time.
 constexpr std::chrono::milliseconds kJoinMargin{100};
-
-std::optional<uint16_t> parse_port(std::string_view text) {
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535) return std::nullopt;
-  return static_cast<uint16_t>(value);
-}
-
-std::string endpoint_text(const std::string& host, uint16_t port) {
-  bool ipv6 = host.find(':') != std::string::npos;
-  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
 nlohmann::json conversation_evidence(const std::string& host, uint16_t port, const EhloResult& r) {
   return {{"host", host},

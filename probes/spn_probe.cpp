@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "core/ad_names.hpp"
+#include "core/text.hpp"
 #include "probes/async_util.hpp"
 #include "probes/ldap/dc_session.hpp"
 #include "probes/ldap/filter.hpp"
@@ -16,10 +17,6 @@ using namespace std::chrono;
 using ldap::Entry;
 using ldap::Scope;
 using ldap::SearchRequest;
-
-// The directory work stops this much before the probe's deadline, so its findings (not the
-// engine's watchdog) report what was slow.
-constexpr milliseconds kReportMargin{150};
 
 const char* const kTicketFlush = "then purge the sending server's Kerberos tickets (`klist -li 0x3e7 purge` on it) once AD has replicated";
 
@@ -37,12 +34,6 @@ struct SpnCollection {
 SpnAccount account_of(const Entry& e) { return {e.dn, e.first("sAMAccountName"), e.first("dNSHostName")}; }
 
 bool same_account(const SpnAccount& a, const SpnAccount& b) { return iequals(a.dn, b.dn); }
-
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
-  return out;
-}
 
 void add_unique(std::vector<std::string>& list, const std::string& item) {
   if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
@@ -371,7 +362,7 @@ boost::asio::awaitable<std::vector<Finding>> SpnProbe::run(ProbeContext& ctx) {
   if (!ctx.targets.local_fqdn.empty() && !iequals(ctx.targets.local_fqdn, peer)) inputs.hosts.push_back(ctx.targets.local_fqdn);
 
   const auto deadline = steady_clock::now() + ctx.settings.deadline;
-  const auto work_deadline = deadline - std::min(kReportMargin, ctx.settings.deadline / 10);
+  const auto work_deadline = deadline - std::min(ldap::kDirectoryReportMargin, ctx.settings.deadline / 10);
   // Named first, then moved in (GCC 12 coroutine bug with capturing lambdas in co_await).
   std::function<SpnCollection()> work = [inputs, work_deadline] { return collect(inputs, work_deadline); };
   auto collected = co_await run_blocking<SpnCollection>(ctx.blocking, deadline, std::move(work));

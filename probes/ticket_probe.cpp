@@ -37,7 +37,7 @@ SteadyTime network_deadline(SteadyTime deadline, std::chrono::milliseconds budge
   return deadline - reserve;
 }
 
-std::string seconds_text(double s) {
+std::string kdc_offset_text(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%+.0f s", s);
   return buf;
@@ -155,7 +155,7 @@ Finding judge_ticket(const std::string& target, const TicketResult& r, const Tic
     case TicketOutcome::Skew:
       f.status = FindingStatus::Fail;
       f.summary = "clock skew too great (KRB_AP_ERR_SKEW) asking for " + target;
-      if (wire.kdc_offset_seconds) f.summary += ": the KDC's clock is " + seconds_text(*wire.kdc_offset_seconds) + " from this host's";
+      if (wire.kdc_offset_seconds) f.summary += ": the KDC's clock is " + kdc_offset_text(*wire.kdc_offset_seconds) + " from this host's";
       if (r.accept && !r.accept->ok) f.summary = "the peer's keytab accepts no AP-REQ from this host: clock skew too great";
       f.remediation = "Bring the clocks of this server, the peer and the DCs within 5 minutes (MaxClockSkew): fix the time source of "
                       "the DC whose clock is off (the clock probe names it), then `w32tm /resync` on the Exchange servers.";

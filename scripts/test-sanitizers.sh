@@ -8,9 +8,10 @@
 #   scripts/test-sanitizers.sh fuzz     build, then the fuzz targets only
 # Environment:
 #   AUTHWATCH_FUZZ_SECONDS   how long each fuzz target runs (default 20)
-#   AUTHWATCH_SANITIZER_SUITES  ctest labels of the suites (default core|sources|storage: the unit
-#                            suites; probes' unit tests share a suite with its lab tests, so the probe
-#                            parsers are covered by their fuzz targets here)
+#   AUTHWATCH_SANITIZER_SUITES  ctest labels (test folders) of the suites (default: every folder with
+#                            unit suites, core|sources|storage|app|pipeline|cli|service); their lab
+#                            tests stay out (-LE lab). probes' unit tests share a suite with its lab
+#                            tests, so the probe parsers are covered by their fuzz targets here
 # A fuzz finding fails the stage; its input is kept in build-asan/fuzz-findings/<target>/ and the
 # command that reproduces it is printed.
 set -euo pipefail
@@ -19,7 +20,7 @@ WHAT=${1:-all}
 case "$WHAT" in all|build|tests|fuzz) ;; *) echo "usage: $0 [all|build|tests|fuzz]" >&2; exit 2 ;; esac
 BUILD_DIR=${AUTHWATCH_ASAN_BUILD_DIR:-build-asan}
 SECONDS_PER_TARGET=${AUTHWATCH_FUZZ_SECONDS:-20}
-SUITES=${AUTHWATCH_SANITIZER_SUITES:-core|sources|storage}
+SUITES=${AUTHWATCH_SANITIZER_SUITES:-core|sources|storage|app|pipeline|cli|service}
 JOBS=$(nproc)
 
 for tool in clang++-14; do
@@ -36,10 +37,11 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
     -DAUTHWATCH_FUZZ=ON "${LAUNCHER[@]}" >/dev/null
 fi
-# The unit suites' targets by their label (their folder under tests/): authwatch_<label>_tests.
+# The unit suites by their label (their folder under tests/): authwatch_<label>_unit_suites builds
+# that folder's suites that need no lab (tests/CMakeLists.txt).
 suite_targets=()
 IFS='|' read -r -a labels <<<"$SUITES"
-for label in "${labels[@]}"; do suite_targets+=("authwatch_${label}_tests"); done
+for label in "${labels[@]}"; do suite_targets+=("authwatch_${label}_unit_suites"); done
 cmake --build "$BUILD_DIR" -j"$JOBS" --target "${suite_targets[@]}" authwatch_fuzzers
 [ "$WHAT" = build ] && exit 0
 
@@ -50,7 +52,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = tests ]; then
   # Leaks and use after return are reported too; any report fails the test that caused it.
   (export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-   cd "$BUILD_DIR" && ctest --output-on-failure -j"$JOBS" -L "^(${SUITES})\$") || status=$?
+   cd "$BUILD_DIR" && ctest --output-on-failure -j"$JOBS" -L "^(${SUITES})\$" -LE lab) || status=$?
 fi
 
 # --- fuzz targets ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "storage/connection.hpp"
+#include "storage/stored_time.hpp"
 
 namespace authwatch::storage {
 namespace {
@@ -12,18 +13,6 @@ namespace {
 // ---- columns <-> values ----------------------------------------------------------------------
 
 std::string iso(TimePoint t) { return format_iso8601(t); }
-
-TimePoint stored_time(const SQLite::Column& column, std::string_view row) {
-  auto text = column.getString();
-  auto t = parse_iso8601(text);
-  if (!t) throw std::runtime_error(std::string(row) + ": stored time '" + text + "' is not ISO 8601");
-  return *t;
-}
-
-std::optional<TimePoint> stored_optional_time(const SQLite::Column& column, std::string_view row) {
-  if (column.isNull()) return std::nullopt;
-  return stored_time(column, row);
-}
 
 void bind_optional_time(SQLite::Statement& st, const char* name, const std::optional<TimePoint>& t) {
   if (t) st.bind(name, iso(*t));

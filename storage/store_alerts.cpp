@@ -4,15 +4,10 @@
 
 #include "storage/connection.hpp"
 #include "storage/store.hpp"
+#include "storage/stored_time.hpp"
 
 namespace authwatch::storage {
 namespace {
-
-TimePoint parse_stored(const std::string& text) {
-  auto t = parse_iso8601(text);
-  if (!t) throw std::runtime_error("alerts: stored time '" + text + "' is not ISO 8601");
-  return *t;
-}
 
 std::vector<AlertRecord> read_alerts(SQLite::Statement& st) {
   std::vector<AlertRecord> out;
@@ -22,10 +17,10 @@ std::vector<AlertRecord> read_alerts(SQLite::Statement& st) {
     if (!st.getColumn(1).isNull()) a.incident_id = st.getColumn(1).getInt64();
     a.kind = st.getColumn(2).getString();
     a.windows_event_id = st.getColumn(3).isNull() ? 0 : st.getColumn(3).getInt();
-    a.created_at = parse_stored(st.getColumn(4).getString());
+    a.created_at = stored_time(st.getColumn(4), "alerts");
     a.payload = nlohmann::json::parse(st.getColumn(5).getString(), nullptr, false);
     if (a.payload.is_discarded()) throw std::runtime_error("alerts: payload of alert " + std::to_string(a.id) + " is not JSON");
-    if (!st.getColumn(6).isNull()) a.delivered_at = parse_stored(st.getColumn(6).getString());
+    if (!st.getColumn(6).isNull()) a.delivered_at = stored_time(st.getColumn(6), "alerts");
     a.sink = st.getColumn(7).getString();
     out.push_back(std::move(a));
   }

@@ -3,17 +3,9 @@
 
 #include "storage/connection.hpp"
 #include "storage/store.hpp"
+#include "storage/stored_time.hpp"
 
 namespace authwatch::storage {
-namespace {
-
-TimePoint parse_stored(const std::string& text, const char* what) {
-  auto t = parse_iso8601(text);
-  if (!t) throw std::runtime_error(std::string("probe_runs: stored ") + what + " '" + text + "' is not ISO 8601");
-  return *t;
-}
-
-}  // namespace
 
 int64_t Store::insert_probe_run(const ProbeRunRecord& run, const std::vector<Finding>& findings) {
   auto& db = connection_of(db_);
@@ -62,8 +54,8 @@ std::vector<ProbeRunRecord> Store::probe_runs(std::optional<int64_t> incident_id
     ProbeRunRecord r;
     r.id = st->getColumn(0).getInt64();
     if (!st->getColumn(1).isNull()) r.incident_id = st->getColumn(1).getInt64();
-    r.started_at = parse_stored(st->getColumn(2).getString(), "started_at");
-    r.finished_at = st->getColumn(3).isNull() ? r.started_at : parse_stored(st->getColumn(3).getString(), "finished_at");
+    r.started_at = stored_time(st->getColumn(2), "probe_runs started_at");
+    r.finished_at = st->getColumn(3).isNull() ? r.started_at : stored_time(st->getColumn(3), "probe_runs finished_at");
     r.trigger = st->getColumn(4).getString();
     r.targets = nlohmann::json::parse(st->getColumn(5).getString(), nullptr, false);
     r.status = st->getColumn(6).getString();

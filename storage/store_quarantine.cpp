@@ -4,17 +4,12 @@
 
 #include "storage/connection.hpp"
 #include "storage/store.hpp"
+#include "storage/stored_time.hpp"
 
 namespace authwatch::storage {
 namespace {
 
 constexpr const char* kDroppedState = "quarantine_dropped";
-
-TimePoint parse_stored(const std::string& text) {
-  auto t = parse_iso8601(text);
-  if (!t) throw std::runtime_error("quarantine: stored time '" + text + "' is not ISO 8601");
-  return *t;
-}
 
 }  // namespace
 
@@ -62,8 +57,8 @@ std::vector<QuarantineRecord> Store::quarantined(int limit) {
     r.key = st->getColumn(4).getString();
     r.error = st->getColumn(5).getString();
     r.excerpt = st->getColumn(6).getString();
-    r.first_seen = parse_stored(st->getColumn(7).getString());
-    r.last_seen = parse_stored(st->getColumn(8).getString());
+    r.first_seen = stored_time(st->getColumn(7), "quarantine");
+    r.last_seen = stored_time(st->getColumn(8), "quarantine");
     r.count = st->getColumn(9).getInt64();
     out.push_back(std::move(r));
   }

@@ -1,8 +1,8 @@
 #include "cli/report/report_html.hpp"
 
-#include <cstdio>
 #include <map>
 
+#include "cli/output.hpp"
 #include "cli/report/html.hpp"
 #include "core/utf8.hpp"
 #include "cli/report/timeline_svg.hpp"
@@ -79,12 +79,6 @@ std::string time_text(TimePoint t) {
   std::string s = format_iso8601(t).substr(0, 19);
   s[10] = ' ';
   return s;
-}
-
-std::string confidence_text(double c) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%.2f", c);
-  return buf;
 }
 
 std::string anchor(const std::map<std::string, size_t>& db_index, const std::string& db, int64_t id) {

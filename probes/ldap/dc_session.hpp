@@ -15,6 +15,10 @@ namespace authwatch::probes::ldap {
 inline constexpr uint16_t kLdapPort = 389;
 inline constexpr uint16_t kGlobalCatalogPort = 3268;
 
+// The directory probes (spn, connector, replication) end their directory work this much before
+// the probe's deadline, so their findings, not the engine's watchdog, say which DC was slow.
+inline constexpr std::chrono::milliseconds kDirectoryReportMargin{150};
+
 struct NamingContexts {
   std::string default_nc;        // the DC's domain, e.g. DC=contoso,DC=com
   std::string configuration_nc;  // CN=Configuration,<forest root>

@@ -12,7 +12,7 @@
 namespace authwatch::probes::ldap {
 namespace {
 
-Error bad(const std::string& what) { return Error{"msDS-ReplAllInboundNeighbors value malformed: " + what}; }
+Error malformed_neighbors(const std::string& what) { return Error{"msDS-ReplAllInboundNeighbors value malformed: " + what}; }
 
 // The element named psz<Name> (DS_REPL_NEIGHBORW's XML) or osz<Name> (its _BLOB form's names).
 pugi::xml_node string_field(pugi::xml_node root, const char* name) {
@@ -29,7 +29,7 @@ template <class T>
 Result<T> number(pugi::xml_node root, const char* element, bool required) {
   auto n = root.child(element);
   if (!n) {
-    if (required) return bad(std::string("no <") + element + ">");
+    if (required) return malformed_neighbors(std::string("no <") + element + ">");
     return T{0};
   }
   const std::string text = text_of(n);
@@ -38,13 +38,13 @@ Result<T> number(pugi::xml_node root, const char* element, bool required) {
     int64_t v = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc{} || end != text.data() + text.size() || v < INT32_MIN)
-      return bad(std::string("<") + element + "> is not a number: '" + text + "'");
+      return malformed_neighbors(std::string("<") + element + "> is not a number: '" + text + "'");
     return static_cast<T>(static_cast<int32_t>(v));
   }
   T v{};
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size())
-    return bad(std::string("<") + element + "> is not a number: '" + text + "'");
+    return malformed_neighbors(std::string("<") + element + "> is not a number: '" + text + "'");
   return v;
 }
 
@@ -54,7 +54,7 @@ Result<std::optional<TimePoint>> ftime(pugi::xml_node root, const char* element)
   if (!n) return std::optional<TimePoint>{};
   const std::string text = text_of(n);
   auto t = parse_iso8601(text);
-  if (!t) return bad(std::string("<") + element + "> is not a time: '" + text + "'");
+  if (!t) return malformed_neighbors(std::string("<") + element + "> is not a time: '" + text + "'");
   using namespace std::chrono;
   const TimePoint epoch1601{sys_days{year{1601} / January / 1}};
   if (*t <= epoch1601) return std::optional<TimePoint>{};
@@ -68,20 +68,20 @@ Result<ReplNeighbor> parse_repl_neighbor_xml(std::string_view value) {
   while (!value.empty() && (value.back() == '\0' || value.back() == '\n' || value.back() == '\r')) value.remove_suffix(1);
   pugi::xml_document doc;
   auto parsed = doc.load_buffer(value.data(), value.size(), pugi::parse_default, pugi::encoding_utf8);
-  if (!parsed) return bad(std::string("not XML (") + parsed.description() + " at offset " + std::to_string(parsed.offset) + ")");
+  if (!parsed) return malformed_neighbors(std::string("not XML (") + parsed.description() + " at offset " + std::to_string(parsed.offset) + ")");
   auto root = doc.document_element();
   const std::string root_name = root.name();
   if (root_name != "DS_REPL_NEIGHBOR" && root_name != "DS_REPL_NEIGHBORW")
-    return bad("root element <" + root_name + ">, expected <DS_REPL_NEIGHBOR>");
+    return malformed_neighbors("root element <" + root_name + ">, expected <DS_REPL_NEIGHBOR>");
 
   ReplNeighbor n;
   auto nc = string_field(root, "NamingContext");
-  if (!nc || text_of(nc).empty()) return bad("no <pszNamingContext>");
+  if (!nc || text_of(nc).empty()) return malformed_neighbors("no <pszNamingContext>");
   n.naming_context = text_of(nc);
   n.source_dsa_dn = text_of(string_field(root, "SourceDsaDN"));
   n.source_address = text_of(string_field(root, "SourceDsaAddress"));
   n.source_dsa_guid = to_lower(text_of(root.child("uuidSourceDsaObjGuid")));
-  if (n.source_dsa_dn.empty() && n.source_address.empty()) return bad("neither <pszSourceDsaDN> nor <pszSourceDsaAddress>");
+  if (n.source_dsa_dn.empty() && n.source_address.empty()) return malformed_neighbors("neither <pszSourceDsaDN> nor <pszSourceDsaAddress>");
 
   auto flags = number<uint32_t>(root, "dwReplicaFlags", false);
   auto usn = number<uint64_t>(root, "usnLastObjChangeSynced", false);

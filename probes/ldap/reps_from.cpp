@@ -19,7 +19,7 @@ uint32_t u32(std::string_view v, size_t at) {
 }
 uint64_t u64(std::string_view v, size_t at) { return u32(v, at) | (static_cast<uint64_t>(u32(v, at + 4)) << 32); }
 
-Error bad(const std::string& what) { return Error{"repsFrom value malformed: " + what}; }
+Error malformed_reps_from(const std::string& what) { return Error{"repsFrom value malformed: " + what}; }
 
 bool printable_ascii(std::string_view s) {
   for (char c : s)
@@ -29,13 +29,13 @@ bool printable_ascii(std::string_view s) {
 
 // v1 MTX_ADDR {mtx_namelen, mtx_name[mtx_namelen]} — the name counts its terminating NUL.
 Result<std::string> mtx_addr(std::string_view dra) {
-  if (dra.size() < 4) return bad("the other DRA (MTX_ADDR) is " + std::to_string(dra.size()) + " bytes, under 4");
+  if (dra.size() < 4) return malformed_reps_from("the other DRA (MTX_ADDR) is " + std::to_string(dra.size()) + " bytes, under 4");
   const uint32_t len = u32(dra, 0);
   if (len > dra.size() - 4)
-    return bad("MTX_ADDR name length " + std::to_string(len) + " exceeds its " + std::to_string(dra.size() - 4) + " bytes");
+    return malformed_reps_from("MTX_ADDR name length " + std::to_string(len) + " exceeds its " + std::to_string(dra.size() - 4) + " bytes");
   std::string_view name = dra.substr(4, len);
   if (auto nul = name.find('\0'); nul != std::string_view::npos) name = name.substr(0, nul);
-  if (!printable_ascii(name)) return bad("MTX_ADDR name is not a DNS name (non-ASCII or control bytes)");
+  if (!printable_ascii(name)) return malformed_reps_from("MTX_ADDR name is not a DNS name (non-ASCII or control bytes)");
   return std::string(name);
 }
 
@@ -43,23 +43,23 @@ Result<std::string> mtx_addr(std::string_view dra) {
 Result<std::string> utf16z(std::string_view inst, uint32_t offset, const char* field) {
   if (offset == 0) return std::string();
   if (offset < kRpcInstHeader || offset >= inst.size())
-    return bad(std::string("DSA_RPC_INST ") + field + " offset " + std::to_string(offset) + " outside its " +
+    return malformed_reps_from(std::string("DSA_RPC_INST ") + field + " offset " + std::to_string(offset) + " outside its " +
                std::to_string(inst.size()) + " bytes");
   std::string out;
   for (size_t at = offset;; at += 2) {
-    if (at + 2 > inst.size()) return bad(std::string("DSA_RPC_INST ") + field + " is not NUL-terminated");
+    if (at + 2 > inst.size()) return malformed_reps_from(std::string("DSA_RPC_INST ") + field + " is not NUL-terminated");
     uint32_t c = static_cast<unsigned char>(inst[at]) | (static_cast<unsigned char>(inst[at + 1]) << 8);
     if (c == 0) break;
     if (c >= 0xD800 && c <= 0xDBFF) {  // high surrogate: needs its low half
-      if (at + 4 > inst.size()) return bad(std::string("DSA_RPC_INST ") + field + " ends inside a surrogate pair");
+      if (at + 4 > inst.size()) return malformed_reps_from(std::string("DSA_RPC_INST ") + field + " ends inside a surrogate pair");
       uint32_t lo = static_cast<unsigned char>(inst[at + 2]) | (static_cast<unsigned char>(inst[at + 3]) << 8);
-      if (lo < 0xDC00 || lo > 0xDFFF) return bad(std::string("DSA_RPC_INST ") + field + " has an unpaired surrogate");
+      if (lo < 0xDC00 || lo > 0xDFFF) return malformed_reps_from(std::string("DSA_RPC_INST ") + field + " has an unpaired surrogate");
       c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
       at += 2;
     } else if (c >= 0xDC00 && c <= 0xDFFF) {
-      return bad(std::string("DSA_RPC_INST ") + field + " has an unpaired surrogate");
+      return malformed_reps_from(std::string("DSA_RPC_INST ") + field + " has an unpaired surrogate");
     }
-    if (c < 0x20) return bad(std::string("DSA_RPC_INST ") + field + " holds control characters");
+    if (c < 0x20) return malformed_reps_from(std::string("DSA_RPC_INST ") + field + " holds control characters");
     if (c < 0x80) {
       out += static_cast<char>(c);
     } else if (c < 0x800) {
@@ -82,17 +82,17 @@ Result<std::string> utf16z(std::string_view inst, uint32_t offset, const char* f
 }  // namespace
 
 Result<RepsFrom> decode_reps_from(std::string_view value) {
-  if (value.size() < kHeader) return bad(std::to_string(value.size()) + " bytes, shorter than its 8-byte header");
+  if (value.size() < kHeader) return malformed_reps_from(std::to_string(value.size()) + " bytes, shorter than its 8-byte header");
   RepsFrom r;
   r.version = u32(value, 0);
-  if (r.version != 1 && r.version != 2) return bad("version " + std::to_string(r.version) + " (known: 1, 2)");
+  if (r.version != 1 && r.version != 2) return malformed_reps_from("version " + std::to_string(r.version) + " (known: 1, 2)");
   const size_t fixed = r.version == 1 ? kFixedV1 : kFixedV2;
   if (value.size() < fixed)
-    return bad(std::to_string(value.size()) + " bytes, shorter than the " + std::to_string(fixed) + " of a version " +
+    return malformed_reps_from(std::to_string(value.size()) + " bytes, shorter than the " + std::to_string(fixed) + " of a version " +
                std::to_string(r.version) + " REPS_FROM");
   const uint32_t cb = u32(value, 8);
   if (cb < fixed || cb > value.size())
-    return bad("cb " + std::to_string(cb) + " does not fit the value (" + std::to_string(value.size()) + " bytes, fixed part " +
+    return malformed_reps_from("cb " + std::to_string(cb) + " does not fit the value (" + std::to_string(value.size()) + " bytes, fixed part " +
                std::to_string(fixed) + ")");
   value = value.substr(0, cb);  // anything past cb is not part of the structure
 
@@ -108,7 +108,7 @@ Result<RepsFrom> decode_reps_from(std::string_view value) {
 
   const uint32_t dra_offset = u32(value, 36), dra_size = u32(value, 40);
   if (dra_offset < fixed || dra_offset > cb || dra_size > cb - dra_offset)
-    return bad("the other DRA at offset " + std::to_string(dra_offset) + ", " + std::to_string(dra_size) +
+    return malformed_reps_from("the other DRA at offset " + std::to_string(dra_offset) + ", " + std::to_string(dra_size) +
                " bytes, is outside the variable part [" + std::to_string(fixed) + ", " + std::to_string(cb) + ")");
   const std::string_view dra = value.substr(dra_offset, dra_size);
   if (r.version == 1) {
@@ -117,10 +117,10 @@ Result<RepsFrom> decode_reps_from(std::string_view value) {
     r.source_address = std::move(name).value();
     return r;
   }
-  if (dra.size() < kRpcInstHeader) return bad("DSA_RPC_INST is " + std::to_string(dra.size()) + " bytes, under 20");
+  if (dra.size() < kRpcInstHeader) return malformed_reps_from("DSA_RPC_INST is " + std::to_string(dra.size()) + " bytes, under 20");
   const uint32_t inst_size = u32(dra, 0);
   if (inst_size < kRpcInstHeader || inst_size > dra.size())
-    return bad("DSA_RPC_INST cb " + std::to_string(inst_size) + " does not fit its " + std::to_string(dra.size()) + " bytes");
+    return malformed_reps_from("DSA_RPC_INST cb " + std::to_string(inst_size) + " does not fit its " + std::to_string(dra.size()) + " bytes");
   const std::string_view inst = dra.substr(0, inst_size);
   auto server = utf16z(inst, u32(inst, 4), "server");
   if (!server) return Error{server.error()};

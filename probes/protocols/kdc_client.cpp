@@ -22,7 +22,7 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-KdcTimeResult failed(std::string error) {
+KdcTimeResult kdc_time_failure(std::string error) {
   KdcTimeResult r;
   r.error = std::move(error);
   return r;
@@ -103,14 +103,14 @@ namespace {
 KdcTimeResult judge_reply(const TimedReply& timed, const std::string& where) {
   switch (kerberos::classify_reply(timed.bytes)) {
     case kerberos::ReplyKind::AsRep:
-      return failed("the KDC at " + where + " issued a ticket (AS-REP) for a principal that should not exist");
+      return kdc_time_failure("the KDC at " + where + " issued a ticket (AS-REP) for a principal that should not exist");
     case kerberos::ReplyKind::Other:
-      return failed("reply from " + where + " is not a Kerberos message (" + std::to_string(timed.bytes.size()) + " bytes)");
+      return kdc_time_failure("reply from " + where + " is not a Kerberos message (" + std::to_string(timed.bytes.size()) + " bytes)");
     case kerberos::ReplyKind::KrbError:
       break;
   }
   auto error = kerberos::decode_krb_error(timed.bytes);
-  if (!error) return failed("malformed KRB-ERROR from " + where + ": " + error.error());
+  if (!error) return kdc_time_failure("malformed KRB-ERROR from " + where + ": " + error.error());
   KdcTimeResult out;
   out.ok = true;
   out.error_code = error.value().error_code;
@@ -127,7 +127,7 @@ KdcTimeResult judge_reply(const TimedReply& timed, const std::string& where) {
 asio::awaitable<KdcTimeResult> kdc_time_query(ProbeContext& ctx, std::string host, uint16_t port, std::string realm,
                                               KdcTransport transport, SteadyTime deadline) {
   try {
-    if (realm.empty()) co_return failed("Kerberos: no realm to ask the KDC about");
+    if (realm.empty()) co_return kdc_time_failure("Kerberos: no realm to ask the KDC about");
     const std::string where = endpoint_text(host, port);
     const uint32_t nonce = make_nonce();
     RequestAt request = [realm, nonce](TimePoint sent) {
@@ -139,12 +139,12 @@ asio::awaitable<KdcTimeResult> kdc_time_query(ProbeContext& ctx, std::string hos
     } else {
       exchange.emplace(co_await kdc_tcp_request(ctx, host, port, request, deadline));
     }
-    if (!exchange->ok()) co_return failed("Kerberos: " + exchange->error());
+    if (!exchange->ok()) co_return kdc_time_failure("Kerberos: " + exchange->error());
     auto result = judge_reply(exchange->value(), where);
     if (!result.ok) result.error = "Kerberos: " + result.error;
     co_return result;
   } catch (const std::exception& e) {
-    co_return failed(std::string("Kerberos: ") + e.what());
+    co_return kdc_time_failure(std::string("Kerberos: ") + e.what());
   }
 }
 

@@ -1,8 +1,8 @@
 #include "probes/protocols/kdc_exchange.hpp"
 
-#include <charconv>
 #include <exception>
 
+#include "core/text.hpp"
 #include "probes/protocols/kdc_client.hpp"
 #include "probes/protocols/timed_exchange.hpp"
 
@@ -12,13 +12,6 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr uint16_t kKerberosPort = 88;
-
-std::optional<uint16_t> parse_port(const std::string& text) {
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value == 0 || value > 65535) return std::nullopt;
-  return static_cast<uint16_t>(value);
-}
 
 }  // namespace
 

@@ -10,7 +10,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-SntpResult failed(std::string error) {
+SntpResult sntp_failure(std::string error) {
   SntpResult r;
   r.error = std::move(error);
   return r;
@@ -34,16 +34,16 @@ asio::awaitable<SntpResult> sntp_query(ProbeContext& ctx, std::string host, uint
       return std::vector<uint8_t>(packet.begin(), packet.end());
     };
     auto exchange = co_await udp_request(ctx, host, port, std::move(request), deadline);
-    if (!exchange) co_return failed("SNTP: " + exchange.error());
+    if (!exchange) co_return sntp_failure("SNTP: " + exchange.error());
     const TimedReply& timed = exchange.value();
     auto reply = sntp::decode_reply(timed.bytes);
-    if (!reply) co_return failed(reply.error() + " from " + where);
+    if (!reply) co_return sntp_failure(reply.error() + " from " + where);
     const sntp::Reply& r = reply.value();
-    if (r.stratum == 0) co_return failed("SNTP: kiss-o'-death \"" + r.kiss_code + "\" from " + where);
+    if (r.stratum == 0) co_return sntp_failure("SNTP: kiss-o'-death \"" + r.kiss_code + "\" from " + where);
     // RFC 4330 §5: a reply whose originate is not our transmit answers someone else's request.
     // Compared as the raw 64 bits: decoding rounds to microseconds and would hide a changed low bit.
     if (!echoes_transmit(timed.bytes, timed.sent)) {
-      co_return failed("SNTP: reply from " + where + " does not echo our transmit timestamp");
+      co_return sntp_failure("SNTP: reply from " + where + " does not echo our transmit timestamp");
     }
     const auto m = sntp::measure(timed.sent, r, timed.received());
     SntpResult out;
@@ -53,7 +53,7 @@ asio::awaitable<SntpResult> sntp_query(ProbeContext& ctx, std::string host, uint
     out.stratum = r.stratum;
     co_return out;
   } catch (const std::exception& e) {
-    co_return failed(std::string("SNTP: ") + e.what());
+    co_return sntp_failure(std::string("SNTP: ") + e.what());
   }
 }
 

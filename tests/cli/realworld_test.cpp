@@ -120,8 +120,8 @@ bool names_bad_item(const std::string& scan_out) {
   return false;
 }
 
-}  // namespace
-
+// The fixture and its tests share the anonymous namespace with CorpusCase: a class outside it
+// with a base that names CorpusCase is what GCC reports as -Wsubobject-linkage in a unity build.
 class RealWorldCorpus : public CliTest, public ::testing::WithParamInterface<CorpusCase> {};
 
 TEST_P(RealWorldCorpus, VerdictMatchesDomainRules) {
@@ -290,3 +290,5 @@ TEST(RealWorldCorpusTable, ComposedOnlyKindsAreTheDocumentedOnes) {
     if (sourced.count(kind) == 0) composed_only.insert(kind);
   EXPECT_EQ(composed_only, composed_only_documented);
 }
+
+}  // namespace

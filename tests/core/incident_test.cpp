@@ -2,14 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "core/incident.hpp"
+#include "tests/core/scenario_time.hpp"
 
 using namespace authwatch;
+using authwatch::test::T0;
 using namespace std::chrono;
 using Kind = IncidentChange::Kind;
 
 namespace {
-
-const TimePoint T0 = *parse_iso8601("2024-03-15T10:00:00Z");
 
 Signal fault(Direction dir, std::string ip, TimePoint t, std::string name = "") {
   Signal s;

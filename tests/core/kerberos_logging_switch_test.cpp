@@ -5,14 +5,15 @@
 
 #include "core/kerberos_logging_switch.hpp"
 #include "core/time.hpp"
+#include "tests/core/scenario_time.hpp"
 
 using namespace authwatch;
+using authwatch::test::at;
 using Action = KerberosLoggingDecision::Action;
 using ::testing::HasSubstr;
 
 namespace {
 
-TimePoint at(const char* iso) { return *parse_iso8601(iso); }
 const KerberosLoggingSettings kAllowed{true, std::chrono::minutes(30)};
 const KerberosLoggingSettings kNotAllowed{false, std::chrono::minutes(30)};
 

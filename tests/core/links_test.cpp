@@ -4,12 +4,12 @@
 #include <set>
 
 #include "core/links.hpp"
+#include "tests/core/scenario_time.hpp"
 
 using namespace authwatch;
+using authwatch::test::T0;
 
 namespace {
-
-const TimePoint T0 = *parse_iso8601("2024-03-15T10:00:00Z");
 
 LinkEvidence incident(std::string db, int64_t id, std::string observer, Direction d, std::string peer, std::string peer_name,
                       IncidentStatus status = IncidentStatus::Resolved, int first_minute = 0, int last_minute = 10) {

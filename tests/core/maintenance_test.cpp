@@ -4,13 +4,13 @@
 
 #include "core/config.hpp"
 #include "core/maintenance.hpp"
+#include "tests/core/scenario_time.hpp"
 
 using namespace authwatch;
+using authwatch::test::at;
 using ::testing::HasSubstr;
 
 namespace {
-
-TimePoint at(const char* iso) { return *parse_iso8601(iso); }
 
 bool held(const char* window, const char* when) {
   auto w = parse_maintenance_window(window);

@@ -5,12 +5,12 @@
 #include "core/detector.hpp"
 #include "core/incident.hpp"
 #include "core/observer.hpp"
+#include "tests/core/scenario_time.hpp"
 
 using namespace authwatch;
+using authwatch::test::T0;
 
 namespace {
-
-const TimePoint T0 = *parse_iso8601("2024-03-15T10:00:00Z");
 
 TransportEvent protocol_line(const std::string& location, const std::string& log_type, const std::string& connector,
                              const std::string& session, const std::string& local, const std::string& remote, const std::string& event,

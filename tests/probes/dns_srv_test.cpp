@@ -19,6 +19,7 @@
 #include "lab_env.hpp"
 #include "probes/dns_srv.hpp"
 #include "tests/lab/lab_skip.hpp"
+#include "tests/probes/deadline_timing.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -27,11 +28,7 @@ using namespace std::chrono;
 using namespace std::chrono_literals;
 using Bytes = std::vector<uint8_t>;
 
-constexpr milliseconds kSlack{300};
-
 using test::hex;
-
-milliseconds elapsed_since(steady_clock::time_point t0) { return duration_cast<milliseconds>(steady_clock::now() - t0); }
 
 // Header: id 12 34, flags 01 00 (standard query, RD), QDCOUNT 1, AN/NS/AR 0;
 // question: 03 "lab" 07 "example" 00, QTYPE 00 01 (A), QCLASS 00 01 (IN).

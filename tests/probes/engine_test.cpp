@@ -14,6 +14,7 @@
 #include "probes/engine.hpp"
 #include "probes/ports_probe.hpp"
 #include "probes/probe_set.hpp"
+#include "tests/probes/deadline_timing.hpp"
 
 using namespace authwatch;
 using namespace authwatch::probes;
@@ -78,8 +79,6 @@ class BlockingProbe : public Probe {
   std::string name_;
   std::function<void()> call_;
 };
-
-double seconds_since(steady_clock::time_point t0) { return duration<double>(steady_clock::now() - t0).count(); }
 
 }  // namespace
 
@@ -393,12 +392,18 @@ TEST(PortsVerdict, NonServicePortsUnresponsiveOnlyWarn) {
   EXPECT_EQ(f.status, FindingStatus::Warn);
 }
 
+namespace {
+
 // A probe that retries silence gets its slow retry on top of the deadline; the run stays bounded.
+// (In the anonymous namespace with SleepingProbe, its base: GCC reports a class outside it as
+// -Wsubobject-linkage in a unity build.)
 class RetryingProbe : public SleepingProbe {
  public:
   using SleepingProbe::SleepingProbe;
   milliseconds budget(const ProbeSettings& s) const override { return s.deadline + s.slow_retry; }
 };
+
+}  // namespace
 
 TEST(ProbeEngine, AProbeThatRetriesSilenceHasItsSlowRetryOnTop) {
   std::vector<std::unique_ptr<Probe>> probes;

@@ -17,14 +17,13 @@
 #include "lab_env.hpp"
 #include "probes/ldap/root_dse.hpp"
 #include "tests/lab/lab_skip.hpp"
+#include "tests/probes/deadline_timing.hpp"
 
 namespace authwatch::probes {
 namespace {
 
 using namespace std::chrono;
 using namespace std::chrono_literals;
-
-constexpr milliseconds kSlack{300};  // what a bounded call may take beyond its timeout
 
 // A TCP server on 127.0.0.1 at a kernel-chosen port. `serve` gets each accepted connection.
 class LoopbackTcpServer {
@@ -72,8 +71,6 @@ uint16_t closed_loopback_port() {
   LoopbackTcpServer probe_port(nullptr);  // bound then closed: nothing listens there afterwards
   return probe_port.port();
 }
-
-milliseconds elapsed_since(steady_clock::time_point t0) { return duration_cast<milliseconds>(steady_clock::now() - t0); }
 
 TEST(RootDseClient, RefusedConnectionIsAnErrorNamingTheServer) {
   const uint16_t port = closed_loopback_port();

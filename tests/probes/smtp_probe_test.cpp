@@ -16,6 +16,7 @@
 
 #include "probes/engine.hpp"
 #include "tests/peers/peer_process.hpp"
+#include "tests/probes/deadline_timing.hpp"
 
 using namespace authwatch;
 using namespace authwatch::probes;
@@ -29,9 +30,9 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 const std::string kPeerScript = std::string(AUTHWATCH_PEERS_DIR) + "/exchange_smtp_peer.py";
-// The bound: a probe against a hostile peer ends within its deadline plus 300 ms.
+// The bound: a probe against a hostile peer ends within its deadline plus kSlack (300 ms,
+// tests/probes/deadline_timing.hpp).
 constexpr milliseconds kHostileDeadline{1000};
-constexpr milliseconds kSlack{300};
 
 // smtp_ehlo on a private io_context, bounded even if the client were to misbehave.
 EhloResult ehlo_now(const std::string& host, uint16_t port, milliseconds deadline, size_t max_reply_bytes = 64 * 1024) {

@@ -32,6 +32,7 @@
 #include "probes/protocols/sntp_client.hpp"
 #include "real_time_servers.hpp"
 #include "tests/lab/lab_skip.hpp"
+#include "tests/probes/deadline_timing.hpp"
 
 namespace authwatch::probes {
 namespace {
@@ -71,10 +72,6 @@ class ClientHarness {
   ProbeTargets targets_;
   ProbeContext ctx_;
 };
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // ---------------------------------------------------------------- MIT Kerberos KDC
 

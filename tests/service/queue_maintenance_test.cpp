@@ -157,7 +157,9 @@ TEST_F(QueueMaintenanceTest, AMissingFailingHangingOrBabblingCommandIsAFindingAn
       {{"/bin/sh", "-c", "sleep 30"}, "timed out"},
       {{"/bin/sh", "-c", "echo Get-Queue is not recognized"}, "not Get-Queue JSON"},
   };
-  for (const auto& [command, expected] : cases) {
+  for (const auto& [command, reported] : cases) {
+    // A copy the lambda below can capture: clang 14 cannot capture a structured binding.
+    const std::string expected = reported;
     SCOPED_TRACE(expected);
     fs::remove_all(dir_ / "authwatch.db");
     fs::remove(dir_ / "alerts.jsonl");

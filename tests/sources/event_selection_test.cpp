@@ -12,6 +12,7 @@
 #include "core/detector.hpp"
 #include "sources/event_selection.hpp"
 #include "sources/event_xml.hpp"
+#include "tests/sources/event_xpath.hpp"
 
 namespace authwatch::sources {
 namespace {
@@ -60,29 +61,6 @@ TEST(EvtxQueryXpath, TheRulesQuery) {
   EventSelection quoted;
   quoted.add("O'Brien's Service", 1);
   EXPECT_EQ(evtx_query_xpath(quoted, 0), "*[System[((Provider[@Name=\"O'Brien's Service\"] and (EventID=1)))]]");
-}
-
-// Windows evaluates the query against each event's XML with the document as context; pugixml's
-// XPath 1.0 does the same (the event namespace is a default one, so names match unprefixed).
-bool selects(const std::string& query, const std::string& one_event_xml) {
-  pugi::xml_document doc;
-  EXPECT_TRUE(doc.load_string(one_event_xml.c_str())) << one_event_xml;
-  return !doc.select_nodes(query.c_str()).empty();
-}
-
-std::vector<std::string> events_in(const std::string& file) {
-  std::ifstream in(std::string(AUTHWATCH_TEST_DATA) + "/" + file);
-  std::stringstream text;
-  text << in.rdbuf();
-  pugi::xml_document doc;
-  EXPECT_TRUE(doc.load_string(text.str().c_str(), pugi::parse_default | pugi::parse_fragment)) << file;
-  std::vector<std::string> out;
-  for (auto node : doc.select_nodes("//*[local-name()='Event']")) {
-    std::ostringstream one;
-    node.node().print(one, "", pugi::format_raw);
-    out.push_back(one.str());
-  }
-  return out;
 }
 
 TEST(EvtxQueryXpath, SelectsOnRealExportsWhatTheSelectionMatches) {

@@ -10,6 +10,7 @@
 #include "sources/file_source.hpp"
 #include "sources/readers.hpp"
 #include "tests/sources/temp_dir.hpp"
+#include "tests/sources/test_inputs.hpp"
 
 namespace authwatch::sources {
 namespace {
@@ -24,12 +25,6 @@ const std::string kExchange = std::string(AUTHWATCH_TEST_DATA) + "/exchange/";
 const std::string kWevtutil = kExchange + "wevtutil-1035.xml";
 const std::string kGetWinEvent = kExchange + "get-winevent-1035.xml";
 const std::string kEventsRoot = kExchange + "events-root-1035.xml";
-
-TimePoint utc(int y, unsigned mo, unsigned d, int h, int mi, int s, long long us = 0) {
-  using namespace std::chrono;
-  return time_point_cast<microseconds>(sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi} + seconds{s} +
-                                       microseconds{us});
-}
 
 EventXmlParse parse_file(const std::string& path) {
   return parse_event_xml_stream(read_bytes(path), SourceKind::EventXml, path);

@@ -12,6 +12,7 @@
 #include "sources/evtx/evtx_reader.hpp"
 #include "sources/evtx/value_text.hpp"
 #include "tests/sources/evtx_builder.hpp"
+#include "tests/sources/test_inputs.hpp"
 
 namespace authwatch::sources::evtx {
 namespace {
@@ -59,11 +60,6 @@ Reading read(const Buffer& file, ReaderOptions options = {}) {
 Item data(uint16_t index, uint8_t type = 0x01, bool optional = false) { return Node{"Data", {}, {Part{Sub{index, type, optional}}}}; }
 Item named_data(const std::string& name, uint16_t index, uint8_t type = 0x01) {
   return Node{"Data", {Attr{"Name", {Text{name}}}}, {Part{Sub{index, type}}}};
-}
-
-TimePoint utc(int y, unsigned mo, unsigned d, int h, int mi, int s, long long us) {
-  using namespace std::chrono;
-  return time_point_cast<microseconds>(sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi} + seconds{s} + microseconds{us});
 }
 
 // --- value types ------------------------------------------------------------------------------

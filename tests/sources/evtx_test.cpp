@@ -14,6 +14,7 @@
 #include "sources/fingerprint.hpp"
 #include "sources/readers.hpp"
 #include "tests/sources/temp_dir.hpp"
+#include "tests/sources/test_inputs.hpp"
 
 namespace authwatch::sources {
 namespace {
@@ -31,12 +32,6 @@ const std::string kEvtx = std::string(AUTHWATCH_TEST_DATA) + "/evtx/";
 const std::string kSystem = kEvtx + "python-evtx-system.evtx";
 constexpr size_t kFileHeader = 4096;
 constexpr size_t kChunk = 65536;
-
-TimePoint utc(int y, unsigned mo, unsigned d, int h, int mi, int s, long long us = 0) {
-  using namespace std::chrono;
-  return time_point_cast<microseconds>(sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi} + seconds{s} +
-                                       microseconds{us});
-}
 
 struct Reading {
   std::vector<TransportEvent> events;

@@ -6,23 +6,13 @@
 #include "sources/file_source.hpp"
 #include "sources/text_encoding.hpp"
 #include "tests/sources/temp_dir.hpp"
+#include "tests/sources/test_inputs.hpp"
 
 namespace authwatch::sources {
 namespace {
 
 using testing::read_bytes;
 using testing::TempDir;
-
-const std::string kData = AUTHWATCH_TEST_DATA;
-
-std::string as_utf16le(std::string_view ascii, bool with_bom = true) {
-  std::string out = with_bom ? "\xFF\xFE" : "";
-  for (char c : ascii) {
-    out.push_back(c);
-    out.push_back('\0');
-  }
-  return out;
-}
 
 // --- names ----------------------------------------------------------------------------------
 
@@ -105,7 +95,7 @@ FileFormat expected_by_extension(const std::filesystem::path& file) {
 TEST(DetectFileFormat, EveryFileInTheTestData) {
   size_t checked = 0;
   std::map<FileFormat, size_t> seen;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(kData)) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(kTestData)) {
     if (!entry.is_regular_file()) continue;
     // Fuzz inputs, one parser's each (fuzz-regressions/README.md): some look like exports, some not.
     if (entry.path().parent_path().parent_path().filename() == "fuzz-regressions") continue;
@@ -123,7 +113,7 @@ TEST(DetectFileFormat, EveryFileInTheTestData) {
 
 TEST(DetectFileFormat, Utf16leCopiesOfTheTestData) {
   TempDir dir;
-  auto json = dir.write("queues.json", as_utf16le(read_bytes(kData + "/exchange/queues-2010.json")));
+  auto json = dir.write("queues.json", as_utf16le(read_bytes(kTestData + "/exchange/queues-2010.json")));
   EXPECT_EQ(detect_file_format(json), FileFormat::QueueJson);
   auto xml = dir.write("events.xml", as_utf16le("<?xml version=\"1.0\" encoding=\"utf-16\"?>\r\n<Events>\r\n<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System/></Event></Events>\r\n"));
   EXPECT_EQ(detect_file_format(xml), FileFormat::EventXml);
@@ -131,7 +121,7 @@ TEST(DetectFileFormat, Utf16leCopiesOfTheTestData) {
 
 TEST(DetectFileFormat, ContentDecidesNotTheName) {
   TempDir dir;
-  auto log_named_json = dir.write("snapshot.json", read_bytes(kData + "/exchange/RECV2023011116-1.LOG"));
+  auto log_named_json = dir.write("snapshot.json", read_bytes(kTestData + "/exchange/RECV2023011116-1.LOG"));
   EXPECT_EQ(detect_file_format(log_named_json), FileFormat::ProtocolLog);
   EXPECT_EQ(detect_file_format(dir.file("missing.LOG")), FileFormat::Unknown);
   EXPECT_EQ(detect_file_format(dir.write("empty.LOG", "")), FileFormat::Unknown);

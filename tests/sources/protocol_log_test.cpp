@@ -11,6 +11,7 @@
 #include "core/text.hpp"
 #include "sources/readers.hpp"
 #include "tests/sources/temp_dir.hpp"
+#include "tests/sources/test_inputs.hpp"
 
 namespace authwatch::sources {
 namespace {
@@ -25,10 +26,9 @@ using testing::append_bytes;
 using testing::read_bytes;
 using testing::TempDir;
 
-const std::string kData = AUTHWATCH_TEST_DATA;
-const std::string kRealReceiveLog = kData + "/exchange/RECV2023011116-1.LOG";
-const std::string kSendLog = kData + "/exchange/SEND2024031510-1.LOG";
-const std::string kReceiveLog = kData + "/exchange/RECV2024031510-1.LOG";
+const std::string kRealReceiveLog = kTestData + "/exchange/RECV2023011116-1.LOG";
+const std::string kSendLog = kTestData + "/exchange/SEND2024031510-1.LOG";
+const std::string kReceiveLog = kTestData + "/exchange/RECV2024031510-1.LOG";
 
 constexpr std::string_view kHeader =
     "#Software: Microsoft Exchange Server\r\n"
@@ -36,12 +36,6 @@ constexpr std::string_view kHeader =
     "#Log-type: SMTP Receive Protocol Log\r\n"
     "#Date: 2024-03-15T10:00:01.873Z\r\n"
     "#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n";
-
-struct ReadOutcome {
-  std::vector<TransportEvent> events;
-  std::vector<ReadError> errors;
-  ReadSummary summary;
-};
 
 ReadOutcome read_log(const std::string& path, const SourcePosition& from = {}, uint64_t max_line = kDefaultMaxLineBytes) {
   ReadOutcome outcome;
@@ -509,7 +503,7 @@ TEST(ProtocolLog, DataBeforeAnyFieldsHeaderIsAnError) {
 }
 
 TEST(ProtocolLog, MissingFileIsAnError) {
-  auto source = make_protocol_log_file(kData + "/exchange/no-such-file.LOG");
+  auto source = make_protocol_log_file(kTestData + "/exchange/no-such-file.LOG");
   auto result = source->read({}, [](TransportEvent&&) {}, [](ReadError&&) {});
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error(), HasSubstr("no-such-file.LOG"));

@@ -9,6 +9,7 @@
 #include "core/text.hpp"
 #include "sources/readers.hpp"
 #include "tests/sources/temp_dir.hpp"
+#include "tests/sources/test_inputs.hpp"
 
 namespace authwatch::sources {
 namespace {
@@ -18,21 +19,14 @@ using testing::append_bytes;
 using testing::read_bytes;
 using testing::TempDir;
 
-const std::string kData = AUTHWATCH_TEST_DATA;
-const std::string kQueues2010 = kData + "/exchange/queues-2010.json";
-const std::string kQueue2016 = kData + "/exchange/queue-2016-single.json";
-const std::string kQueueLines = kData + "/exchange/queues.jsonl";
+const std::string kQueues2010 = kTestData + "/exchange/queues-2010.json";
+const std::string kQueue2016 = kTestData + "/exchange/queue-2016-single.json";
+const std::string kQueueLines = kTestData + "/exchange/queues.jsonl";
 
 const std::string kExchangeAuthLastError =
     "451 4.4.0 Primary target IP address responded with: \"454 4.7.0 Temporary authentication failure.\" "
     "Attempted failover to alternate host, but that did not succeed. Either there are no alternate hosts, "
     "or delivery failed to all alternate hosts.";
-
-struct ReadOutcome {
-  std::vector<TransportEvent> events;
-  std::vector<ReadError> errors;
-  ReadSummary summary;
-};
 
 ReadOutcome read_queues(const std::string& path, const SourcePosition& from = {}) {
   ReadOutcome outcome;
@@ -48,16 +42,6 @@ ReadOutcome read_queues(const std::string& path, const SourcePosition& from = {}
 TimePoint file_time(const std::string& path) {
   return std::chrono::time_point_cast<std::chrono::microseconds>(
       std::chrono::file_clock::to_sys(std::filesystem::last_write_time(path)));
-}
-
-// UTF-16LE with a BOM, as Windows PowerShell 5.1's `>` writes (the test data is ASCII).
-std::string as_utf16le(std::string_view ascii) {
-  std::string out = "\xFF\xFE";
-  for (char c : ascii) {
-    out.push_back(c);
-    out.push_back('\0');
-  }
-  return out;
 }
 
 // --- property values ------------------------------------------------------------------------
@@ -395,7 +379,7 @@ TEST(QueueJson, MalformedUtf16IsAnErrorNotAnException) {
 }
 
 TEST(QueueJson, MissingFileIsAnError) {
-  auto source = make_queue_json_file(kData + "/exchange/no-such.json");
+  auto source = make_queue_json_file(kTestData + "/exchange/no-such.json");
   auto result = source->read({}, [](TransportEvent&&) {}, [](ReadError&&) {});
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.error(), HasSubstr("no-such.json"));
