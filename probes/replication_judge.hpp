@@ -18,7 +18,8 @@ namespace authwatch::probes {
 // "" when the code is not in the table.
 std::string replication_error_text(uint32_t code);
 
-// "unknown": never attempted; "failing": consecutive failures or a non-zero last result; "ok".
+// "unknown": never attempted; "failing": the last attempt's result is not 0 (whatever the failure
+// count); "ok" otherwise, also with a failure count beside a successful last attempt.
 std::string_view link_state(const ldap::ReplNeighbor& link);
 
 struct InboundLink {
