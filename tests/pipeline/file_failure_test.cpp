@@ -54,7 +54,9 @@ TEST_F(FileFailureTest, AFileItsReaderGivesUpOnIsAReadFailure) {
   ASSERT_TRUE(r.failure);
   EXPECT_EQ(r.failure->code, pipeline::IngestErrc::read_failed) << r.failure->message;
   EXPECT_EQ(r.format, sources::FileFormat::Evtx);
+#ifndef _WIN32  // the native reader's words; on Windows the file goes to wevtapi (EvtQuery), which says its own
   EXPECT_NE(r.failure->message.find("header is cut short"), std::string::npos) << r.failure->message;
+#endif
 }
 
 TEST_F(FileFailureTest, AReadableLogHasNoFailure) {
